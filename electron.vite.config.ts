@@ -1,0 +1,43 @@
+import react from '@vitejs/plugin-react';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+const root = import.meta.dirname;
+
+export default defineConfig({
+  main: {
+    define: { __APP_VERSION__: JSON.stringify(pkg.version) },
+    build: {
+      outDir: 'out/main',
+      // One bundle per shell, all over the same services: the Electron app, browser mode, the CLI.
+      rollupOptions: {
+        input: {
+          index: resolve(root, 'electron/main/index.ts'),
+          web: resolve(root, 'electron/web/index.ts'),
+          cli: resolve(root, 'electron/cli/entry.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      // A sandboxed preload can require only electron itself: bundle everything else, as CommonJS.
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: resolve(root, 'electron/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'renderer'),
+    plugins: [react()],
+    build: {
+      outDir: resolve(root, 'out/renderer'),
+      rollupOptions: { input: resolve(root, 'renderer/index.html') },
+    },
+  },
+});

@@ -1,0 +1,52 @@
+/**
+ * `cluster-lab`: the same services as the app, for a terminal. Exit codes: 0 success, 1 failure,
+ * 2 bad input (the message names the flag and the fix).
+ */
+import { describeError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
+import { createServices } from '../services';
+import { commands, type CommandIo } from './commands';
+import { version } from './version';
+
+const usage = `Usage: cluster-lab <command> [options]
+
+Builds and runs a bridged Vagrant + VirtualBox + k3s lab that is safe from Telepresence's VIF recursion.
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(14)}${c.summary}`).join('\n')}
+
+Options:
+  --help          show help (also: cluster-lab <command> --help)
+  --version       print the version
+`;
+
+export async function main(argv: string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage);
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(`${version}\n`);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.err(`Unknown command "${name}". Run cluster-lab --help for the list.\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.usage);
+    return 0;
+  }
+  const services = createServices();
+  try {
+    return await command.run(rest, services, io);
+  } catch (error) {
+    const info: ErrorInfo = toErrorInfo(error);
+    io.err(`cluster-lab ${name}: ${describeError(info)}\n`);
+    for (const issue of info.issues ?? []) io.err(`  ${issue.path}: ${issue.message}\n`);
+    return info.code === 'invalid_input' ? 2 : 1;
+  } finally {
+    await services.dispose();
+  }
+}

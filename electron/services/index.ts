@@ -1,0 +1,42 @@
+/**
+ * The service layer as the contract sees it: one handler per call. Every shell (Electron IPC,
+ * browser host, CLI) is built on this object, so they all run the very same code.
+ */
+import type { Handlers } from '../../shared/contract';
+import { AppError } from '../../shared/errors';
+import { createContext, type ServiceContext } from './context';
+import { hostFacts } from './host';
+
+const notYet = (what: string) => async (): Promise<never> => {
+  throw new AppError('unsupported', `${what} is not built yet.`, { hint: 'It arrives with a later version of Cluster Lab.' });
+};
+
+export interface Services {
+  ctx: ServiceContext;
+  handlers: Handlers;
+  /** Stop background work (running jobs are left to the shell to decide about). */
+  dispose(): Promise<void>;
+}
+
+export function createServices(ctx: ServiceContext = createContext()): Services {
+  const handlers: Handlers = {
+    'host.facts': () => hostFacts(ctx),
+    'doctor.run': notYet('The preflight check'),
+    'nics.list': notYet('NIC detection'),
+    'plan.suggest': notYet('The address plan'),
+    'lab.defaultDir': notYet('The lab folder'),
+    'lab.preview': notYet('The lab preview'),
+    'lab.write': notYet('Writing the lab'),
+    'lab.open': notYet('Opening a lab'),
+    'lab.status': notYet('Lab status'),
+    'dialog.pickFolder': async () => ({ supported: false, dir: null }),
+    'shell.openFolder': async () => ({ supported: false }),
+    'job.start': notYet('Running jobs'),
+    'job.cancel': notYet('Cancelling jobs'),
+    'job.attach': async () => ({ job: null, tail: [] }),
+    'kubeconfig.merge': notYet('Merging the kubeconfig'),
+    'telepresence.state': notYet('The Telepresence settings'),
+    'telepresence.setRecursionBlock': notYet('Writing the Telepresence settings'),
+  };
+  return { ctx, handlers, dispose: async () => {} };
+}

@@ -1,0 +1,105 @@
+/**
+ * Finding the tools Cluster Lab drives and reading their versions. A tool is looked up on PATH
+ * and then in the folders installers use, because an app started from the macOS Dock or a desktop
+ * launcher does not inherit the shell's PATH.
+ */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { toolNames, type ToolInfo, type ToolName, type ToolReport } from '../../shared/host';
+import type { ServiceContext } from './context';
+import { runTool } from './process';
+
+/** Where installers put these tools when the launcher's PATH does not include them. */
+export function extraToolDirs(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string[] {
+  if (platform === 'darwin') return ['/usr/local/bin', '/opt/homebrew/bin', '/Applications/VirtualBox.app/Contents/MacOS'];
+  if (platform === 'win32') {
+    const programFiles = env.ProgramFiles ?? 'C:\\Program Files';
+    return [
+      path.win32.join(programFiles, 'Oracle', 'VirtualBox'),
+      path.win32.join(env.SystemDrive ?? 'C:', 'HashiCorp', 'Vagrant', 'bin'),
+      path.win32.join(programFiles, 'Vagrant', 'bin'),
+    ];
+  }
+  return ['/usr/local/bin', '/snap/bin'];
+}
+
+async function isExecutableFile(file: string, platform: NodeJS.Platform): Promise<boolean> {
+  try {
+    if (!(await stat(file)).isFile()) return false;
+    if (platform !== 'win32') await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first executable called `name` on PATH, then in the extra folders; null when none. */
+export async function findExecutable(name: string, ctx: Pick<ServiceContext, 'env' | 'platform'>): Promise<string | null> {
+  const win = ctx.platform === 'win32';
+  const pathApi = win ? path.win32 : path.posix;
+  const pathVar = ctx.env.PATH ?? ctx.env.Path ?? '';
+  const dirs = [...pathVar.split(win ? ';' : ':').filter(Boolean), ...extraToolDirs(ctx.platform, ctx.env)];
+  const exts = win ? (ctx.env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean) : [''];
+  for (const dir of new Set(dirs)) {
+    for (const ext of exts) {
+      const candidate = pathApi.join(dir, name + ext);
+      if (await isExecutableFile(candidate, ctx.platform)) return candidate;
+    }
+  }
+  return null;
+}
+
+const versionArgs: Record<ToolName, string[]> = {
+  vagrant: ['--version'],
+  VBoxManage: ['--version'],
+  kubectl: ['version', '--client', '--output=json'],
+  telepresence: ['version'],
+};
+
+/** The version a tool prints, from its own output: `Vagrant 2.3.4`, `7.0.14r161095`, kubectl's JSON. */
+export function parseToolVersion(tool: ToolName, output: string): string | null {
+  if (tool === 'kubectl') {
+    try {
+      const json = JSON.parse(output) as { clientVersion?: { gitVersion?: string } };
+      const v = json.clientVersion?.gitVersion;
+      if (v) return v.replace(/^v/, '');
+    } catch {
+      // older kubectl prints `Client Version: v1.x` even when asked for JSON
+    }
+    return /Client Version:\s*v?(\d+\.\d+\.\d+[^\s]*)/.exec(output)?.[1] ?? null;
+  }
+  if (tool === 'telepresence') {
+    // `OSS Client : v2.21.1` or `Client : v2.21.1` (the daemon lines follow and may be absent)
+    return /Client\s*:\s*v?(\d+\.\d+\.\d+[^\s]*)/i.exec(output)?.[1] ?? /v?(\d+\.\d+\.\d+)/.exec(output)?.[1] ?? null;
+  }
+  if (tool === 'VBoxManage') return /(\d+\.\d+\.\d+)/.exec(output)?.[1] ?? null;
+  return /Vagrant\s+v?(\d+\.\d+\.\d+)/.exec(output)?.[1] ?? null;
+}
+
+export async function detectTool(tool: ToolName, ctx: Pick<ServiceContext, 'env' | 'platform'>): Promise<ToolInfo> {
+  const file = await findExecutable(tool, ctx);
+  if (!file) return { found: false, path: null, version: null };
+  const env = { ...ctx.env, VAGRANT_CHECKPOINT_DISABLE: '1' };
+  const result = await runTool(file, versionArgs[tool], { env, timeoutMs: 10_000 });
+  const version = parseToolVersion(tool, `${result.stdout}\n${result.stderr}`);
+  if (version) return { found: true, path: file, version };
+  const error = result.spawnError ?? (result.timedOut ? 'timed out reading its version' : `version output not understood (exit ${result.exitCode})`);
+  return { found: true, path: file, version: null, error };
+}
+
+export async function detectTools(ctx: Pick<ServiceContext, 'env' | 'platform'>): Promise<ToolReport> {
+  const infos = await Promise.all(toolNames.map((tool) => detectTool(tool, ctx)));
+  return Object.fromEntries(toolNames.map((tool, i) => [tool, infos[i]])) as ToolReport;
+}
+
+/** Compare dotted versions numerically: negative when a < b. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).map((p) => parseInt(p, 10));
+  const pb = b.split(/[.+-]/).map((p) => parseInt(p, 10));
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (Number.isNaN(pa[i]) ? 0 : (pa[i] ?? 0)) - (Number.isNaN(pb[i]) ? 0 : (pb[i] ?? 0));
+    if (d !== 0) return d;
+  }
+  return 0;
+}

@@ -1,0 +1,93 @@
+/**
+ * The renderer <-> main contract: every call (name -> argument schema -> result type) and every
+ * event (name -> payload type). The shells (Electron IPC, browser-mode WebSocket) and the renderer
+ * client are all derived from these two maps; nothing else names a channel.
+ * Arguments are zod schemas because main re-checks them: the renderer is never trusted.
+ */
+import { z } from 'zod';
+import type { DoctorReport } from './doctor';
+import type { ErrorInfo } from './errors';
+import type { HostFacts } from './host';
+import type { JobInfo, LabStatus, LogBatch, LogLine } from './jobs';
+import { jobKinds } from './jobs';
+import type { LabPreview, WriteReport } from './lab/files';
+import type { LabConfig } from './lab/schema';
+import type { NicReport } from './nics';
+import type { TelepresenceState } from './telepresence';
+
+/** A call's result as it travels: never a bare rejection. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+interface CallSpec<A extends z.ZodType, R> {
+  args: A;
+  /** Type-level only: the result type. */
+  result?: R;
+}
+
+const call =
+  <R>() =>
+  <A extends z.ZodType>(args: A): CallSpec<A, R> => ({ args });
+
+const none = z.object({}).strict();
+const dir = z.string().min(1, 'Choose a lab folder.').max(4096);
+/** Lab settings are checked by the lab schema inside the service, so the issues name fields. */
+const labInput = z.unknown();
+const configPath = z.string().min(1).max(4096).optional();
+
+export const calls = {
+  'host.facts': call<HostFacts>()(none),
+  'doctor.run': call<DoctorReport>()(z.object({ dir: dir.optional(), config: labInput.optional() }).strict()),
+  'nics.list': call<NicReport>()(z.object({ refresh: z.boolean().optional() }).strict()),
+  'plan.suggest': call<LabConfig>()(
+    z.object({ nic: z.string().min(1), agents: z.number().int().min(0).max(9).optional(), base: labInput.optional() }).strict(),
+  ),
+  'lab.defaultDir': call<{ dir: string }>()(z.object({ name: z.string().max(100).optional() }).strict()),
+  'lab.preview': call<LabPreview>()(z.object({ dir: dir.optional(), config: labInput }).strict()),
+  'lab.write': call<WriteReport>()(z.object({ dir, config: labInput }).strict()),
+  'lab.open': call<LabConfig>()(z.object({ dir }).strict()),
+  'lab.status': call<LabStatus>()(z.object({ dir }).strict()),
+  'dialog.pickFolder': call<{ supported: boolean; dir: string | null }>()(z.object({ defaultPath: z.string().max(4096).optional() }).strict()),
+  'shell.openFolder': call<{ supported: boolean }>()(z.object({ dir }).strict()),
+  'job.start': call<JobInfo>()(z.object({ dir, kind: z.enum(jobKinds) }).strict()),
+  'job.cancel': call<JobInfo>()(z.object({ jobId: z.string().min(1).max(100) }).strict()),
+  'job.attach': call<{ job: JobInfo | null; tail: LogLine[] }>()(z.object({ dir }).strict()),
+  'kubeconfig.merge': call<{ path: string; context: string; backupPath: string | null; currentContext: string | null }>()(
+    z.object({ dir, setCurrent: z.boolean() }).strict(),
+  ),
+  'telepresence.state': call<TelepresenceState>()(z.object({ configPath }).strict()),
+  'telepresence.setRecursionBlock': call<TelepresenceState>()(z.object({ duration: z.string().max(40).nullable(), configPath }).strict()),
+} as const;
+
+export type Calls = typeof calls;
+export type CallName = keyof Calls;
+export type CallArgs<K extends CallName> = z.input<Calls[K]['args']>;
+export type CallResult<K extends CallName> = NonNullable<Calls[K]['result']>;
+export const callNames = Object.keys(calls) as CallName[];
+
+const event = <P>() => ({}) as { payload?: P };
+
+export const events = {
+  'job.update': event<JobInfo>(),
+  'job.log': event<LogBatch>(),
+  'lab.status': event<LabStatus>(),
+} as const;
+
+export type EventName = keyof typeof events;
+export type EventPayload<K extends EventName> = NonNullable<(typeof events)[K]['payload']>;
+export const eventNames = Object.keys(events) as EventName[];
+
+/** What main implements: one async function per call. */
+export type Handlers = { [K in CallName]: (args: z.output<Calls[K]['args']>) => Promise<CallResult<K>> };
+
+/** What the renderer sees: the same calls, always resolving to an envelope. */
+export interface LabApi {
+  invoke<K extends CallName>(name: K, args: CallArgs<K>): Promise<Envelope<CallResult<K>>>;
+  on<K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void): () => void;
+}
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.hasOwn(calls, name);
+}
+
+/** The Electron IPC channel for a call or event: derived here so no other file spells one. */
+export const channelFor = (name: CallName | EventName) => `lab:${name}`;

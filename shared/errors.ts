@@ -1,0 +1,58 @@
+/**
+ * Errors are values a person can act on: a code for programs, a message that says what went wrong,
+ * and a hint that says what to do. Every shell turns an AppError into its own form (an envelope,
+ * an exit code, an inline message) so no user ever sees "Error invoking remote method".
+ */
+export type ErrorCode =
+  'invalid_input' | 'not_found' | 'tool_missing' | 'busy' | 'conflict' | 'io' | 'failed' | 'cancelled' | 'timeout' | 'unsupported' | 'internal';
+
+export interface FieldIssue {
+  /** Dotted path of the field, e.g. `agents.1.ip`; a CLI maps it to its flag. */
+  path: string;
+  message: string;
+}
+
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  hint?: string;
+  issues?: FieldIssue[];
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  readonly issues?: FieldIssue[];
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; issues?: FieldIssue[]; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.hint = options.hint;
+    this.issues = options.issues;
+  }
+
+  toInfo(): ErrorInfo {
+    const info: ErrorInfo = { code: this.code, message: this.message };
+    if (this.hint) info.hint = this.hint;
+    if (this.issues?.length) info.issues = this.issues;
+    return info;
+  }
+}
+
+/** Anything thrown becomes an ErrorInfo; unknown errors keep their message but are marked internal. */
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof AppError) return error.toInfo();
+  if (isErrorInfo(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message, hint: 'This is a bug in Cluster Lab; the log has the details.' };
+}
+
+function isErrorInfo(value: unknown): value is ErrorInfo {
+  return typeof value === 'object' && value !== null && 'code' in value && 'message' in value && !(value instanceof Error);
+}
+
+/** One line for a person: the message, then the hint. */
+export function describeError(info: ErrorInfo): string {
+  return info.hint ? `${info.message} ${info.hint}` : info.message;
+}

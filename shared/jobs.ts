@@ -1,0 +1,79 @@
+/** Jobs: long work on a lab (vagrant, kubectl), with state, a log and a way to cancel. */
+
+export const jobKinds = ['up', 'down', 'destroy', 'provision', 'status'] as const;
+export type JobKind = (typeof jobKinds)[number];
+export type JobStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface JobStep {
+  id: string;
+  label: string;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+  startedAt?: number;
+  endedAt?: number;
+}
+
+export interface JobInfo {
+  id: string;
+  dir: string;
+  kind: JobKind;
+  status: JobStatus;
+  startedAt: number;
+  endedAt: number | null;
+  exitCode: number | null;
+  steps: JobStep[];
+  /** The step running now, or the one that failed. */
+  currentStep: string | null;
+  logFile: string;
+  /** Lines written so far (the view shows this count even when it keeps fewer). */
+  lineCount: number;
+  /** When failed: which machine and what went wrong, for a person; the last error lines. */
+  failure?: { machine: string | null; step: string | null; message: string; hint?: string; lastLines: string[] };
+}
+
+export interface LogLine {
+  /** 0-based, contiguous per job: a gap means lost lines. */
+  seq: number;
+  stream: 'stdout' | 'stderr' | 'app';
+  /** The machine the line speaks for (`==> server:` or the machine-readable target), if any. */
+  node: string | null;
+  text: string;
+}
+
+export interface LogBatch {
+  jobId: string;
+  lines: LogLine[];
+}
+
+/** All of Vagrant's machine states that we name; anything else is shown as Vagrant says it. */
+export type VagrantState =
+  | 'not_created'
+  | 'running'
+  | 'poweroff'
+  | 'aborted'
+  | 'saved'
+  | 'paused'
+  | 'gurumeditation'
+  | 'inaccessible'
+  | 'stopping'
+  | 'unknown'
+  | (string & {});
+
+export interface NodeStatus {
+  name: string;
+  role: 'server' | 'agent';
+  ip: string;
+  vagrantState: VagrantState;
+  vagrantStateText: string;
+  provider: string | null;
+  /** null when the cluster did not answer. */
+  ready: boolean | null;
+}
+
+export interface LabStatus {
+  dir: string;
+  nodes: NodeStatus[];
+  clusterReachable: boolean;
+  checkedAt: number;
+  kubeconfigPath: string | null;
+  error?: string;
+}
