@@ -4,6 +4,7 @@
  */
 import { describeError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import { createServices } from '../services';
+import { createContext, type ServiceContext } from '../services/context';
 import { commands, type CommandIo } from './commands';
 import { version } from './version';
 
@@ -19,7 +20,7 @@ Options:
   --version       print the version
 `;
 
-export async function main(argv: string[], io: CommandIo): Promise<number> {
+export async function main(argv: string[], io: CommandIo, context: Partial<ServiceContext> = {}): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage);
@@ -38,7 +39,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     io.out(command.usage);
     return 0;
   }
-  const services = createServices();
+  const services = createServices(createContext(context));
   try {
     return await command.run(rest, services, io);
   } catch (error) {

@@ -1,0 +1,152 @@
+/**
+ * The Electron shell against a stand-in `electron` module (no Electron binary can run here): every
+ * contract call has a handler, a foreign sender is refused, the window carries the security flags,
+ * navigation, pop-ups and permissions are denied, and the preload exposes only the contract.
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { callNames, channelFor } from '../../shared/contract';
+
+type Handler = (event: unknown, ...args: unknown[]) => unknown;
+
+const fake = vi.hoisted(() => {
+  const handlers = new Map<string, Handler>();
+  const listeners = new Map<string, Handler>();
+  const windows: { options: Record<string, unknown>; loaded: string[]; contents: Record<string, unknown> }[] = [];
+  let readyResolve: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (readyResolve = resolve));
+  const makeContents = () => {
+    const on = new Map<string, Handler>();
+    const contents = {
+      on: (name: string, fn: Handler) => on.set(name, fn),
+      handlers: on,
+      windowOpen: null as null | ((details: { url: string }) => unknown),
+      setWindowOpenHandler(fn: (details: { url: string }) => unknown) {
+        contents.windowOpen = fn;
+      },
+      mainFrame: { url: '' },
+      isDestroyed: () => false,
+      send: vi.fn(),
+    };
+    return contents;
+  };
+  class BrowserWindow {
+    static all: BrowserWindow[] = [];
+    static getAllWindows = () => BrowserWindow.all;
+    webContents = makeContents();
+    constructor(public options: Record<string, unknown>) {
+      windows.push({ options, loaded: [], contents: this.webContents });
+      BrowserWindow.all.push(this);
+    }
+    once() {}
+    isDestroyed = () => false;
+    loadURL = (url: string) => {
+      windows.at(-1)!.loaded.push(url);
+      this.webContents.mainFrame.url = url;
+      return Promise.resolve();
+    };
+  }
+  const permission = { request: null as null | Handler, check: null as null | Handler };
+  const electron = {
+    app: {
+      requestSingleInstanceLock: vi.fn(() => true),
+      quit: vi.fn(),
+      on: vi.fn(),
+      whenReady: () => ready,
+    },
+    BrowserWindow,
+    ipcMain: { handle: (channel: string, fn: Handler) => handlers.set(channel, fn), removeHandler: (channel: string) => handlers.delete(channel) },
+    ipcRenderer: {
+      invoke: vi.fn(async (channel: string) => ({ ok: true, value: channel })),
+      on: (channel: string, fn: Handler) => listeners.set(channel, fn),
+      removeListener: (channel: string) => listeners.delete(channel),
+    },
+    contextBridge: {
+      exposed: {} as Record<string, unknown>,
+      exposeInMainWorld: (key: string, api: unknown) => (electron.contextBridge.exposed[key] = api),
+    },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (fn: Handler) => (permission.request = fn),
+        setPermissionCheckHandler: (fn: Handler) => (permission.check = fn),
+      },
+    },
+    shell: { openExternal: vi.fn(), openPath: vi.fn(async () => '') },
+    dialog: { showOpenDialog: vi.fn() },
+  };
+  return { electron, handlers, listeners, windows, permission, ready: () => readyResolve() };
+});
+
+vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));
+
+describe('Electron main process', () => {
+  beforeEach(async () => {
+    if (fake.windows.length === 0) {
+      await import('./index');
+      fake.ready();
+      await vi.waitFor(() => expect(fake.windows.length).toBe(1));
+    }
+  });
+
+  it('takes the single-instance lock and registers a handler for every contract call, and no other', () => {
+    expect(fake.electron.app.requestSingleInstanceLock).toHaveBeenCalled();
+    expect([...fake.handlers.keys()].sort()).toEqual(callNames.map(channelFor).sort());
+  });
+
+  it('creates one window with the security baseline', () => {
+    const prefs = fake.windows[0]!.options.webPreferences as Record<string, unknown>;
+    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
+    expect(String(prefs.preload)).toMatch(/preload[\\/]index\.cjs$/);
+    expect(fake.windows[0]!.loaded[0]).toMatch(/^file:.*renderer\/index\.html$/);
+  });
+
+  it('answers calls from its own window and refuses any other sender', async () => {
+    const contents = fake.windows[0]!.contents as { mainFrame: { url: string } };
+    const handler = fake.handlers.get(channelFor('host.facts'))!;
+    const own = await handler({ sender: contents, senderFrame: contents.mainFrame }, {});
+    expect(own).toMatchObject({ ok: true });
+    const foreignFrame = { url: 'https://evil.example/' };
+    const foreign = await handler({ sender: contents, senderFrame: foreignFrame }, {});
+    expect(foreign).toMatchObject({ ok: false, error: { message: expect.stringMatching(/Refused/) } });
+    const otherContents = await handler({ sender: {}, senderFrame: contents.mainFrame }, {});
+    expect(otherContents).toMatchObject({ ok: false });
+  });
+
+  it('blocks navigation and window.open, sending web links to the system browser', () => {
+    const contents = fake.windows[0]!.contents as { handlers: Map<string, Handler>; windowOpen: (d: { url: string }) => unknown };
+    const event = { preventDefault: vi.fn() };
+    contents.handlers.get('will-navigate')!(event, 'https://example.com/');
+    expect(event.preventDefault).toHaveBeenCalled();
+    expect(contents.windowOpen({ url: 'https://k3s.io/' })).toEqual({ action: 'deny' });
+    expect(contents.windowOpen({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect(fake.electron.shell.openExternal).toHaveBeenCalledWith('https://k3s.io/');
+    expect(fake.electron.shell.openExternal).not.toHaveBeenCalledWith('file:///etc/passwd');
+  });
+
+  it('denies every permission request', () => {
+    const callback = vi.fn();
+    fake.permission.request!(null, 'media', callback);
+    expect(callback).toHaveBeenCalledWith(false);
+    expect(fake.permission.check!(null, 'geolocation')).toBe(false);
+  });
+});
+
+describe('preload', () => {
+  it('exposes only the contract on window.lab, never ipcRenderer', async () => {
+    await import('../preload/index');
+    const exposed = fake.electron.contextBridge.exposed;
+    expect(Object.keys(exposed)).toEqual(['lab']);
+    const lab = exposed.lab as { invoke: (n: string, a: unknown) => Promise<unknown>; on: (n: string, f: () => void) => () => void };
+    expect(Object.keys(lab).sort()).toEqual(['invoke', 'on']);
+    await lab.invoke('host.facts', {});
+    expect(fake.electron.ipcRenderer.invoke).toHaveBeenCalledWith(channelFor('host.facts'), {});
+    fake.electron.ipcRenderer.invoke.mockClear();
+    expect(await lab.invoke('../../etc', {})).toMatchObject({ ok: false });
+    expect(fake.electron.ipcRenderer.invoke).not.toHaveBeenCalled();
+    const off = lab.on('job.log', () => {});
+    expect(fake.listeners.has(channelFor('job.log'))).toBe(true);
+    off();
+    expect(fake.listeners.has(channelFor('job.log'))).toBe(false);
+    lab.on('not-an-event', () => {});
+    expect(fake.listeners.has('lab:not-an-event')).toBe(false);
+  });
+});
