@@ -36,8 +36,12 @@ export default tseslint.config(
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
   },
   // The house rules: services never import electron; shared/ and renderer/ never touch Node.
-  { files: ['shared/**/*.ts'], rules: pageRules('shared/ imports nothing from electron/ or the electron package.') },
-  { files: ['renderer/**/*.{ts,tsx}'], rules: pageRules('The renderer reaches main only through the contract client (renderer/api.ts).') },
+  { files: ['shared/**/*.ts'], ignores: ['**/*.test.ts'], rules: pageRules('shared/ imports nothing from electron/ or the electron package.') },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    ignores: ['**/*.test.{ts,tsx}'],
+    rules: pageRules('The renderer reaches main only through the contract client (renderer/api.ts).'),
+  },
   {
     files: ['electron/services/**/*.ts', 'electron/web/**/*.ts', 'electron/cli/**/*.ts'],
     rules: {
