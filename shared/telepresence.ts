@@ -1,4 +1,21 @@
 /** Telepresence client-side recursion guard: the model shared by main and the panel. */
+import type { ToolInfo } from './host';
+
+/** The seed's value: a 1ms block per IP:PORT is enough to break the loop. */
+export const DEFAULT_RECURSION_BLOCK = '1ms';
+/** The release that added `routing.recursionBlockDuration` to the client config (2024-12-13). */
+export const RECURSION_BLOCK_SINCE = '2.21.0';
+/** The release that added the cluster-side route-controller DaemonSet (Helm `routeController.enabled=true`). */
+export const ROUTE_CONTROLLER_SINCE = '2.27.0';
+
+export interface VifState {
+  /** true/false when the OS says for sure; null when it cannot be told (macOS utun*). */
+  up: boolean | null;
+  /** The interfaces that look like Telepresence's VIF. */
+  interfaces: string[];
+  /** One sentence for a person: what was seen and how sure it is. */
+  note: string;
+}
 
 export interface TelepresenceState {
   /** The client config file that would be read or written. */
@@ -8,4 +25,41 @@ export interface TelepresenceState {
   recursionBlockDuration: string | null;
   /** Where a backup of the previous version was written, after a change. */
   backupPath?: string | null;
+  /** Why the file cannot be read or changed (not YAML, not a mapping); null when it is fine. */
+  problem: string | null;
+  /** The telepresence binary and its version. */
+  binary: ToolInfo;
+  /** Whether that version reads the setting (2.21+); null when it is not installed or its version is unknown. */
+  readsSetting: boolean | null;
+  vif: VifState;
+}
+
+const unitNanos: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const durationPart = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+
+/** A Go `time.ParseDuration` string in nanoseconds (`1ms`, `1m30s`, `1.5s`); null when Go would refuse it. Signs are not accepted. */
+export function parseGoDuration(text: string): number | null {
+  if (text === '0') return 0;
+  durationPart.lastIndex = 0;
+  let total = 0;
+  let consumed = 0;
+  while (consumed < text.length) {
+    const match = durationPart.exec(text);
+    if (!match) return null;
+    total += Number(match[1]) * unitNanos[match[2]!]!;
+    consumed = durationPart.lastIndex;
+  }
+  return consumed > 0 ? total : null;
+}
+
+/** The message for a bad value, naming the field and giving examples; null when the value is fine. */
+export function recursionBlockDurationIssue(value: string): string | null {
+  const text = value.trim();
+  const examples = 'such as 1ms (the usual value), 500us, 2s or 1m30s';
+  if (!text) return `routing.recursionBlockDuration is empty: give a Go duration ${examples}.`;
+  const nanos = parseGoDuration(text);
+  if (nanos === null)
+    return `routing.recursionBlockDuration "${text}" is not a Go duration: write a number followed by ns, us, ms, s, m or h, ${examples}.`;
+  if (nanos <= 0) return `routing.recursionBlockDuration must be longer than zero, ${examples}; to turn the block off, remove the setting.`;
+  return null;
 }

@@ -1,0 +1,223 @@
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { AppError } from '../../shared/errors';
+import { parseGoDuration, recursionBlockDurationIssue } from '../../shared/telepresence';
+import { createContext, type ServiceContext } from './context';
+import { setRecursionBlock, telepresenceConfigPath, telepresenceState, vifState } from './telepresence';
+
+async function tempHome(): Promise<{ home: string; ctx: ServiceContext; file: string }> {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'cl-tp-'));
+  const ctx = createContext({ env: { PATH: '', XDG_CONFIG_HOME: path.join(home, 'xdg') }, platform: 'linux', homeDir: home });
+  return { home, ctx, file: path.join(home, 'xdg', 'telepresence', 'config.yml') };
+}
+
+async function withConfig(text: string) {
+  const t = await tempHome();
+  await mkdir(path.dirname(t.file), { recursive: true });
+  await writeFile(t.file, text);
+  return t;
+}
+
+describe('Go durations', () => {
+  it.each(['1ms', '500us', '500µs', '2s', '1m30s', '1.5s', '1h', '.5s'])('accepts %s', (value) => {
+    expect(recursionBlockDurationIssue(value)).toBeNull();
+  });
+  it.each(['fast', '-1ms', '', '   ', '1', '1 ms', 'ms', '1ms2', '0s', '+1ms'])('refuses "%s", naming the field and giving examples', (value) => {
+    const issue = recursionBlockDurationIssue(value);
+    expect(issue).toMatch(/routing\.recursionBlockDuration/);
+    expect(issue).toMatch(/1ms/);
+  });
+  it('computes what Go computes', () => {
+    expect(parseGoDuration('1m30s')).toBe(90e9);
+    expect(parseGoDuration('1.5s')).toBe(1.5e9);
+    expect(parseGoDuration('500us')).toBe(500e3);
+  });
+});
+
+describe('where the client config lives', () => {
+  it('honours XDG_CONFIG_HOME on Linux, else ~/.config', () => {
+    expect(telepresenceConfigPath({ env: { XDG_CONFIG_HOME: '/x/cfg' }, platform: 'linux', homeDir: '/home/u' })).toBe('/x/cfg/telepresence/config.yml');
+    expect(telepresenceConfigPath({ env: {}, platform: 'linux', homeDir: '/home/u' })).toBe('/home/u/.config/telepresence/config.yml');
+    // The XDG spec says a relative value is to be ignored.
+    expect(telepresenceConfigPath({ env: { XDG_CONFIG_HOME: 'rel' }, platform: 'linux', homeDir: '/home/u' })).toBe('/home/u/.config/telepresence/config.yml');
+  });
+  it('uses Application Support on macOS and %APPDATA% on Windows', () => {
+    expect(telepresenceConfigPath({ env: {}, platform: 'darwin', homeDir: '/Users/u' })).toBe('/Users/u/Library/Application Support/telepresence/config.yml');
+    expect(telepresenceConfigPath({ env: { APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, platform: 'win32', homeDir: 'C:\\Users\\u' })).toBe(
+      'C:\\Users\\u\\AppData\\Roaming\\telepresence\\config.yml',
+    );
+  });
+});
+
+describe('writing routing.recursionBlockDuration', () => {
+  it('creates the file (and its folder) when there is none, with no backup', async () => {
+    const { ctx, file } = await tempHome();
+    const state = await setRecursionBlock(ctx, '1ms');
+    expect(state).toMatchObject({ path: file, exists: true, recursionBlockDuration: '1ms', backupPath: null, problem: null });
+    expect(await readFile(file, 'utf8')).toBe('routing:\n  recursionBlockDuration: 1ms\n');
+  });
+
+  it('fills an empty file', async () => {
+    const { ctx, file } = await withConfig('');
+    await setRecursionBlock(ctx, '1ms');
+    expect(await readFile(file, 'utf8')).toBe('routing:\n  recursionBlockDuration: 1ms\n');
+  });
+
+  it('keeps comments, key order and other settings byte for byte, adding one block at the end', async () => {
+    const original = [
+      '# my telepresence settings',
+      'timeouts:',
+      '  agentInstall:   1m   # slow cluster',
+      "  intercept: '10s'",
+      '',
+      'logLevels: {userDaemon: debug}',
+      'images:',
+      '  registry: privateRepo # not docker.io',
+    ].join('\n');
+    const { ctx, file } = await withConfig(original);
+    const state = await setRecursionBlock(ctx, '1ms');
+    const after = await readFile(file, 'utf8');
+    expect(after).toBe(`${original}\nrouting:\n  recursionBlockDuration: 1ms\n`);
+    expect(await readFile(state.backupPath!, 'utf8')).toBe(original);
+  });
+
+  it('merges into an existing routing: with subnets, keeping its indentation and comments', async () => {
+    const original = [
+      'routing:',
+      '    subnets:',
+      '      - 10.0.0.0/8   # the office',
+      '      - 172.16.0.0/12',
+      '    # next: never-proxy',
+      'cluster:',
+      '  defaultManagerNamespace: ambassador',
+      '',
+    ].join('\n');
+    const { ctx, file } = await withConfig(original);
+    await setRecursionBlock(ctx, '2s');
+    const after = await readFile(file, 'utf8');
+    expect(after).toBe(original.replace('      - 172.16.0.0/12\n', '      - 172.16.0.0/12\n    recursionBlockDuration: 2s\n'));
+    expect(parse(after)).toEqual({
+      routing: { subnets: ['10.0.0.0/8', '172.16.0.0/12'], recursionBlockDuration: '2s' },
+      cluster: { defaultManagerNamespace: 'ambassador' },
+    });
+  });
+
+  it('changes only the value of an existing setting, keeping its comment', async () => {
+    const original = 'routing:\n  recursionBlockDuration: "5ms"  # was slower\n  allowConflictingSubnets: []\n';
+    const { ctx, file } = await withConfig(original);
+    await setRecursionBlock(ctx, '500us');
+    expect(await readFile(file, 'utf8')).toBe('routing:\n  recursionBlockDuration: 500us  # was slower\n  allowConflictingSubnets: []\n');
+  });
+
+  it('fills a routing: that has no value yet', async () => {
+    const { ctx, file } = await withConfig('routing:\ndns:\n  recursionCheck: false\n');
+    await setRecursionBlock(ctx, '1ms');
+    expect(await readFile(file, 'utf8')).toBe('routing:\n  recursionBlockDuration: 1ms\ndns:\n  recursionCheck: false\n');
+  });
+
+  it('writes into flow-style YAML through the document', async () => {
+    const { ctx, file } = await withConfig('routing: {subnets: [10.0.0.0/8]}\n');
+    await setRecursionBlock(ctx, '1ms');
+    expect(parse(await readFile(file, 'utf8'))).toEqual({ routing: { subnets: ['10.0.0.0/8'], recursionBlockDuration: '1ms' } });
+  });
+
+  it('removes the setting, and a routing: it leaves empty', async () => {
+    const original = '# keep me\nrouting:\n  recursionBlockDuration: 1ms\ntimeouts:\n  intercept: 10s\n';
+    const { ctx, file } = await withConfig(original);
+    const state = await setRecursionBlock(ctx, null);
+    expect(state.recursionBlockDuration).toBeNull();
+    expect(await readFile(file, 'utf8')).toBe('# keep me\ntimeouts:\n  intercept: 10s\n');
+  });
+
+  it('removes only its own line from a routing: with other settings', async () => {
+    const { ctx, file } = await withConfig('routing:\n  subnets: [10.0.0.0/8]\n  recursionBlockDuration: 1ms # added by Cluster Lab\n');
+    await setRecursionBlock(ctx, null);
+    expect(await readFile(file, 'utf8')).toBe('routing:\n  subnets: [10.0.0.0/8]\n');
+  });
+
+  it('does not write at all when removing a setting that is not there', async () => {
+    const { ctx, file } = await withConfig('timeouts:\n  intercept: 10s\n');
+    const state = await setRecursionBlock(ctx, null);
+    expect(state.backupPath).toBeNull();
+    expect(await readdir(path.dirname(file))).toEqual(['config.yml']);
+  });
+
+  it('never touches a file that is not valid YAML', async () => {
+    const broken = 'routing:\n  subnets: [10.0.0.0/8\ntimeouts: {\n';
+    const { ctx, file } = await withConfig(broken);
+    const error = await setRecursionBlock(ctx, '1ms').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('invalid_input');
+    expect((error as AppError).message).toMatch(/not valid YAML at line \d+/);
+    expect((error as AppError).message).toContain(file);
+    expect(await readFile(file, 'utf8')).toBe(broken);
+    expect(await readdir(path.dirname(file))).toEqual(['config.yml']);
+    const state = await telepresenceState(ctx);
+    expect(state).toMatchObject({ exists: true, recursionBlockDuration: null, problem: expect.stringMatching(/not valid YAML/) });
+  });
+
+  it('refuses a file whose top level is not a mapping, and a routing: that is not one', async () => {
+    for (const text of ['- a\n- b\n', 'routing: yes please\n']) {
+      const { ctx, file } = await withConfig(text);
+      await expect(setRecursionBlock(ctx, '1ms')).rejects.toMatchObject({ code: 'invalid_input' });
+      expect(await readFile(file, 'utf8')).toBe(text);
+    }
+  });
+
+  it('refuses a bad duration before reading anything', async () => {
+    const { ctx, file } = await withConfig('a: 1\n');
+    for (const bad of ['fast', '-1ms', '']) {
+      await expect(setRecursionBlock(ctx, bad)).rejects.toMatchObject({
+        code: 'invalid_input',
+        issues: [{ path: 'duration', message: expect.stringMatching(/recursionBlockDuration/) }],
+      });
+    }
+    expect(await readFile(file, 'utf8')).toBe('a: 1\n');
+  });
+
+  it('reports a folder it cannot write to (a file stands where the folder should be), even as root', async () => {
+    const { ctx, home } = await tempHome();
+    const blocker = path.join(home, 'xdg');
+    await writeFile(blocker, 'not a folder');
+    await expect(setRecursionBlock(ctx, '1ms')).rejects.toMatchObject({ code: 'io', message: expect.stringMatching(/folder/) });
+    expect(await readFile(blocker, 'utf8')).toBe('not a folder');
+  });
+
+  it('writes to an explicit --config path instead of the default', async () => {
+    const { ctx, home } = await tempHome();
+    const file = path.join(home, 'elsewhere.yml');
+    const state = await setRecursionBlock(ctx, '1ms', file);
+    expect(state.path).toBe(file);
+    expect(parse(await readFile(file, 'utf8'))).toEqual({ routing: { recursionBlockDuration: '1ms' } });
+  });
+});
+
+describe('telepresence state', () => {
+  it('reports a missing binary and a missing file', async () => {
+    const { ctx, file } = await tempHome();
+    const state = await telepresenceState(ctx);
+    expect(state).toMatchObject({ path: file, exists: false, recursionBlockDuration: null, binary: { found: false }, readsSetting: null });
+  });
+
+  it('tells whether the installed version reads the setting', async () => {
+    const { ctx, home } = await tempHome();
+    const bin = path.join(home, 'bin');
+    await mkdir(bin);
+    await writeFile(path.join(bin, 'telepresence'), '#!/bin/sh\necho "OSS Client : v2.20.3"\n', { mode: 0o755 });
+    const state = await telepresenceState({ ...ctx, env: { ...ctx.env, PATH: bin } });
+    expect(state.binary).toMatchObject({ found: true, version: '2.20.3' });
+    expect(state.readsSetting).toBe(false);
+  });
+
+  it('reads the VIF from interface names, and says utun on macOS is ambiguous', () => {
+    expect(vifState('linux', ['lo', 'eth0', 'tel0'])).toMatchObject({ up: true, interfaces: ['tel0'] });
+    expect(vifState('linux', ['lo', 'eth0', 'telnet-ish'])).toMatchObject({ up: false, interfaces: [] });
+    expect(vifState('win32', ['Ethernet', 'tel0'])).toMatchObject({ up: true });
+    const mac = vifState('darwin', ['en0', 'utun0', 'utun3']);
+    expect(mac.up).toBeNull();
+    expect(mac.note).toMatch(/cannot tell/);
+  });
+});
