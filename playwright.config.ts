@@ -1,8 +1,7 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunchOptions } from './e2e/fixtures/chromium';
 import { findElectronBinary } from './e2e/fixtures/electron';
 
-// Debian's Chromium: Playwright's own browser download cannot reach its host from here.
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const electron = findElectronBinary();
 if (!electron && process.env.TEST_WORKER_INDEX === undefined)
   console.log('Electron e2e skipped: no Electron binary on this machine (node_modules/electron has not downloaded one).');
@@ -21,18 +20,7 @@ export default defineConfig({
       name: 'browser',
       use: {
         browserName: 'chromium',
-        launchOptions: {
-          executablePath: chromium,
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-            '--disable-quic',
-          ],
-        },
+        launchOptions: chromiumLaunchOptions,
       },
     },
     ...(electron ? [{ name: 'electron' }] : []),
