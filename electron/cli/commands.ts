@@ -3,6 +3,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppError } from '../../shared/errors';
 import type { Services } from '../services';
 import { doctorCommand } from './doctor';
+import { nicsCommand } from './nics';
+import { planCommand } from './plan';
+import { telepresenceCommand } from './telepresence';
 
 export interface CommandIo {
   out(text: string): void;
@@ -31,4 +34,4 @@ export function printJson(io: CommandIo, value: unknown): void {
   io.out(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-export const commands: Command[] = [doctorCommand];
+export const commands: Command[] = [doctorCommand, nicsCommand, planCommand, telepresenceCommand];

@@ -6,6 +6,8 @@ import type { Handlers } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { createContext, type ServiceContext } from './context';
 import { hostFacts } from './host';
+import { checkHosts, detectNics, planLab } from './network';
+import { setRecursionBlock, telepresenceState } from './telepresence';
 
 const notYet = (what: string) => async (): Promise<never> => {
   throw new AppError('unsupported', `${what} is not built yet.`, { hint: 'It arrives with a later version of Cluster Lab.' });
@@ -22,8 +24,9 @@ export function createServices(ctx: ServiceContext = createContext()): Services 
   const handlers: Handlers = {
     'host.facts': () => hostFacts(ctx),
     'doctor.run': notYet('The preflight check'),
-    'nics.list': notYet('NIC detection'),
-    'plan.suggest': notYet('The address plan'),
+    'nics.list': (args) => detectNics(ctx, args),
+    'plan.suggest': (args) => planLab(ctx, args),
+    'hosts.check': (args) => checkHosts(ctx, args),
     'lab.defaultDir': notYet('The lab folder'),
     'lab.preview': notYet('The lab preview'),
     'lab.write': notYet('Writing the lab'),
@@ -35,8 +38,8 @@ export function createServices(ctx: ServiceContext = createContext()): Services 
     'job.cancel': notYet('Cancelling jobs'),
     'job.attach': async () => ({ job: null, tail: [] }),
     'kubeconfig.merge': notYet('Merging the kubeconfig'),
-    'telepresence.state': notYet('The Telepresence settings'),
-    'telepresence.setRecursionBlock': notYet('Writing the Telepresence settings'),
+    'telepresence.state': ({ configPath }) => telepresenceState(ctx, configPath),
+    'telepresence.setRecursionBlock': ({ duration, configPath }) => setRecursionBlock(ctx, duration, configPath),
   };
   return { ctx, handlers, dispose: async () => {} };
 }

@@ -1,0 +1,64 @@
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from './index';
+
+async function run(argv: string[], env: NodeJS.ProcessEnv) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) }, { env, platform: 'linux' });
+  return { code, out, err };
+}
+
+async function xdg() {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'cl-tpcli-'));
+  const env = { PATH: '', XDG_CONFIG_HOME: path.join(home, 'cfg') };
+  return { env, file: path.join(home, 'cfg', 'telepresence', 'config.yml'), home };
+}
+
+describe('cluster-lab telepresence', () => {
+  it('writes the block, then --show --json reports it', async () => {
+    const { env, file } = await xdg();
+    const set = await run(['telepresence', '--recursion-block', '1ms'], env);
+    expect(set).toMatchObject({ code: 0, err: '' });
+    expect(set.out).toContain('routing.recursionBlockDuration: 1ms');
+    const show = await run(['telepresence', '--show', '--json'], env);
+    expect(show.code).toBe(0);
+    expect(JSON.parse(show.out)).toEqual({ path: file, exists: true, recursionBlockDuration: '1ms' });
+  });
+
+  it('--show --json on a missing file says so, and --remove takes the block out', async () => {
+    const { env, home } = await xdg();
+    const config = path.join(home, 'mine.yml');
+    expect(JSON.parse((await run(['telepresence', '--show', '--config', config, '--json'], env)).out)).toEqual({
+      path: config,
+      exists: false,
+      recursionBlockDuration: null,
+    });
+    await run(['telepresence', '--recursion-block', '2s', '--config', config], env);
+    expect((await run(['telepresence', '--remove', '--config', config], env)).code).toBe(0);
+    expect(await readFile(config, 'utf8')).toBe('');
+  });
+
+  it('exits 2 with the reason for a bad duration or invalid YAML, leaving the file as it was', async () => {
+    const { env, file } = await xdg();
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, 'routing: [\n');
+    const badDuration = await run(['telepresence', '--recursion-block', 'fast'], env);
+    expect(badDuration.code).toBe(2);
+    expect(badDuration.err).toMatch(/"fast" is not a Go duration.*1ms/);
+    const badYaml = await run(['telepresence', '--recursion-block', '1ms'], env);
+    expect(badYaml.code).toBe(2);
+    expect(badYaml.err).toMatch(/not valid YAML at line/);
+    expect((await run(['telepresence', '--show'], env)).code).toBe(2);
+    expect(await readFile(file, 'utf8')).toBe('routing: [\n');
+  });
+
+  it('wants exactly one action', async () => {
+    const { env } = await xdg();
+    const none = await run(['telepresence'], env);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/exactly one of --recursion-block/);
+  });
+});
