@@ -1,11 +1,30 @@
-/** The lab folder on disk: lab.json (the LabConfig), the rendered files, shared/ and logs/. */
-import { readFile } from 'node:fs/promises';
+/**
+ * The lab folder on disk: lab.json (the LabConfig), the rendered files, shared/ (the synced folder)
+ * and logs/. What was written is remembered as hashes in `.cluster-lab/written.json`, so a file the
+ * user changed since can be told apart from one Cluster Lab wrote, and kept rather than lost.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
+import type { FilePreview, FileState, LabPreview, WriteReport } from '../../shared/lab/files';
 import { assertLab, LAB_SCHEMA_VERSION, type LabConfig } from '../../shared/lab/schema';
-import { ioError } from './files';
+import { LAB_JSON, renderLab } from '../../shared/render';
+import type { ServiceContext } from './context';
+import { atomicWrite, ioError } from './files';
 
-export const LAB_FILE = 'lab.json';
+export const LAB_FILE = LAB_JSON;
+/** Cluster Lab's own bookkeeping inside a lab folder. */
+export const STATE_DIR = '.cluster-lab';
+const MANIFEST = path.join(STATE_DIR, 'written.json');
+/** Folders a lab needs besides its files: the synced folder and the job logs. */
+export const LAB_DIRS = ['shared', 'logs'] as const;
+
+interface WrittenManifest {
+  version: 1;
+  /** File name -> sha256 of the bytes Cluster Lab last wrote there. */
+  files: Record<string, string>;
+}
 
 /** Read and validate a lab folder's lab.json: a clear error for a missing, foreign or invalid file. */
 export async function openLab(dir: string): Promise<LabConfig> {
@@ -43,4 +62,118 @@ export async function openLab(dir: string): Promise<LabConfig> {
     );
   }
   return assertLab(json);
+}
+
+/** Where a new lab goes unless the user picks another folder: ~/ClusterLab/<name>. */
+export function defaultLabDir(ctx: ServiceContext, name = 'cluster-lab'): string {
+  const safe =
+    name
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'cluster-lab';
+  return path.join(ctx.homeDir, 'ClusterLab', safe);
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A file's text, or null when there is none; a folder or an unreadable file is an error. */
+async function readIfPresent(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw ioError(error, file, 'read');
+  }
+}
+
+async function readManifest(dir: string): Promise<WrittenManifest> {
+  const text = await readIfPresent(path.join(dir, MANIFEST));
+  if (text === null) return { version: 1, files: {} };
+  try {
+    const parsed = JSON.parse(text) as Partial<WrittenManifest>;
+    if (parsed.version === 1 && parsed.files && typeof parsed.files === 'object') return { version: 1, files: { ...parsed.files } };
+  } catch {
+    // A damaged manifest only loses the memory of what was written: every differing file then
+    // counts as the user's and is kept, which loses nothing.
+  }
+  return { version: 1, files: {} };
+}
+
+function fileState(content: string, current: string | null, writtenHash: string | undefined): FileState {
+  if (current === null) return 'new';
+  if (current === content) return 'unchanged';
+  return writtenHash === sha256(current) ? 'changed' : 'user-edited';
+}
+
+async function previewIn(dir: string | null, config: LabConfig): Promise<{ files: FilePreview[]; manifest: WrittenManifest }> {
+  const manifest = dir ? await readManifest(dir) : { version: 1 as const, files: {} };
+  const files: FilePreview[] = [];
+  for (const file of renderLab(config)) {
+    const current = dir ? await readIfPresent(path.join(dir, file.name)) : null;
+    const state = fileState(file.content, current, manifest.files[file.name]);
+    files.push({ ...file, state, current: state === 'unchanged' ? null : current });
+  }
+  return { files, manifest };
+}
+
+/** The files as they would be written to `dir` (or to a folder not chosen yet), each with its state. */
+export async function previewLab(dir: string | null, input: unknown): Promise<LabPreview> {
+  const config = assertLab(input);
+  const { files } = await previewIn(dir, config);
+  return { dir, files };
+}
+
+/** A folder that exists as something else, or can not be made, stops the write before any file changes. */
+async function ensureFolder(folder: string): Promise<void> {
+  const existing = await stat(folder).catch(() => null);
+  if (existing && !existing.isDirectory()) {
+    throw new AppError('io', `Could not write the lab: ${folder} is a file, not a folder.`, {
+      hint: 'Choose another lab folder, or move that file away.',
+    });
+  }
+  try {
+    await mkdir(folder, { recursive: true });
+  } catch (error) {
+    throw ioError(error, folder, 'create');
+  }
+}
+
+const stampOf = (now: Date) => now.toISOString().replace(/[:.]/g, '-');
+
+/**
+ * Write the lab: validated first, every file atomically, unchanged files left untouched (not a
+ * byte or a timestamp moves), and a file the user edited since the last write kept beside the new
+ * one as `<name>.user-<time>`.
+ */
+export async function writeLab(dir: string, input: unknown, now: Date = new Date()): Promise<WriteReport> {
+  const config = assertLab(input);
+  const root = path.resolve(dir);
+  await ensureFolder(root);
+  for (const sub of [...LAB_DIRS, STATE_DIR]) await ensureFolder(path.join(root, sub));
+  const { files, manifest } = await previewIn(root, config);
+  const report: WriteReport = { dir: root, written: [], unchanged: [], keptUserCopies: [] };
+  const written = { ...manifest.files };
+  for (const file of files) {
+    const target = path.join(root, file.name);
+    if (file.state === 'unchanged') {
+      report.unchanged.push(file.name);
+      written[file.name] = sha256(file.content);
+      continue;
+    }
+    if (file.state === 'user-edited' && file.current !== null) {
+      const keptAs = `${file.name}.user-${stampOf(now)}`;
+      await atomicWrite(path.join(root, keptAs), file.current);
+      report.keptUserCopies.push({ name: file.name, keptAs });
+    }
+    await atomicWrite(target, file.content);
+    written[file.name] = sha256(file.content);
+    report.written.push(file.name);
+  }
+  const next: WrittenManifest = { version: 1, files: Object.fromEntries(Object.entries(written).sort(([a], [b]) => a.localeCompare(b))) };
+  const nextText = `${JSON.stringify(next, null, 2)}\n`;
+  const manifestFile = path.join(root, MANIFEST);
+  if ((await readIfPresent(manifestFile)) !== nextText) await atomicWrite(manifestFile, nextText);
+  return report;
 }
