@@ -6,6 +6,7 @@ import type { Handlers } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { createContext, type ServiceContext } from './context';
 import { hostFacts } from './host';
+import { defaultLabDir, openLab, previewLab, writeLab } from './labFolder';
 import { checkHosts, detectNics, planLab } from './network';
 import { setRecursionBlock, telepresenceState } from './telepresence';
 
@@ -27,10 +28,10 @@ export function createServices(ctx: ServiceContext = createContext()): Services 
     'nics.list': (args) => detectNics(ctx, args),
     'plan.suggest': (args) => planLab(ctx, args),
     'hosts.check': (args) => checkHosts(ctx, args),
-    'lab.defaultDir': notYet('The lab folder'),
-    'lab.preview': notYet('The lab preview'),
-    'lab.write': notYet('Writing the lab'),
-    'lab.open': notYet('Opening a lab'),
+    'lab.defaultDir': async ({ name }) => ({ dir: defaultLabDir(ctx, name) }),
+    'lab.preview': ({ dir, config }) => previewLab(dir ?? null, config),
+    'lab.write': ({ dir, config }) => writeLab(dir, config),
+    'lab.open': ({ dir }) => openLab(dir),
     'lab.status': notYet('Lab status'),
     'dialog.pickFolder': async () => ({ supported: false, dir: null }),
     'shell.openFolder': async () => ({ supported: false }),
