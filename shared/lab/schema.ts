@@ -13,8 +13,10 @@ export const MAX_AGENTS = 9;
 export const DEFAULT_MEMORY_MB = 4096;
 export const DEFAULT_CPUS = 2;
 /**
- * Chef's Bento boxes are rebuilt for every Ubuntu release and published for VirtualBox on amd64
- * and arm64; the seed's `generic/alpine314` reached end of life in 2023 and is no longer rebuilt.
+ * Ubuntu 24.04 LTS from Chef's Bento project: Canonical stopped publishing Vagrant boxes with
+ * 24.04, while Bento still builds this one for VirtualBox (amd64, and arm64 for Vagrant 2.4+) from
+ * public Packer templates, and 24.04 is supported until 2029. It ships curl, and k3s supports it.
+ * The seed's `generic/alpine314` reached end of life in 2022 and is no longer rebuilt.
  */
 export const DEFAULT_BOX = 'bento/ubuntu-24.04';
 export const REGISTRY_PORT = 5000;
@@ -60,6 +62,12 @@ const freeText = (what: string, max: number) =>
     .max(max, `${what} must be at most ${max} characters.`)
     .refine((v) => !controlChars.test(v), { message: `${what} must not contain control characters or line breaks.` });
 
+const boxNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
+/** A box is a name (`owner/box`, or one added locally), a URL, or a local `.box` file. */
+export function isBoxSource(value: string): boolean {
+  return boxNamePattern.test(value) || /^(https?|file):\/\/\S+$/i.test(value) || /\.box$/i.test(value);
+}
+
 export const k3sVersionPattern = /^v\d+\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
 export const k3sChannelPattern = /^(stable|latest|testing|v\d+\.\d+)$/;
 
@@ -97,7 +105,10 @@ export const labSchema = z
         .min(1024, 'Memory must be at least 1024 MB: k3s needs it.')
         .max(262144, 'Memory must be at most 262144 MB.'),
       cpus: z.number().int('CPUs must be a whole number.').min(1, 'CPUs must be at least 1.').max(64, 'CPUs must be at most 64.'),
-      box: freeText('Box', 1000),
+      // Only once the text itself is acceptable, so an empty or broken box gets one message, not two.
+      box: freeText('Box', 1000).refine((v) => !v || v.length > 1000 || controlChars.test(v) || isBoxSource(v), {
+        message: 'Box must be a box name such as bento/ubuntu-24.04, an https:// URL of a .box file, or the path of a local .box file.',
+      }),
       linkedClone: z.boolean(),
     }),
     k3s: z.discriminatedUnion('source', [
