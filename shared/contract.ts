@@ -12,6 +12,7 @@ import type { JobInfo, LabStatus, LogBatch, LogLine } from './jobs';
 import { jobKinds } from './jobs';
 import type { LabPreview, WriteReport } from './lab/files';
 import type { LabConfig } from './lab/schema';
+import type { HostsCheck } from './hosts';
 import type { NicReport } from './nics';
 import type { TelepresenceState } from './telepresence';
 
@@ -41,6 +42,7 @@ export const calls = {
   'plan.suggest': call<LabConfig>()(
     z.object({ nic: z.string().min(1), agents: z.number().int().min(0).max(9).optional(), base: labInput.optional() }).strict(),
   ),
+  'hosts.check': call<HostsCheck>()(z.object({ name: z.string().min(1).max(253), ip: z.string().min(1).max(15) }).strict()),
   'lab.defaultDir': call<{ dir: string }>()(z.object({ name: z.string().max(100).optional() }).strict()),
   'lab.preview': call<LabPreview>()(z.object({ dir: dir.optional(), config: labInput }).strict()),
   'lab.write': call<WriteReport>()(z.object({ dir, config: labInput }).strict()),

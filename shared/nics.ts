@@ -30,4 +30,54 @@ export interface NicReport {
   detectedAt: number;
   /** Whether VBoxManage answered `list bridgedifs`: without it, bridge names are guesses. */
   virtualBoxSeen: boolean;
+  /** What could not be read (VBoxManage failed, neighbour table unreadable), for a person. */
+  notes: string[];
+}
+
+/** What the exclusion rules look at: the raw facts about one host interface. */
+export interface NicFacts {
+  name: string;
+  ipv4: string | null;
+  up: boolean;
+  /** The OS marks it internal (loopback). */
+  internal: boolean;
+  /** systeminformation flags it virtual (it does not flag `tel0` or `utun3`, hence the name rules). */
+  virtual: boolean;
+}
+
+/** Name rules, first match wins; each says why a lab must not bridge onto such a NIC. */
+const virtualNameRules: { pattern: RegExp; platforms?: string[]; reason: string }[] = [
+  { pattern: /^tel\d*$/i, platforms: ['linux', 'win32'], reason: "Telepresence's own VIF: bridging onto it is the loop the lab exists to avoid" },
+  {
+    pattern: /^utun\d*$/i,
+    platforms: ['darwin'],
+    reason: "a macOS tunnel (Telepresence's VIF or a VPN): bridging onto it is the loop the lab exists to avoid",
+  },
+  {
+    pattern: /^vEthernet|Hyper-V|VirtualBox Host-Only|VMware|Npcap Loopback|WAN Miniport|TAP-Windows|Wintun/i,
+    reason: 'a virtual adapter, not your LAN',
+  },
+  { pattern: /^(tun|tap|wg|zt|utun|ppp|ipsec)/i, reason: 'a VPN tunnel: it does not lead to your LAN router' },
+  { pattern: /^(docker|br-|veth|cni|flannel|cali|vxlan|kube|lxc|lxd|podman)/i, reason: 'a container network or bridge, not your LAN' },
+  { pattern: /^(virbr|vboxnet|vmnet|vnic|bridge\d|awdl|llw|anpi|ap\d|p2p)/i, reason: 'a virtual or host-only network, not your LAN' },
+];
+
+/** false when a lab may bridge onto the NIC; otherwise the reason it may not, for a person. */
+export function exclusionReason(facts: NicFacts, platform: string): false | string {
+  if (facts.internal || /^lo\d*$/i.test(facts.name) || facts.ipv4?.startsWith('127.')) return 'loopback: it never leaves this computer';
+  const rule = virtualNameRules.find((r) => r.pattern.test(facts.name) && (!r.platforms || r.platforms.includes(platform)));
+  if (rule) return rule.reason;
+  if (facts.virtual) return 'a virtual adapter, not your LAN';
+  if (!facts.up) return 'down: connect it (cable or Wi-Fi) and press Refresh';
+  if (!facts.ipv4) return 'no IPv4 address: the lab needs an IPv4 LAN';
+  if (facts.ipv4.startsWith('169.254.')) return 'only a self-assigned (169.254) address: no DHCP server or router answered on it';
+  return false;
+}
+
+export const pickableNics = (report: Pick<NicReport, 'nics'>): Nic[] => report.nics.filter((nic) => nic.excluded === false);
+
+/** The names a person may pass to `--nic`, for error messages. */
+export function pickableNames(report: Pick<NicReport, 'nics'>): string {
+  const names = pickableNics(report).map((nic) => nic.name);
+  return names.length ? names.join(', ') : 'none (connect this computer to a LAN and try again)';
 }

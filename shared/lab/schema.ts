@@ -136,14 +136,20 @@ function networkIssues(lab: LabConfig): FieldIssue[] {
   if (!subnet) return issues;
   const cidr = formatCidr(subnet);
   if (subnet.prefixLength > 30) {
-    issues.push({ path: 'network.subnet', message: `Subnet ${cidr} is too small: a lab needs a /30 or larger network (a /24 is typical).` });
+    const what = subnet.prefixLength === 32 ? 'a single address' : 'a point-to-point link with no broadcast address';
+    issues.push({
+      path: 'network.subnet',
+      message: `Subnet ${cidr} is ${what}, too small for a lab: use the LAN's own subnet, a /30 or larger (a /24 such as 192.168.1.0/24 is typical).`,
+    });
     return issues;
   }
   const needed = 2 + lab.agents.length; // the gateway and the server, plus one per agent
-  if (subnet.size < needed + (lab.network.hostIp ? 1 : 0)) {
+  const hostNeeds = lab.network.hostIp ? 1 : 0;
+  if (subnet.size < needed + hostNeeds) {
+    const agents = `${lab.agents.length} agent${lab.agents.length === 1 ? '' : 's'}`;
     issues.push({
       path: 'network.subnet',
-      message: `Subnet ${cidr} has ${subnet.size} usable addresses; this lab needs ${needed} besides the host. Use fewer agents or a larger subnet.`,
+      message: `Subnet ${cidr} has ${subnet.size} usable addresses (${usableRangeText(subnet)}); the router, the server and ${agents}${hostNeeds ? ' besides this computer' : ''} need ${needed}. Use at most ${Math.max(subnet.size - hostNeeds - 2, 0)} agents or a larger subnet.`,
     });
   }
   const range = usableRangeText(subnet);

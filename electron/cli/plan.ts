@@ -1,0 +1,46 @@
+import { AppError } from '../../shared/errors';
+import { MAX_AGENTS } from '../../shared/lab/schema';
+import { networkWarnings } from '../../shared/lab/plan';
+import { detectNics, planLab } from '../services/network';
+import { parseFlags, printJson, type Command } from './commands';
+
+const usage = `Usage: cluster-lab plan --nic NAME [--agents N] [--json]
+Suggests static IPs for the server and N agents (default 2, at most ${MAX_AGENTS}) on NAME's subnet, the default route and DNS.
+Addresses in this computer's neighbour table are skipped; nothing is sent on the network. See cluster-lab nics for the names.
+`;
+
+export const planCommand: Command = {
+  name: 'plan',
+  summary: 'suggest the lab addresses on a network interface',
+  usage,
+  async run(argv, services, io) {
+    const { values } = parseFlags(argv, { nic: { type: 'string' }, agents: { type: 'string' }, json: { type: 'boolean', default: false } }, usage);
+    if (!values.nic)
+      throw new AppError('invalid_input', 'Say which network interface the lab bridges onto: --nic NAME.', { hint: 'cluster-lab nics lists them.' });
+    let agents: number | undefined;
+    if (values.agents !== undefined) {
+      agents = /^\d+$/.test(values.agents) ? Number(values.agents) : NaN;
+      if (!(agents >= 0 && agents <= MAX_AGENTS))
+        throw new AppError('invalid_input', `--agents must be a whole number from 0 to ${MAX_AGENTS}, not "${values.agents}".`);
+    }
+    const config = await planLab(services.ctx, { nic: values.nic, agents });
+    const plan = {
+      nic: config.network.nic,
+      bridge: config.network.bridge,
+      subnet: config.network.subnet,
+      gateway: config.network.gateway,
+      dns: config.network.dns,
+      server: { name: config.server.name, ip: config.server.ip },
+      agents: config.agents.map((a) => ({ name: a.name, ip: a.ip })),
+    };
+    if (values.json) {
+      printJson(io, plan);
+      return 0;
+    }
+    io.out(`NIC ${plan.nic} (bridge "${plan.bridge}") on ${plan.subnet}\n  default route ${plan.gateway}, DNS ${plan.dns.join(', ')}\n`);
+    io.out(`  ${plan.server.name.padEnd(12)}${plan.server.ip}  (server)\n`);
+    for (const agent of plan.agents) io.out(`  ${agent.name.padEnd(12)}${agent.ip}\n`);
+    for (const warning of networkWarnings(config, await detectNics(services.ctx))) io.err(`warning: ${warning.message}\n`);
+    return 0;
+  },
+};

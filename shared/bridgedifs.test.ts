@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { guessBridgeName, matchBridgedIf, normalizeMac, parseBridgedifs } from './bridgedifs';
+
+// The layout VBoxManage prints (field names padded to one column, blocks split by a blank line),
+// with made-up addresses: Linux lists kernel names, macOS `en0: Wi-Fi (AirPort)`, Windows the
+// adapter description, with CRLF line ends. Older releases print `Dhcp:` and no `Wireless:`.
+const linux = `Name:            wlp5s0
+GUID:            35706c77-0000-4000-8000-a0a8cdc5c16e
+DHCP:            Disabled
+IPAddress:       192.168.1.23
+NetworkMask:     255.255.255.0
+IPV6Address:     fe80:0000:0000:0000:a2a8:cdff:fec5:c16e
+IPV6NetworkMaskPrefixLength: 64
+HardwareAddress: a0:a8:cd:c5:c1:6e
+MediumType:      Ethernet
+Wireless:        Yes
+Status:          Up
+VBoxNetworkName: HostInterfaceNetworking-wlp5s0
+
+Name:            enp0s31f6
+GUID:            30706e65-0000-4000-8000-74d435ef7b3d
+DHCP:            Disabled
+IPAddress:       0.0.0.0
+NetworkMask:     0.0.0.0
+IPV6Address:
+IPV6NetworkMaskPrefixLength: 0
+HardwareAddress: 74:d4:35:ef:7b:3d
+MediumType:      Ethernet
+Wireless:        No
+Status:          Down
+VBoxNetworkName: HostInterfaceNetworking-enp0s31f6
+
+`;
+
+const macos = `Name:            en0: Wi-Fi (AirPort)
+GUID:            00306e65-0000-4000-8000-3c22fb0e6181
+DHCP:            Disabled
+IPAddress:       10.0.0.229
+NetworkMask:     255.255.248.0
+IPV6Address:
+IPV6NetworkMaskPrefixLength: 0
+HardwareAddress: 3c:22:fb:e:61:81
+MediumType:      Ethernet
+Wireless:        Yes
+Status:          Up
+VBoxNetworkName: HostInterfaceNetworking-en0
+
+Name:            en5: USB Ethernet(?)
+GUID:            00356e65-0000-4000-8000-acde48001122
+DHCP:            Disabled
+IPAddress:       0.0.0.0
+NetworkMask:     0.0.0.0
+IPV6Address:
+IPV6NetworkMaskPrefixLength: 0
+HardwareAddress: ac:de:48:00:11:22
+MediumType:      Ethernet
+Wireless:        No
+Status:          Up
+VBoxNetworkName: HostInterfaceNetworking-en5
+
+Name:            bridge100
+GUID:            00000000-0000-0000-0000-000000000003
+DHCP:            Disabled
+IPAddress:       192.168.61.1
+NetworkMask:     255.255.255.0
+IPV6Address:
+IPV6NetworkMaskPrefixLength: 0
+HardwareAddress: 3e:22:fb:aa:bb:64
+MediumType:      Ethernet
+Wireless:        No
+Status:          Up
+VBoxNetworkName: HostInterfaceNetworking-bridge100
+`;
+
+const windows = [
+  'Name:            Intel(R) Ethernet Connection I217-V',
+  'GUID:            4b8796d6-a4ed-4752-8e8e-bf23984fd93c',
+  'Dhcp:            Enabled',
+  'IPAddress:       192.168.1.19',
+  'NetworkMask:     255.255.255.0',
+  'IPV6Address:     fe80:0000:0000:0000:31c2:0053:4f50:4e64',
+  'IPV6NetworkMaskPrefixLength: 64',
+  'HardwareAddress: bc:5f:f4:ba:cc:16',
+  'MediumType:      Ethernet',
+  'Status:          Up',
+  'VBoxNetworkName: HostInterfaceNetworking-Intel(R) Ethernet Connection I217-V',
+  '',
+  'Name:            TeamViewer VPN Adapter',
+  'GUID:            6157c7b4-64e5-44fe-b367-84309e5bbaf0',
+  'Dhcp:            Enabled',
+  'IPAddress:       169.254.84.20',
+  'NetworkMask:     255.255.0.0',
+  'HardwareAddress: 00:ff:1a:2b:3c:4d',
+  'MediumType:      Ethernet',
+  'Status:          Down',
+  'VBoxNetworkName: HostInterfaceNetworking-TeamViewer VPN Adapter',
+  '',
+].join('\r\n');
+
+describe('parseBridgedifs', () => {
+  it('reads Linux output: kernel names, addresses, wireless and status', () => {
+    expect(parseBridgedifs(linux)).toEqual([
+      { name: 'wlp5s0', ipv4: '192.168.1.23', prefixLength: 24, mac: 'a0:a8:cd:c5:c1:6e', wireless: true, status: 'Up' },
+      { name: 'enp0s31f6', ipv4: null, prefixLength: null, mac: '74:d4:35:ef:7b:3d', wireless: false, status: 'Down' },
+    ]);
+  });
+
+  it('keeps the macOS name whole, colon and label included, and pads short MAC parts', () => {
+    const entries = parseBridgedifs(macos);
+    expect(entries.map((e) => e.name)).toEqual(['en0: Wi-Fi (AirPort)', 'en5: USB Ethernet(?)', 'bridge100']);
+    expect(entries[0]).toMatchObject({ ipv4: '10.0.0.229', prefixLength: 21, mac: '3c:22:fb:0e:61:81', wireless: true });
+  });
+
+  it('reads Windows output with CRLF, the older Dhcp spelling and no Wireless line', () => {
+    const entries = parseBridgedifs(windows);
+    expect(entries).toHaveLength(2);
+    expect(entries[0]).toEqual({
+      name: 'Intel(R) Ethernet Connection I217-V',
+      ipv4: '192.168.1.19',
+      prefixLength: 24,
+      mac: 'bc:5f:f4:ba:cc:16',
+      wireless: null,
+      status: 'Up',
+    });
+    expect(entries[1]!.status).toBe('Down');
+  });
+
+  it('returns nothing for empty output', () => {
+    expect(parseBridgedifs('')).toEqual([]);
+    expect(parseBridgedifs('\n\n')).toEqual([]);
+  });
+});
+
+describe('matchBridgedIf', () => {
+  it('matches a Linux NIC by its kernel name', () => {
+    expect(matchBridgedIf({ name: 'wlp5s0', description: 'wlp5s0', mac: null, ipv4: null }, parseBridgedifs(linux))?.name).toBe('wlp5s0');
+  });
+
+  it("matches a macOS NIC by the BSD name before VirtualBox's label", () => {
+    expect(matchBridgedIf({ name: 'en0', description: 'en0', mac: null, ipv4: null }, parseBridgedifs(macos))?.name).toBe('en0: Wi-Fi (AirPort)');
+  });
+
+  it('matches a Windows NIC by its adapter description, else by MAC, else by address', () => {
+    const entries = parseBridgedifs(windows);
+    const description = 'Intel(R) Ethernet Connection I217-V';
+    expect(matchBridgedIf({ name: 'Ethernet', description, mac: null, ipv4: null }, entries)?.name).toBe(description);
+    expect(matchBridgedIf({ name: 'Ethernet', description: 'renamed', mac: 'BC-5F-F4-BA-CC-16', ipv4: null }, entries)?.name).toBe(description);
+    expect(matchBridgedIf({ name: 'Ethernet', description: 'renamed', mac: null, ipv4: '192.168.1.19' }, entries)?.name).toBe(description);
+  });
+
+  it('returns null for a NIC VirtualBox does not offer', () => {
+    expect(matchBridgedIf({ name: 'tel0', description: 'tel0', mac: null, ipv4: '100.64.0.1' }, parseBridgedifs(linux))).toBeNull();
+  });
+});
+
+describe('normalizeMac and guessBridgeName', () => {
+  it('spells MACs one way and drops the all-zero one', () => {
+    expect(normalizeMac('0:1C:42:a:b:c')).toBe('00:1c:42:0a:0b:0c');
+    expect(normalizeMac('00-1C-42-0A-0B-0C')).toBe('00:1c:42:0a:0b:0c');
+    expect(normalizeMac('00:00:00:00:00:00')).toBeNull();
+    expect(normalizeMac('xx:xx:xx:xx:xx:01')).toBeNull();
+  });
+
+  it('guesses the name each platform uses', () => {
+    expect(guessBridgeName({ name: 'wlp5s0', description: 'wlp5s0', wireless: true }, 'linux')).toBe('wlp5s0');
+    expect(guessBridgeName({ name: 'en0', description: 'en0', wireless: true }, 'darwin')).toBe('en0: Wi-Fi');
+    expect(guessBridgeName({ name: 'Ethernet', description: 'Realtek PCIe GbE Family Controller', wireless: false }, 'win32')).toBe(
+      'Realtek PCIe GbE Family Controller',
+    );
+  });
+});

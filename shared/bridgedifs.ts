@@ -1,0 +1,91 @@
+/**
+ * `VBoxManage list bridgedifs`: the host interfaces VirtualBox offers for bridging, and the names
+ * it wants as `bridge:`. Vagrant reads the same output (blocks split on blank lines, `Key: value`
+ * lines) and compares `bridge:` to `Name:` case-insensitively, dropping the ones whose Status is
+ * Down; a name that matches nothing makes it stop and ask, so the name has to be VirtualBox's own.
+ * Linux reports the kernel name (`wlp5s0`), macOS `en0: Wi-Fi (AirPort)`, Windows the adapter
+ * description (`Intel(R) Ethernet Connection I217-V`).
+ */
+import { parseIPv4, prefixFromNetmask } from './lab/net';
+
+export interface BridgedIf {
+  name: string;
+  ipv4: string | null;
+  prefixLength: number | null;
+  mac: string | null;
+  /** `Wireless:` is printed by VirtualBox 5.1 and later only. */
+  wireless: boolean | null;
+  /** `Up`, `Down` or `Unknown`. */
+  status: string;
+}
+
+const emptyMac = /^(0{1,2}[:-]){5}0{1,2}$/;
+
+/** A MAC in one spelling (lower case, colons, two digits a part) so `0:1c:42:…` meets `00-1C-42-…`. */
+export function normalizeMac(mac: string | null | undefined): string | null {
+  if (!mac) return null;
+  const parts = mac.trim().toLowerCase().split(/[:-]/);
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-f]{1,2}$/.test(p))) return null;
+  const normal = parts.map((p) => p.padStart(2, '0')).join(':');
+  return emptyMac.test(normal) ? null : normal;
+}
+
+export function parseBridgedifs(output: string): BridgedIf[] {
+  const blocks = output.replace(/\r\n?/g, '\n').split(/\n\s*\n/);
+  const result: BridgedIf[] = [];
+  for (const block of blocks) {
+    const fields = new Map<string, string>();
+    for (const line of block.split('\n')) {
+      const match = /^([A-Za-z0-9]+):\s*(.*?)\s*$/.exec(line);
+      if (match) fields.set(match[1]!.toLowerCase(), match[2]!);
+    }
+    const name = fields.get('name');
+    if (!name) continue;
+    const ip = fields.get('ipaddress') ?? '';
+    const hasIp = parseIPv4(ip) !== null && ip !== '0.0.0.0';
+    const wireless = fields.get('wireless');
+    result.push({
+      name,
+      ipv4: hasIp ? ip : null,
+      prefixLength: hasIp ? prefixFromNetmask(fields.get('networkmask') ?? '') : null,
+      mac: normalizeMac(fields.get('hardwareaddress')),
+      wireless: wireless === undefined ? null : /^yes$/i.test(wireless),
+      status: fields.get('status') || 'Unknown',
+    });
+  }
+  return result;
+}
+
+/** The host NIC as matching sees it. `description` is Windows' adapter description (systeminformation's `ifaceName`). */
+export interface NicIdentity {
+  name: string;
+  description: string;
+  mac: string | null;
+  ipv4: string | null;
+}
+
+/**
+ * The bridgedifs entry for a host NIC: by name (macOS prefixes its label with the BSD name and a
+ * colon), then by MAC, then by IPv4 address. Null when VirtualBox does not offer the NIC.
+ */
+export function matchBridgedIf(nic: NicIdentity, entries: BridgedIf[]): BridgedIf | null {
+  const lower = (s: string) => s.trim().toLowerCase();
+  const names = [nic.name, nic.description].filter(Boolean).map(lower);
+  const byName = entries.find((e) => {
+    const entry = lower(e.name);
+    return names.includes(entry) || names.some((n) => entry.startsWith(`${n}:`));
+  });
+  if (byName) return byName;
+  const mac = normalizeMac(nic.mac);
+  const byMac = mac ? entries.filter((e) => e.mac === mac) : [];
+  if (byMac.length === 1) return byMac[0]!;
+  if (nic.ipv4) return entries.find((e) => e.ipv4 === nic.ipv4) ?? null;
+  return null;
+}
+
+/** What VirtualBox will most likely call the NIC when it is not installed to say. */
+export function guessBridgeName(nic: { name: string; description: string; wireless: boolean }, platform: string): string {
+  if (platform === 'win32') return nic.description || nic.name;
+  if (platform === 'darwin') return `${nic.name}: ${nic.wireless ? 'Wi-Fi' : 'Ethernet'}`;
+  return nic.name;
+}
