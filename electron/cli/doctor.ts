@@ -1,30 +1,42 @@
+import type { CheckStatus } from '../../shared/doctor';
 import { toolMeta, toolNames } from '../../shared/host';
 import { parseFlags, printJson, type Command } from './commands';
 
-const usage = `Usage: cluster-lab doctor [--json]
-Checks this machine: OS, CPUs, memory, and whether vagrant, VBoxManage, kubectl and telepresence are installed.
+const usage = `Usage: cluster-lab doctor [--json] [--dir DIR]
+Checks this machine before a lab runs: OS, CPUs, memory, the tools (vagrant, VBoxManage, kubectl,
+telepresence) and their versions, virtualisation (KVM, vboxdrv, Apple silicon, Hyper-V), and with
+--dir the lab in DIR: whether it fits in memory, CPUs and disk, and whether its NIC still holds its subnet.
+Exit 0 when no check fails, 1 when one does.
 `;
+
+const marks: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'check this machine and the tools the lab needs',
+  summary: 'check this machine, the tools and a lab’s plan before it runs',
   usage,
   async run(argv, services, io) {
-    const { values } = parseFlags(argv, { json: { type: 'boolean', default: false } }, usage);
-    const facts = await services.handlers['host.facts']({});
+    const { values } = parseFlags(argv, { json: { type: 'boolean', default: false }, dir: { type: 'string' } }, usage);
+    const report = await services.handlers['doctor.run']({ dir: values.dir });
+    const failed = report.checks.some((c) => c.status === 'fail');
     if (values.json) {
-      printJson(io, facts);
-      return 0;
+      printJson(io, { checks: report.checks, tools: report.tools, host: report.host });
+      return failed ? 1 : 0;
     }
     const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
     io.out(
-      `${facts.host.osName} ${facts.host.release} (${facts.host.arch}), ${facts.host.cpus} CPUs, ${gib(facts.host.totalMemoryBytes)} memory (${gib(facts.host.freeMemoryBytes)} free)\n`,
+      `${report.host.osName} ${report.host.release} (${report.host.arch}), ${report.host.cpus} CPUs, ${gib(report.host.totalMemoryBytes)} memory (${gib(report.host.freeMemoryBytes)} free)\n`,
     );
     for (const tool of toolNames) {
-      const info = facts.tools[tool];
+      const info = report.tools[tool];
       const state = info.found ? `${info.version ?? 'version unknown'}  ${info.path}` : `not found. ${toolMeta[tool].installHint}`;
       io.out(`  ${toolMeta[tool].label.padEnd(13)}${state}\n`);
     }
-    return 0;
+    io.out('\n');
+    for (const c of report.checks) {
+      io.out(`  ${marks[c.status]}  ${c.message}\n`);
+      if (c.fix && c.status !== 'ok') io.out(`        fix: ${c.fix}\n`);
+    }
+    return failed ? 1 : 0;
   },
 };

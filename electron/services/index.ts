@@ -5,6 +5,7 @@
 import type { Handlers } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { createContext, type ServiceContext } from './context';
+import { runDoctor } from './doctor';
 import { hostFacts } from './host';
 import { defaultLabDir, openLab, previewLab, writeLab } from './labFolder';
 import { checkHosts, detectNics, planLab } from './network';
@@ -24,7 +25,7 @@ export interface Services {
 export function createServices(ctx: ServiceContext = createContext()): Services {
   const handlers: Handlers = {
     'host.facts': () => hostFacts(ctx),
-    'doctor.run': notYet('The preflight check'),
+    'doctor.run': (args) => runDoctor(ctx, args),
     'nics.list': (args) => detectNics(ctx, args),
     'plan.suggest': (args) => planLab(ctx, args),
     'hosts.check': (args) => checkHosts(ctx, args),

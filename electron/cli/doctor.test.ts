@@ -1,0 +1,44 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultLabConfig, type LabConfig } from '../../shared/lab/schema';
+import { main } from './index';
+
+async function run(argv: string[], env: NodeJS.ProcessEnv) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) }, { env });
+  return { code, out, err };
+}
+
+describe('cluster-lab doctor', () => {
+  it('--json prints checks, tools and host, and exits 1 when a check fails', async () => {
+    const { code, out } = await run(['doctor', '--json'], { PATH: '' });
+    const report = JSON.parse(out);
+    expect(Object.keys(report)).toEqual(['checks', 'tools', 'host']);
+    expect(report.checks.find((c: { id: string }) => c.id === 'tool-vagrant')).toMatchObject({
+      status: 'fail',
+      fix: expect.stringMatching(/vagrant/i),
+    });
+    expect(code).toBe(1);
+  });
+
+  it('--dir checks a lab folder’s plan: its size against this machine, and its NIC', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cl-doc-cli-'));
+    const lab: LabConfig = {
+      ...defaultLabConfig(),
+      network: { nic: 'cl-gone0', bridge: 'cl-gone0', subnet: '192.168.1.0/24', hostIp: '', gateway: '192.168.1.1', dns: ['1.1.1.1'] },
+      server: { name: 'multi', ip: '192.168.1.110' },
+      agents: [{ name: 'agent1', ip: '192.168.1.111' }],
+      vm: { memoryMb: 262144, cpus: 64, box: 'bento/ubuntu-24.04', linkedClone: true },
+    };
+    await writeFile(path.join(dir, 'lab.json'), JSON.stringify(lab));
+    const { code, out } = await run(['doctor', '--dir', dir], { PATH: '', HOME: dir });
+    expect(code).toBe(1);
+    expect(out).toMatch(/FAIL {2}The lab does not fit in memory: 2 VMs × 262144 MB/);
+    expect(out).toMatch(/FAIL {2}Each VM has 64 vCPUs/);
+    expect(out).toMatch(/FAIL {2}The lab bridges onto cl-gone0, which no longer exists/);
+    expect(out).toMatch(/GiB free/);
+  });
+});

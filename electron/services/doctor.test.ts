@@ -1,0 +1,266 @@
+import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Check } from '../../shared/doctor';
+import type { ToolInfo, ToolReport } from '../../shared/host';
+import { defaultLabConfig } from '../../shared/lab/schema';
+import type { Nic } from '../../shared/nics';
+import { createContext } from './context';
+import { doctorChecks, planFrom, runDoctor, type DoctorFacts, type LabPlan } from './doctor';
+
+const GiB = 2 ** 30;
+const tool = (version: string | null, dir = '/usr/bin', name = 'x'): ToolInfo =>
+  version === null ? { found: false, path: null, version: null } : { found: true, path: `${dir}/${name}`, version };
+const goodTools = (): ToolReport => ({
+  vagrant: tool('2.4.1', '/usr/bin', 'vagrant'),
+  VBoxManage: tool('7.0.14', '/usr/bin', 'VBoxManage'),
+  kubectl: tool('1.33.2', '/usr/bin', 'kubectl'),
+  telepresence: tool('2.21.3', '/usr/bin', 'telepresence'),
+});
+const plan = (over: Partial<LabPlan> = {}): LabPlan => ({
+  nodes: 3,
+  memoryMb: 4096,
+  cpus: 2,
+  linkedClone: true,
+  nic: null,
+  subnet: null,
+  k3sVersion: null,
+  ...over,
+});
+const wifi = (over: Partial<Nic> = {}): Nic => ({
+  name: 'wlp5s0',
+  bridgeName: 'wlp5s0',
+  bridgeNameSource: 'virtualbox',
+  ipv4: '192.168.1.20',
+  prefixLength: 24,
+  mac: null,
+  type: 'wireless',
+  up: true,
+  speedMbps: null,
+  default: true,
+  excluded: false,
+  ...over,
+});
+
+function facts(over: Partial<DoctorFacts> = {}): DoctorFacts {
+  return {
+    host: {
+      platform: 'linux',
+      osName: 'Linux',
+      release: '6.8.0-45-generic',
+      arch: 'x64',
+      hostname: 'h',
+      cpus: 8,
+      totalMemoryBytes: 32 * GiB,
+      freeMemoryBytes: 20 * GiB,
+    },
+    tools: goodTools(),
+    pathDirs: ['/usr/bin', '/bin'],
+    installDirs: ['/usr/local/bin', '/snap/bin'],
+    plan: null,
+    planProblem: null,
+    modules: ['vboxdrv', 'vboxnetflt', 'ext4'],
+    hypervisorPresent: null,
+    disks: [],
+    nics: null,
+    nicsProblem: null,
+    ...over,
+  };
+}
+
+const byId = (checks: Check[], id: string) => checks.find((c) => c.id === id);
+const statusOf = (f: DoctorFacts, id: string) => byId(doctorChecks(f), id)?.status;
+
+describe('doctor: tools', () => {
+  it('passes a machine with every tool at a supported version, each check with a message', () => {
+    const checks = doctorChecks(facts());
+    expect(checks.filter((c) => c.status !== 'ok')).toEqual([]);
+    for (const c of checks) expect(c.message.length).toBeGreaterThan(10);
+  });
+
+  it('fails missing or too old required tools, with the minimum and a fix', () => {
+    const tools = goodTools();
+    tools.vagrant = tool('2.2.19');
+    tools.VBoxManage = tool('6.1.50');
+    tools.kubectl = tool(null);
+    const checks = doctorChecks(facts({ tools }));
+    expect(byId(checks, 'tool-vagrant')).toMatchObject({ status: 'fail', message: expect.stringMatching(/2\.2\.19 is too old.*2\.3\.4/) });
+    expect(byId(checks, 'tool-vboxmanage')).toMatchObject({ status: 'fail', message: expect.stringMatching(/6\.1\.50.*7\.0\.0/) });
+    expect(byId(checks, 'tool-kubectl')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/kubernetes\.io/) });
+  });
+
+  it('only warns about Telepresence: missing, or too old to read the setting', () => {
+    const tools = goodTools();
+    tools.telepresence = tool(null);
+    expect(statusOf(facts({ tools }), 'tool-telepresence')).toBe('warn');
+    tools.telepresence = tool('2.20.3');
+    expect(byId(doctorChecks(facts({ tools })), 'tool-telepresence')?.message).toMatch(/does not read routing\.recursionBlockDuration.*2\.21/);
+  });
+
+  it('warns when a tool is found but does not say its version', () => {
+    const tools = goodTools();
+    tools.VBoxManage = { found: true, path: '/usr/bin/VBoxManage', version: null, error: 'version output not understood (exit 1)' };
+    expect(byId(doctorChecks(facts({ tools })), 'tool-vboxmanage')).toMatchObject({ status: 'warn', message: expect.stringMatching(/exit 1/) });
+  });
+
+  it('fails a VirtualBox newer than the installed Vagrant drives', () => {
+    const tools = goodTools();
+    tools.VBoxManage = tool('7.1.4');
+    tools.vagrant = tool('2.4.1');
+    expect(byId(doctorChecks(facts({ tools })), 'vagrant-virtualbox')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/2\.4\.2/) });
+    tools.vagrant = tool('2.4.3');
+    expect(statusOf(facts({ tools }), 'vagrant-virtualbox')).toBe('ok');
+    tools.VBoxManage = tool('8.0.0');
+    expect(statusOf(facts({ tools }), 'vagrant-virtualbox')).toBe('warn');
+  });
+
+  it('warns when kubectl is outside the skew of a pinned k3s release', () => {
+    expect(statusOf(facts({ plan: plan({ k3sVersion: 'v1.33.5+k3s1' }) }), 'kubectl-skew')).toBe('ok');
+    expect(statusOf(facts({ plan: plan({ k3sVersion: 'v1.30.1+k3s1' }) }), 'kubectl-skew')).toBe('warn');
+  });
+
+  it('says where each tool was found, and that install folders off PATH are used', () => {
+    const tools = goodTools();
+    tools.VBoxManage = tool('7.1.4', '/Applications/VirtualBox.app/Contents/MacOS', 'VBoxManage');
+    tools.vagrant = tool('2.4.3', '/opt/homebrew/bin', 'vagrant');
+    const c = byId(doctorChecks(facts({ tools, pathDirs: ['/usr/bin', '/bin'] })), 'tool-locations')!;
+    expect(c.status).toBe('ok');
+    expect(c.message).toMatch(/Vagrant in \/opt\/homebrew\/bin \(an install folder, not on PATH\)/);
+    expect(c.message).toMatch(/VirtualBox in \/Applications\/VirtualBox\.app\/Contents\/MacOS/);
+    expect(c.message).toMatch(/Dock or Finder/);
+  });
+});
+
+describe('doctor: virtualisation', () => {
+  it('on Linux: KVM loaded fails on kernels that take VT-x at load, warns on older ones', () => {
+    const modules = ['kvm_intel', 'kvm', 'vboxdrv'];
+    const newer = facts({ modules, host: { ...facts().host, release: '6.12.9-arch1' } });
+    expect(byId(doctorChecks(newer), 'kvm')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/modprobe -r kvm_intel kvm/) });
+    expect(statusOf(facts({ modules }), 'kvm')).toBe('warn');
+    expect(statusOf(facts(), 'kvm')).toBe('ok');
+  });
+
+  it('on Linux: fails when VirtualBox is installed without vboxdrv, and says when modules cannot be read', () => {
+    expect(byId(doctorChecks(facts({ modules: ['ext4'] })), 'vboxdrv')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/vboxconfig/) });
+    const tools = goodTools();
+    tools.VBoxManage = tool(null);
+    expect(byId(doctorChecks(facts({ modules: ['ext4'], tools })), 'vboxdrv')).toBeUndefined();
+    expect(statusOf(facts({ modules: null }), 'kernel-modules')).toBe('warn');
+  });
+
+  it('on Apple silicon: VirtualBox before 7.1 cannot run VMs', () => {
+    const mac = { ...facts().host, platform: 'darwin', arch: 'arm64' };
+    const tools = goodTools();
+    tools.vagrant = tool('2.4.3');
+    tools.VBoxManage = tool('7.0.14');
+    expect(statusOf(facts({ host: mac, tools, modules: null }), 'apple-silicon')).toBe('fail');
+    tools.VBoxManage = tool('7.1.6');
+    expect(byId(doctorChecks(facts({ host: mac, tools, modules: null })), 'apple-silicon')).toMatchObject({ status: 'ok', message: /arm64/ });
+    expect(byId(doctorChecks(facts({ host: mac, tools, modules: null })), 'kernel-modules')).toBeUndefined();
+  });
+
+  it('on Windows: warns when Hyper-V is running', () => {
+    const win = { ...facts().host, platform: 'win32' };
+    expect(byId(doctorChecks(facts({ host: win, hypervisorPresent: true, modules: null })), 'hyperv')).toMatchObject({
+      status: 'warn',
+      fix: expect.stringMatching(/hypervisorlaunchtype off/),
+    });
+    expect(statusOf(facts({ host: win, hypervisorPresent: false, modules: null }), 'hyperv')).toBe('ok');
+  });
+});
+
+describe('doctor: does the lab fit', () => {
+  it('fails a lab whose VMs leave the host no memory, warns when it is tight', () => {
+    const small = { ...facts().host, totalMemoryBytes: 8 * GiB };
+    expect(byId(doctorChecks(facts({ host: small, plan: plan() })), 'memory')).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(/3 VMs × 4096 MB = 12\.0 GiB/),
+    });
+    expect(statusOf(facts({ host: { ...small, totalMemoryBytes: 15 * GiB }, plan: plan() }), 'memory')).toBe('warn');
+    expect(statusOf(facts({ plan: plan() }), 'memory')).toBe('ok');
+  });
+
+  it('fails a VM with more vCPUs than the host has, warns when the lab oversubscribes', () => {
+    const quad = { ...facts().host, cpus: 4 };
+    expect(statusOf(facts({ host: quad, plan: plan({ cpus: 6 }) }), 'cpus')).toBe('fail');
+    expect(statusOf(facts({ host: quad, plan: plan() }), 'cpus')).toBe('warn');
+    expect(statusOf(facts({ plan: plan() }), 'cpus')).toBe('ok');
+  });
+
+  it('adds up what shares one disk, and fails when it does not fit', () => {
+    const disks = [
+      { role: 'the Vagrant box', path: '/home/u/.vagrant.d', freeBytes: 10 * GiB, device: 1, needBytes: 2 * GiB },
+      { role: "the VMs' disks", path: '/home/u/VirtualBox VMs', freeBytes: 10 * GiB, device: 1, needBytes: 12 * GiB },
+      { role: 'the lab folder', path: '/data/lab', freeBytes: 500 * GiB, device: 2, needBytes: GiB / 4 },
+    ];
+    expect(byId(doctorChecks(facts({ plan: plan(), disks })), 'disk')).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(/need about 14\.0 GiB, and that disk has 10\.0 GiB free/),
+    });
+    expect(statusOf(facts({ plan: plan(), disks: disks.map((d) => ({ ...d, freeBytes: 16 * GiB })) }), 'disk')).toBe('warn');
+    expect(statusOf(facts({ plan: plan(), disks: disks.map((d) => ({ ...d, freeBytes: 100 * GiB })) }), 'disk')).toBe('ok');
+  });
+
+  it('reads the plan from half-filled wizard settings', () => {
+    expect(planFrom(defaultLabConfig())).toMatchObject({ nodes: 3, memoryMb: 4096, cpus: 2, nic: null, subnet: null, k3sVersion: null });
+    expect(planFrom({ vm: { memoryMb: 'lots' } })).toBeNull();
+    expect(planFrom(null)).toBeNull();
+  });
+});
+
+describe('doctor: the chosen NIC', () => {
+  const lab = plan({ nic: 'wlp5s0', subnet: '192.168.1.0/24' });
+  const nics = (nic: Nic | null) => ({ gateway: null, nics: nic ? [nic] : [], neighbours: [], detectedAt: 0, virtualBoxSeen: true, notes: [] });
+
+  it('passes while the NIC holds the planned subnet', () => {
+    expect(statusOf(facts({ plan: lab, nics: nics(wifi()) }), 'nic')).toBe('ok');
+  });
+  it('fails when the NIC is gone, has no address, or moved to another network', () => {
+    expect(byId(doctorChecks(facts({ plan: lab, nics: nics(null) })), 'nic')?.message).toMatch(/no longer exists/);
+    expect(byId(doctorChecks(facts({ plan: lab, nics: nics(wifi({ ipv4: null, prefixLength: null })) })), 'nic')?.message).toMatch(/no IPv4/);
+    const moved = byId(doctorChecks(facts({ plan: lab, nics: nics(wifi({ ipv4: '10.0.0.7', prefixLength: 24 })) })), 'nic')!;
+    expect(moved).toMatchObject({ status: 'fail', message: expect.stringMatching(/10\.0\.0\.7\/24, outside the lab's 192\.168\.1\.0\/24/) });
+  });
+  it('is not checked before a NIC is chosen', () => {
+    expect(byId(doctorChecks(facts({ plan: plan() })), 'nic')).toBeUndefined();
+  });
+});
+
+describe('runDoctor with fake tools on PATH', () => {
+  async function fakeBin(scripts: Record<string, string>) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cl-doc-'));
+    for (const [name, body] of Object.entries(scripts)) {
+      await writeFile(path.join(dir, name), `#!/bin/sh\n${body}\n`);
+      await chmod(path.join(dir, name), 0o755);
+    }
+    return dir;
+  }
+  const kubectl = (v: string) => `echo '{"clientVersion":{"gitVersion":"v${v}"}}'`;
+
+  it('reads real version output: too old fails, missing fails, present passes', async () => {
+    const old = await fakeBin({ vagrant: 'echo "Vagrant 2.2.19"', VBoxManage: 'echo 6.1.50r161033', kubectl: kubectl('1.25.0') });
+    const good = await fakeBin({ vagrant: 'echo "Vagrant 2.4.3"', VBoxManage: 'echo 7.1.6r167084', kubectl: kubectl('1.33.1') });
+    const home = await mkdtemp(path.join(os.tmpdir(), 'cl-doc-home-'));
+    const run = (PATH: string) => runDoctor(createContext({ env: { PATH }, platform: 'linux', homeDir: home }), { config: defaultLabConfig() });
+    const [tooOld, missing, present] = await Promise.all([run(old), run(''), run(good)]);
+    for (const id of ['tool-vagrant', 'tool-vboxmanage', 'tool-kubectl']) {
+      expect(byId(tooOld.checks, id)).toMatchObject({ status: 'fail', message: expect.stringMatching(/too old/) });
+      expect(byId(missing.checks, id)).toMatchObject({ status: 'fail', message: expect.stringMatching(/not installed/) });
+      expect(byId(present.checks, id)?.status).toBe('ok');
+    }
+    expect(byId(present.checks, 'tool-telepresence')?.status).toBe('warn');
+    expect(present.tools.vagrant).toMatchObject({ found: true, version: '2.4.3', path: path.join(good, 'vagrant') });
+    // The real host and disk: this machine's figures, whatever they are.
+    expect(present.host.cpus).toBeGreaterThan(0);
+    expect(byId(present.checks, 'memory')).toBeDefined();
+    expect(byId(present.checks, 'disk')?.message).toMatch(/GiB free/);
+  });
+
+  it('reports a --dir that is not a lab folder as a failed check, not a crash', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cl-doc-nolab-'));
+    await mkdir(path.join(dir, 'x'));
+    const report = await runDoctor(createContext({ env: { PATH: '' }, platform: 'linux', homeDir: dir }), { dir });
+    expect(byId(report.checks, 'lab')).toMatchObject({ status: 'fail', message: expect.stringMatching(/lab\.json/) });
+  });
+});
