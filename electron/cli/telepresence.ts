@@ -12,10 +12,14 @@ A file that is not valid YAML is left as it is (exit 2).
 `;
 
 function describeState(state: TelepresenceState): string {
-  const value = state.recursionBlockDuration ? `routing.recursionBlockDuration: ${state.recursionBlockDuration}` : 'routing.recursionBlockDuration is not set';
+  const value = state.recursionBlockDuration
+    ? `routing.recursionBlockDuration: ${state.recursionBlockDuration}`
+    : 'routing.recursionBlockDuration is not set';
   const lines = [`${state.path}${state.exists ? '' : ' (does not exist yet)'}`, `  ${state.problem ?? value}`];
   if (state.backupPath) lines.push(`  previous version kept as ${state.backupPath}`);
-  const binary = state.binary.found ? `telepresence ${state.binary.version ?? '(version unknown)'} at ${state.binary.path}` : 'telepresence is not installed';
+  const binary = state.binary.found
+    ? `telepresence ${state.binary.version ?? '(version unknown)'} at ${state.binary.path}`
+    : 'telepresence is not installed';
   lines.push(`  ${binary}${state.readsSetting === false ? ` — this version ignores the setting (it needs ${RECURSION_BLOCK_SINCE})` : ''}`);
   lines.push(`  ${state.vif.note}`);
   return `${lines.join('\n')}\n`;

@@ -39,13 +39,19 @@ describe('Go durations', () => {
 
 describe('where the client config lives', () => {
   it('honours XDG_CONFIG_HOME on Linux, else ~/.config', () => {
-    expect(telepresenceConfigPath({ env: { XDG_CONFIG_HOME: '/x/cfg' }, platform: 'linux', homeDir: '/home/u' })).toBe('/x/cfg/telepresence/config.yml');
+    expect(telepresenceConfigPath({ env: { XDG_CONFIG_HOME: '/x/cfg' }, platform: 'linux', homeDir: '/home/u' })).toBe(
+      '/x/cfg/telepresence/config.yml',
+    );
     expect(telepresenceConfigPath({ env: {}, platform: 'linux', homeDir: '/home/u' })).toBe('/home/u/.config/telepresence/config.yml');
     // The XDG spec says a relative value is to be ignored.
-    expect(telepresenceConfigPath({ env: { XDG_CONFIG_HOME: 'rel' }, platform: 'linux', homeDir: '/home/u' })).toBe('/home/u/.config/telepresence/config.yml');
+    expect(telepresenceConfigPath({ env: { XDG_CONFIG_HOME: 'rel' }, platform: 'linux', homeDir: '/home/u' })).toBe(
+      '/home/u/.config/telepresence/config.yml',
+    );
   });
   it('uses Application Support on macOS and %APPDATA% on Windows', () => {
-    expect(telepresenceConfigPath({ env: {}, platform: 'darwin', homeDir: '/Users/u' })).toBe('/Users/u/Library/Application Support/telepresence/config.yml');
+    expect(telepresenceConfigPath({ env: {}, platform: 'darwin', homeDir: '/Users/u' })).toBe(
+      '/Users/u/Library/Application Support/telepresence/config.yml',
+    );
     expect(telepresenceConfigPath({ env: { APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, platform: 'win32', homeDir: 'C:\\Users\\u' })).toBe(
       'C:\\Users\\u\\AppData\\Roaming\\telepresence\\config.yml',
     );

@@ -9,12 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMap, isScalar, parseAllDocuments, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { AppError } from '../../shared/errors';
-import {
-  RECURSION_BLOCK_SINCE,
-  recursionBlockDurationIssue,
-  type TelepresenceState,
-  type VifState,
-} from '../../shared/telepresence';
+import { RECURSION_BLOCK_SINCE, recursionBlockDurationIssue, type TelepresenceState, type VifState } from '../../shared/telepresence';
 import type { ServiceContext } from './context';
 import { atomicWrite, backupFile, ioError } from './files';
 import { compareVersions, detectTool } from './tools';
@@ -29,7 +24,8 @@ export function telepresenceConfigPath(ctx: Pick<ServiceContext, 'env' | 'platfo
     return path.win32.join(appData, 'telepresence', 'config.yml');
   }
   if (ctx.platform === 'darwin') return path.posix.join(ctx.homeDir, 'Library', 'Application Support', 'telepresence', 'config.yml');
-  const configHome = ctx.env.XDG_CONFIG_HOME && path.isAbsolute(ctx.env.XDG_CONFIG_HOME) ? ctx.env.XDG_CONFIG_HOME : path.join(ctx.homeDir, '.config');
+  const configHome =
+    ctx.env.XDG_CONFIG_HOME && path.isAbsolute(ctx.env.XDG_CONFIG_HOME) ? ctx.env.XDG_CONFIG_HOME : path.join(ctx.homeDir, '.config');
   return path.join(configHome, 'telepresence', 'config.yml');
 }
 
@@ -93,9 +89,10 @@ export function withRecursionBlock(text: string, top: YAMLMap | null, doc: Docum
     const end = contentLineEnd(text, range(routingPair.key as Node)![1]);
     return `${text.slice(0, end)}\n  ${BLOCK}: ${value}${text.slice(end)}`;
   }
-  if (!isMap(routing)) throw new AppError('invalid_input', `"${ROUTING}" in the Telepresence config is not a mapping of settings.`, {
-    hint: `Fix the "${ROUTING}:" entry by hand (it should hold keys such as subnets), then try again.`,
-  });
+  if (!isMap(routing))
+    throw new AppError('invalid_input', `"${ROUTING}" in the Telepresence config is not a mapping of settings.`, {
+      hint: `Fix the "${ROUTING}:" entry by hand (it should hold keys such as subnets), then try again.`,
+    });
   if (routing.flow) return setWithDocument(doc, value);
   const existing = routing.items.find((p) => isScalar(p.key) && p.key.value === BLOCK) as Pair<Node, Node | null> | undefined;
   if (existing?.value && range(existing.value)) {
@@ -152,7 +149,9 @@ export function vifState(platform: NodeJS.Platform, interfaceNames: string[]): V
   return {
     up: interfaces.length > 0,
     interfaces,
-    note: interfaces.length ? `Telepresence's VIF is up (${interfaces.join(', ')}): it is connected now.` : 'No tel* device is up: Telepresence is not connected now.',
+    note: interfaces.length
+      ? `Telepresence's VIF is up (${interfaces.join(', ')}): it is connected now.`
+      : 'No tel* device is up: Telepresence is not connected now.',
   };
 }
 
