@@ -216,7 +216,7 @@ export function renderVagrantfile(config: LabConfig): string {
     "Vagrant.configure('2') do |config|",
     `  config.vm.box = ${rubyString(box.name)}`,
     ...(box.url ? [`  config.vm.box_url = ${rubyString(box.url)}`] : []),
-    `  # The host's ./shared: the server leaves the node token, k3s.yaml and registries.yaml here.`,
+    `  # The host's ./shared: the server leaves the node token, k3s.yaml${config.registry.enabled ? ' and registries.yaml' : ''} here.`,
     `  config.vm.synced_folder './shared', ${rubyString(GUEST_SHARED)}`,
     "  config.vm.provider 'virtualbox' do |vb|",
     `    vb.memory = ${int(config.vm.memoryMb)}`,

@@ -1,0 +1,15 @@
+/** The seed document's own lab, as a LabConfig: the golden Vagrantfile and most tests start here. */
+import { defaultLabConfig, type LabConfig } from '../lab/schema';
+
+export function seedLab(): LabConfig {
+  const lab = defaultLabConfig();
+  return {
+    ...lab,
+    network: { nic: 'wlp5s0', bridge: 'wlp5s0', subnet: '192.168.1.0/24', hostIp: '', gateway: '192.168.1.1', dns: ['8.8.8.8'] },
+    server: { name: 'multi', ip: '192.168.1.110' },
+    agents: [
+      { name: 'agent1', ip: '192.168.1.111' },
+      { name: 'agent2', ip: '192.168.1.112' },
+    ],
+  };
+}
