@@ -143,7 +143,7 @@ describe('registry.yaml', () => {
 const awkward = fc.string({
   unit: fc.oneof(
     fc.constantFrom("'", '"', '\\', '`', '$', '#', '{', '}', '(', ')', ';', '&', '|', '<', '>', '*', '?', '!', ' ', '~', '%'),
-    fc.string({ minLength: 1, maxLength: 1 }).filter((c) => !/[\u0000-\u001f\u007f]/.test(c)),
+    fc.string({ minLength: 1, maxLength: 1 }).filter((c) => c >= ' ' && c !== '\u007f'),
     fc.constantFrom('é', '雪', '🙂'),
   ),
   maxLength: 40,
