@@ -125,19 +125,32 @@ export async function previewLab(dir: string | null, input: unknown): Promise<La
   return { dir, files };
 }
 
-/** A folder that exists as something else, or can not be made, stops the write before any file changes. */
-async function ensureFolder(folder: string): Promise<void> {
+/** Something other than a folder where the lab needs one: found before any file changes. */
+async function refuseNonFolder(folder: string): Promise<void> {
   const existing = await stat(folder).catch(() => null);
   if (existing && !existing.isDirectory()) {
     throw new AppError('io', `Could not write the lab: ${folder} is a file, not a folder.`, {
       hint: 'Choose another lab folder, or move that file away.',
     });
   }
-  try {
-    await mkdir(folder, { recursive: true });
-  } catch (error) {
-    throw ioError(error, folder, 'create');
+}
+
+/** Something other than a file where the lab writes one. */
+async function refuseNonFile(file: string): Promise<void> {
+  const existing = await stat(file).catch(() => null);
+  if (existing && !existing.isFile()) {
+    throw new AppError('io', `Could not write the lab: ${file} is a folder or device, not a file.`, {
+      hint: 'Move it out of the lab folder, or choose another lab folder.',
+    });
   }
+}
+
+/** The manifest, rewritten only when it would change, so an unchanged lab leaves every byte. */
+async function saveManifest(root: string, written: Record<string, string>): Promise<void> {
+  const next: WrittenManifest = { version: 1, files: Object.fromEntries(Object.entries(written).sort(([a], [b]) => a.localeCompare(b))) };
+  const text = `${JSON.stringify(next, null, 2)}\n`;
+  const file = path.join(root, MANIFEST);
+  if ((await readIfPresent(file)) !== text) await atomicWrite(file, text);
 }
 
 const stampOf = (now: Date) => now.toISOString().replace(/[:.]/g, '-');
@@ -150,30 +163,39 @@ const stampOf = (now: Date) => now.toISOString().replace(/[:.]/g, '-');
 export async function writeLab(dir: string, input: unknown, now: Date = new Date()): Promise<WriteReport> {
   const config = assertLab(input);
   const root = path.resolve(dir);
-  await ensureFolder(root);
-  for (const sub of [...LAB_DIRS, STATE_DIR]) await ensureFolder(path.join(root, sub));
+  const folders = [root, ...[...LAB_DIRS, STATE_DIR].map((sub) => path.join(root, sub))];
+  for (const folder of folders) await refuseNonFolder(folder);
   const { files, manifest } = await previewIn(root, config);
+  for (const file of files) await refuseNonFile(path.join(root, file.name));
+  for (const folder of folders) {
+    try {
+      await mkdir(folder, { recursive: true });
+    } catch (error) {
+      throw ioError(error, folder, 'create');
+    }
+  }
   const report: WriteReport = { dir: root, written: [], unchanged: [], keptUserCopies: [] };
   const written = { ...manifest.files };
-  for (const file of files) {
-    const target = path.join(root, file.name);
-    if (file.state === 'unchanged') {
-      report.unchanged.push(file.name);
+  try {
+    for (const file of files) {
+      if (file.state === 'unchanged') {
+        report.unchanged.push(file.name);
+      } else {
+        if (file.state === 'user-edited' && file.current !== null) {
+          const keptAs = `${file.name}.user-${stampOf(now)}`;
+          await atomicWrite(path.join(root, keptAs), file.current);
+          report.keptUserCopies.push({ name: file.name, keptAs });
+        }
+        await atomicWrite(path.join(root, file.name), file.content);
+        report.written.push(file.name);
+      }
       written[file.name] = sha256(file.content);
-      continue;
     }
-    if (file.state === 'user-edited' && file.current !== null) {
-      const keptAs = `${file.name}.user-${stampOf(now)}`;
-      await atomicWrite(path.join(root, keptAs), file.current);
-      report.keptUserCopies.push({ name: file.name, keptAs });
-    }
-    await atomicWrite(target, file.content);
-    written[file.name] = sha256(file.content);
-    report.written.push(file.name);
+  } catch (error) {
+    // Remember the files that did change before the failure: they are Cluster Lab's, not the user's.
+    await saveManifest(root, written).catch(() => {});
+    throw error;
   }
-  const next: WrittenManifest = { version: 1, files: Object.fromEntries(Object.entries(written).sort(([a], [b]) => a.localeCompare(b))) };
-  const nextText = `${JSON.stringify(next, null, 2)}\n`;
-  const manifestFile = path.join(root, MANIFEST);
-  if ((await readIfPresent(manifestFile)) !== nextText) await atomicWrite(manifestFile, nextText);
+  await saveManifest(root, written);
   return report;
 }

@@ -1,0 +1,195 @@
+/**
+ * The lab folder on a real file system: what a write creates, that a second write of the same lab
+ * moves not a byte, that a user's edit is kept, and that a folder that can not be written leaves
+ * what was there as it was. Tests run as root, so "can not be written" is made with what stops
+ * root too: a file where a folder should be, an immutable folder (chattr +i) and a full tmpfs.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../shared/errors';
+import { renderLab } from '../../shared/render';
+import { seedLab } from '../../shared/render/testing';
+import { createContext } from './context';
+import { runTool } from './process';
+import { defaultLabDir, openLab, previewLab, writeLab } from './labFolder';
+
+let base: string;
+let dir: string;
+
+beforeEach(async () => {
+  base = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-folder-'));
+  dir = path.join(base, 'lab');
+});
+afterEach(async () => {
+  await runTool('chattr', ['-R', '-i', base]).catch(() => {});
+  await rm(base, { recursive: true, force: true });
+});
+
+/** Every file under `root` with its bytes and mtime, to prove a write changed nothing. */
+async function snapshot(root: string): Promise<Record<string, { content: string; mtimeNs: bigint }>> {
+  const result: Record<string, { content: string; mtimeNs: bigint }> = {};
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    result[path.relative(root, file)] = { content: await readFile(file, 'utf8'), mtimeNs: (await stat(file, { bigint: true })).mtimeNs };
+  }
+  return result;
+}
+
+async function expectAppError(promise: Promise<unknown>, code: string, message: RegExp): Promise<AppError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe(code);
+  expect((error as AppError).message).toMatch(message);
+  expect((error as AppError).hint).toBeTruthy();
+  return error as AppError;
+}
+
+const resized = () => ({ ...seedLab(), vm: { ...seedLab().vm, memoryMb: 2048 } });
+
+describe('writing a lab folder', () => {
+  it('creates lab.json, the Vagrantfile, registry.yaml, shared/ and logs/, and lab.json opens again', async () => {
+    const report = await writeLab(dir, seedLab());
+    expect(report).toEqual({ dir, written: ['Vagrantfile', 'registry.yaml', 'lab.json'], unchanged: [], keptUserCopies: [] });
+    for (const file of renderLab(seedLab())) expect(await readFile(path.join(dir, file.name), 'utf8')).toBe(file.content);
+    expect((await stat(path.join(dir, 'shared'))).isDirectory()).toBe(true);
+    expect((await stat(path.join(dir, 'logs'))).isDirectory()).toBe(true);
+    expect(await openLab(dir)).toEqual(seedLab());
+    // Nothing half-written is left behind by the temporary-file-then-rename writes.
+    expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('re-writing an unchanged lab changes no byte and no timestamp', async () => {
+    await writeLab(dir, seedLab());
+    const before = await snapshot(dir);
+    const report = await writeLab(dir, seedLab());
+    expect(report.written).toEqual([]);
+    expect(report.unchanged).toEqual(['Vagrantfile', 'registry.yaml', 'lab.json']);
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('previews each file as new, unchanged or changed, with what is on disk', async () => {
+    const fresh = await previewLab(dir, seedLab());
+    expect(fresh.files.map((f) => [f.name, f.state])).toEqual([
+      ['Vagrantfile', 'new'],
+      ['registry.yaml', 'new'],
+      ['lab.json', 'new'],
+    ]);
+    expect((await previewLab(null, seedLab())).files.every((f) => f.state === 'new' && f.current === null)).toBe(true);
+    await writeLab(dir, seedLab());
+    const changed = await previewLab(dir, resized());
+    expect(changed.files.map((f) => [f.name, f.state])).toEqual([
+      ['Vagrantfile', 'changed'],
+      ['registry.yaml', 'unchanged'],
+      ['lab.json', 'changed'],
+    ]);
+    const vagrantfile = changed.files[0]!;
+    expect(vagrantfile.current).toContain('vb.memory = 4096');
+    expect(vagrantfile.content).toContain('vb.memory = 2048');
+    const report = await writeLab(dir, resized());
+    expect(report.keptUserCopies).toEqual([]);
+    expect(report.written).toEqual(['Vagrantfile', 'lab.json']);
+  });
+
+  it("keeps the user's edit beside the new file, says so in the preview, and loses nothing", async () => {
+    await writeLab(dir, seedLab());
+    const edited = `${await readFile(path.join(dir, 'Vagrantfile'), 'utf8')}# my own tweak\n`;
+    await writeFile(path.join(dir, 'Vagrantfile'), edited);
+    const preview = await previewLab(dir, resized());
+    expect(preview.files[0]).toMatchObject({ name: 'Vagrantfile', state: 'user-edited', current: edited });
+    const now = new Date('2026-12-01T10:20:30.456Z');
+    const report = await writeLab(dir, resized(), now);
+    expect(report.keptUserCopies).toEqual([{ name: 'Vagrantfile', keptAs: 'Vagrantfile.user-2026-12-01T10-20-30-456Z' }]);
+    expect(await readFile(path.join(dir, 'Vagrantfile.user-2026-12-01T10-20-30-456Z'), 'utf8')).toBe(edited);
+    expect(await readFile(path.join(dir, 'Vagrantfile'), 'utf8')).toContain('vb.memory = 2048');
+    // Once written, the file is Cluster Lab's again: the next change is an ordinary one.
+    expect((await previewLab(dir, seedLab())).files[0]!.state).toBe('changed');
+  });
+
+  it("treats a Vagrantfile it never wrote as the user's, even when the lab is the same", async () => {
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'Vagrantfile'), '# an older lab\n');
+    expect((await previewLab(dir, seedLab())).files[0]!.state).toBe('user-edited');
+    const report = await writeLab(dir, seedLab(), new Date('2026-01-02T03:04:05.000Z'));
+    expect(report.keptUserCopies).toEqual([{ name: 'Vagrantfile', keptAs: 'Vagrantfile.user-2026-01-02T03-04-05-000Z' }]);
+  });
+
+  it('validates first: invalid settings name the field and write nothing', async () => {
+    const error = await expectAppError(writeLab(dir, { ...seedLab(), vm: { ...seedLab().vm, cpus: 0 } }), 'invalid_input', /1 problem/);
+    expect(error.issues).toEqual([{ path: 'vm.cpus', message: 'CPUs must be at least 1.' }]);
+    await expect(stat(dir)).rejects.toThrow();
+  });
+});
+
+describe('a folder that can not be written', () => {
+  it('a file where the lab folder should be: a clear error, and the file is untouched', async () => {
+    await writeFile(dir, 'not a folder');
+    await expectAppError(writeLab(dir, seedLab()), 'io', /is a file, not a folder/);
+    expect(await readFile(dir, 'utf8')).toBe('not a folder');
+  });
+
+  it('a file where shared/ should be: refused before any file is written', async () => {
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'shared'), 'in the way');
+    await expectAppError(writeLab(dir, seedLab()), 'io', /shared is a file, not a folder/);
+    expect(await readdir(dir)).toEqual(['shared']);
+  });
+
+  it('a folder where a file goes: refused before the other files change', async () => {
+    await writeLab(dir, seedLab());
+    const before = await snapshot(dir);
+    await rm(path.join(dir, 'registry.yaml'));
+    await mkdir(path.join(dir, 'registry.yaml'));
+    delete before['registry.yaml'];
+    await expectAppError(writeLab(dir, resized()), 'io', /registry\.yaml.*folder/);
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('a parent that is a file: the error says so', async () => {
+    await writeFile(path.join(base, 'plain'), '');
+    await expectAppError(writeLab(path.join(base, 'plain', 'lab'), seedLab()), 'io', /a file stands where a folder should be|is a file/);
+  });
+
+  it('an immutable folder (refused even to root): permission denied, and the old lab intact', async (context) => {
+    await writeLab(dir, seedLab());
+    const before = await snapshot(dir);
+    const locked = await runTool('chattr', ['+i', dir]);
+    if (locked.exitCode !== 0) context.skip(`chattr +i is not available here: ${locked.stderr}`);
+    await expectAppError(writeLab(dir, resized()), 'io', /permission denied/);
+    await runTool('chattr', ['-i', dir]);
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('a full disk: a clear error, and the old lab intact', async (context) => {
+    const small = path.join(base, 'small');
+    await mkdir(small);
+    const mounted = await runTool('mount', ['-t', 'tmpfs', '-o', 'size=24k', 'tmpfs', small]);
+    if (mounted.exitCode !== 0) context.skip(`cannot mount a small tmpfs here: ${mounted.stderr}`);
+    try {
+      const labDir = path.join(small, 'lab');
+      const tiny = { ...seedLab(), agents: [], registry: { enabled: false } };
+      await writeLab(labDir, tiny);
+      const before = await snapshot(labDir);
+      // Fill the disk, then ask for a lab whose files no longer fit.
+      await writeFile(path.join(small, 'filler'), Buffer.alloc(64 * 1024)).catch(() => {});
+      await expectAppError(writeLab(labDir, seedLab()), 'io', /disk is full/);
+      expect(await snapshot(labDir)).toEqual(before);
+    } finally {
+      await runTool('umount', [small]);
+    }
+  });
+});
+
+describe('the default lab folder', () => {
+  it('is ~/ClusterLab/<name> under the context home, with a name safe for a path', () => {
+    const ctx = createContext({ homeDir: '/home/ada' });
+    expect(defaultLabDir(ctx, 'cluster-lab')).toBe('/home/ada/ClusterLab/cluster-lab');
+    expect(defaultLabDir(ctx, '../../etc')).toBe('/home/ada/ClusterLab/etc');
+    expect(defaultLabDir(ctx)).toBe('/home/ada/ClusterLab/cluster-lab');
+  });
+});
