@@ -31,7 +31,7 @@ export interface JobInfo {
 }
 
 export interface LogLine {
-  /** 0-based, contiguous per job: a gap means lost lines. */
+  /** 0-based, contiguous per job; a batch's `omitted` says how many before it were not sent. */
   seq: number;
   stream: 'stdout' | 'stderr' | 'app';
   /** The machine the line speaks for (`==> server:` or the machine-readable target), if any. */
@@ -42,7 +42,17 @@ export interface LogLine {
 export interface LogBatch {
   jobId: string;
   lines: LogLine[];
+  /**
+   * Lines counted but not sent just before this batch: more arrived between two batches than the
+   * view's scrollback keeps. The log file has every one of them.
+   */
+  omitted: number;
+  /** Lines of the job so far, this batch included: the count the view shows. */
+  total: number;
 }
+
+/** What a view keeps and what one batch carries at most: the lines a bounded scrollback would show. */
+export const VIEW_SCROLLBACK_LINES = 5000;
 
 /** All of Vagrant's machine states that we name; anything else is shown as Vagrant says it. */
 export type VagrantState =
@@ -59,7 +69,10 @@ export type VagrantState =
   | (string & {});
 
 export interface NodeStatus {
+  /** The node's host name (the Kubernetes node name). */
   name: string;
+  /** The Vagrant machine name: `server` or the agent's name. */
+  machine: string;
   role: 'server' | 'agent';
   ip: string;
   vagrantState: VagrantState;

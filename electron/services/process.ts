@@ -42,3 +42,105 @@ export async function runTool(file: string, args: readonly string[], options: Ru
     spawnError,
   };
 }
+
+export interface StreamOptions extends Omit<RunOptions, 'timeoutMs'> {
+  onStdout(chunk: Uint8Array): void;
+  onStderr(chunk: Uint8Array): void;
+}
+
+export interface StreamResult {
+  exitCode: number | null;
+  signal: string | null;
+  /** Set when the process could not start at all (ENOENT, EACCES). */
+  spawnError: string | null;
+}
+
+export interface StreamingProcess {
+  pid: number | undefined;
+  /** Settles when the process has exited and its output is read to the end. */
+  done: Promise<StreamResult>;
+  /** Signal the process and everything it started (Vagrant runs VBoxManage and ssh). */
+  signalTree(signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Whether anything of the tree still runs (a child may outlive its parent). */
+  treeAlive(): boolean;
+}
+
+/** How long output may still arrive after the exit before a stray grandchild holding the pipe is ignored. */
+const DRAIN_AFTER_EXIT_MS = 2_000;
+
+/**
+ * The one way Cluster Lab runs a long tool whose output is watched live: execa with an argument
+ * array, stdin closed, nothing buffered (both streams are handed over chunk by chunk as they
+ * arrive). On POSIX it leads its own process group so a cancel reaches the whole tree; on Windows
+ * `taskkill /T` walks the tree.
+ */
+export function streamTool(file: string, args: readonly string[], options: StreamOptions): StreamingProcess {
+  const windows = process.platform === 'win32';
+  const child = execa(file, args, {
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    encoding: 'buffer',
+    reject: false,
+    env: options.env,
+    extendEnv: options.env === undefined,
+    cwd: options.cwd,
+    windowsHide: true,
+    detached: !windows,
+    forceKillAfterDelay: false,
+  });
+  child.catch(() => {});
+  child.stdout?.on('data', (chunk: Uint8Array) => options.onStdout(chunk));
+  child.stderr?.on('data', (chunk: Uint8Array) => options.onStderr(chunk));
+
+  const done = new Promise<StreamResult>((resolve) => {
+    let spawnError: string | null = null;
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) {
+        spawnError = error.code === 'ENOENT' ? `${file} was not found` : error.message;
+        resolve({ exitCode: null, signal: null, spawnError });
+      }
+    });
+    child.once('exit', (exitCode, signal) => {
+      const result = { exitCode, signal, spawnError };
+      const timer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        resolve(result);
+      }, DRAIN_AFTER_EXIT_MS);
+      child.once('close', () => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+    });
+  });
+
+  const signalTree = async (signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL') => {
+    const pid = child.pid;
+    if (pid === undefined) return;
+    if (windows) {
+      await runTool('taskkill', ['/T', ...(signal === 'SIGKILL' ? ['/F'] : []), '/PID', String(pid)], { timeoutMs: 10_000 });
+      return;
+    }
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+
+  const treeAlive = () => {
+    const pid = child.pid;
+    if (pid === undefined) return false;
+    if (windows) return child.exitCode === null;
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+
+  return { pid: child.pid, done, signalTree, treeAlive };
+}

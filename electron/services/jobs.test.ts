@@ -1,0 +1,197 @@
+import { mkdtemp, readFile, readdir, rm, symlink, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventName, EventPayload } from '../../shared/contract';
+import type { LabStatus, LogBatch, LogLine } from '../../shared/jobs';
+import { seedLab } from '../../shared/render/testing';
+import { machineStates, parseMachineReadable } from '../../shared/vagrantOutput';
+import { createContext, type ServiceContext } from './context';
+import { LabRunner, LOCK_FILE, type RunnerOptions } from './jobs';
+import { writeLab } from './labFolder';
+import { runTool } from './process';
+import { vagrantStatus } from './vagrant';
+
+const fakeBin = path.resolve(import.meta.dirname, '../../e2e/fixtures/bin');
+let home: string;
+let dir: string;
+
+beforeEach(async () => {
+  home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-jobs-'));
+  dir = path.join(home, 'lab');
+  await writeLab(dir, seedLab());
+});
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+function setup(extraEnv: Record<string, string> = {}, options: RunnerOptions = {}, pathDirs = [fakeBin, process.env.PATH ?? '']) {
+  const ctx: ServiceContext = createContext({
+    env: { ...process.env, PATH: pathDirs.join(path.delimiter), HOME: home, KUBECONFIG: path.join(home, '.kube', 'config'), ...extraEnv },
+    homeDir: home,
+  });
+  const seen: { [K in EventName]: EventPayload<K>[] } = { 'job.update': [], 'job.log': [], 'lab.status': [] };
+  ctx.events.onAny((name, payload) => (seen[name] as unknown[]).push(payload));
+  const runner = new LabRunner(ctx, { batchMs: 20, readyPollMs: 50, readyTimeoutMs: 3_000, ...options });
+  return { ctx, runner, seen };
+}
+
+const batchedLines = (batches: LogBatch[]) => batches.flatMap((b) => b.lines);
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('LabRunner with the fake vagrant and kubectl', () => {
+  it('runs Up through every step, leaves the kubeconfig and shows the nodes running and Ready; Down stops them', async () => {
+    const { runner, seen } = setup();
+    const started = await runner.start(dir, 'up');
+    expect(started.status).toBe('running');
+    const up = await runner.wait(started.id);
+    expect(up.status, JSON.stringify(up.failure)).toBe('succeeded');
+    expect(up.steps.map((s) => [s.id, s.status])).toEqual([
+      ['vagrant-up', 'succeeded'],
+      ['kubeconfig', 'succeeded'],
+      ['registry', 'succeeded'],
+      ['nodes-ready', 'succeeded'],
+    ]);
+    const lines = batchedLines(seen['job.log']);
+    expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i));
+    expect(lines.find((l) => l.text.startsWith('==> agent2: Booting VM'))?.node).toBe('agent2');
+    expect(lines.some((l) => l.text.includes('deployment.apps/kube-registry-v0 created'))).toBe(true);
+    expect(seen['job.log'].at(-1)!.total).toBe(up.lineCount);
+    const status = seen['lab.status'].at(-1) as LabStatus;
+    expect(status.nodes.map((n) => [n.machine, n.name, n.vagrantState, n.ready])).toEqual([
+      ['server', 'multi', 'running', true],
+      ['agent1', 'agent1', 'running', true],
+      ['agent2', 'agent2', 'running', true],
+    ]);
+    expect(status.kubeconfigPath).toBe(path.join(dir, 'kubeconfig.yaml'));
+    const file = await readFile(up.logFile, 'utf8');
+    expect(file).toContain("Bringing machine 'server' up with 'virtualbox' provider...");
+    expect(await readdir(dir)).not.toContain(LOCK_FILE);
+
+    const down = await runner.wait((await runner.start(dir, 'down')).id);
+    expect(down.status).toBe('succeeded');
+    expect((seen['lab.status'].at(-1) as LabStatus).nodes.map((n) => [n.vagrantState, n.ready])).toEqual([
+      ['poweroff', null],
+      ['poweroff', null],
+      ['poweroff', null],
+    ]);
+  });
+
+  it('names the failing machine and step and keeps its last error lines', async () => {
+    const { runner } = setup({ FAKE_VAGRANT_FAIL: 'agent1:provision' });
+    const job = await runner.wait((await runner.start(dir, 'up')).id);
+    expect(job.status).toBe('failed');
+    expect(job.exitCode).toBe(1);
+    expect(job.failure?.machine).toBe('agent1');
+    expect(job.failure?.message).toMatch(/vagrant up failed on agent1 while "Running provisioner: shell" \(exited with 1\)/);
+    expect(job.failure?.lastLines.join('\n')).toContain('curl: (6) Could not resolve host');
+    expect(job.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped']);
+  });
+
+  it("says what Vagrant's machine lock means", async () => {
+    const { runner } = setup({ FAKE_VAGRANT_LOCKED: 'server' });
+    const job = await runner.wait((await runner.start(dir, 'down')).id);
+    expect(job.failure?.message).toBe('Vagrant says machine "server" is locked by another process.');
+    expect(job.failure?.hint).toMatch(/Wait for it to finish/);
+  });
+
+  it('reports a missing tool before anything starts', async () => {
+    const { runner } = setup({}, {}, [path.join(home, 'empty-bin')]);
+    await expect(runner.start(dir, 'up')).rejects.toMatchObject({ code: 'tool_missing', hint: expect.stringContaining('developer.hashicorp.com') });
+    expect(await readdir(path.join(dir, 'logs'))).toEqual([]);
+    expect(await readdir(dir)).not.toContain(LOCK_FILE);
+  });
+
+  it('refuses a second job on the same lab, in this runner and in another one (another process), and takes over a stale lock', async () => {
+    const { runner } = setup({ FAKE_VAGRANT_DELAY_MS: '20' });
+    const other = setup().runner;
+    const first = await runner.start(dir, 'up');
+    await expect(runner.start(dir, 'down')).rejects.toMatchObject({ code: 'busy' });
+    await expect(other.start(dir, 'down')).rejects.toMatchObject({ code: 'busy', message: expect.stringContaining(`process ${process.pid}`) });
+    await runner.cancel(first.id);
+
+    await writeFile(
+      path.join(dir, LOCK_FILE),
+      JSON.stringify({ pid: 2 ** 22 + 7, pidStart: null, hostname: os.hostname(), jobId: 'x', kind: 'up', startedAt: 0 }),
+    );
+    const after = await other.wait((await other.start(dir, 'status')).id);
+    expect(after.status).toBe('succeeded');
+  });
+
+  it('cancels with Ctrl-C first, and ends the whole process tree', async () => {
+    const { runner } = setup({ FAKE_VAGRANT_DELAY_MS: '30', FAKE_VAGRANT_GRANDCHILD: '1' }, { sigtermWaitMs: 500 });
+    const seenLines: LogLine[] = [];
+    const job = await runner.start(dir, 'up', { onLine: (line) => seenLines.push(line) });
+    while (!seenLines.some((l) => l.text.includes('Booting VM'))) await new Promise((r) => setTimeout(r, 20));
+    const grandchild = Number(await readFile(path.join(dir, '.vagrant', 'fake-grandchild.pid'), 'utf8'));
+    expect(alive(grandchild)).toBe(true);
+    const cancelled = await runner.cancel(job.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect(seenLines.some((l) => l.text.includes('Waiting for cleanup before exiting'))).toBe(true);
+    expect(alive(grandchild)).toBe(false);
+    expect(await readdir(dir)).not.toContain(LOCK_FILE);
+  });
+
+  it('escalates to SIGTERM when Vagrant ignores Ctrl-C', async () => {
+    const { runner } = setup({ FAKE_VAGRANT_DELAY_MS: '30', FAKE_VAGRANT_IGNORE_SIGINT: '1' }, { sigintWaitMs: 300 });
+    const lines: LogLine[] = [];
+    const job = await runner.start(dir, 'up', { onLine: (l) => lines.push(l) });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await runner.cancel(job.id)).status).toBe('cancelled');
+    expect(lines.some((l) => l.text.includes('sending SIGTERM'))).toBe(true);
+  });
+
+  it('keeps every one of 100,000 lines in order: in the file, in the count, and to a line listener; batches stay bounded', async () => {
+    const { runner, seen } = setup({ FAKE_VAGRANT_LINES: '100000', FAKE_VAGRANT_DELAY_MS: '0' }, { batchMs: 100 });
+    let count = 0;
+    let inOrder = true;
+    const job = await runner.start(dir, 'up', {
+      onLine: (line) => {
+        if (line.seq !== count) inOrder = false;
+        count++;
+      },
+    });
+    const done = await runner.wait(job.id);
+    expect(done.status).toBe('succeeded');
+    expect(inOrder).toBe(true);
+    expect(done.lineCount).toBe(count);
+    const batches = seen['job.log'];
+    expect(batches.at(-1)!.total).toBe(count);
+    expect(Math.max(...batches.map((b) => b.lines.length))).toBeLessThanOrEqual(5000);
+    const sent = batches.reduce((n, b) => n + b.omitted + b.lines.length, 0);
+    expect(sent).toBe(count);
+    const poured = (await readFile(done.logFile, 'utf8')).split('\n').filter((l) => l.includes('mirrored-pause:3.6 layer'));
+    expect(poured).toHaveLength(100_000);
+    expect(poured.every((l, i) => l.includes(`layer ${String(i).padStart(7, '0')} `))).toBe(true);
+  });
+});
+
+describe('vagrant status --machine-readable', () => {
+  it('reads the real vagrant and the fake the same way on a rendered lab', async () => {
+    // A PATH with the stub VBoxManage but the real vagrant: only the status query runs, which creates nothing.
+    const stubs = path.join(home, 'stubs');
+    await mkdir(stubs);
+    await symlink(path.join(fakeBin, 'VBoxManage'), path.join(stubs, 'VBoxManage'));
+    const realPath = [stubs, ...(process.env.PATH ?? '').split(path.delimiter).filter((p) => path.resolve(p) !== fakeBin)].join(path.delimiter);
+    const realVagrant = (await runTool('sh', ['-c', 'command -v vagrant'], { env: { PATH: realPath } })).stdout.trim();
+    expect(realVagrant).not.toContain('fixtures');
+    const env = { ...process.env, PATH: realPath, HOME: home, VAGRANT_HOME: path.join(home, '.vagrant.d') };
+    const real = await vagrantStatus(realVagrant, dir, { env });
+    const fake = await vagrantStatus(path.join(fakeBin, 'vagrant'), dir, { env: { ...env, PATH: `${fakeBin}${path.delimiter}${realPath}` } });
+    const shape = (states: typeof real) => states.map((s) => [s.name, s.state, s.short, s.provider]);
+    expect(shape(real)).toEqual([
+      ['server', 'not_created', 'not created', 'virtualbox'],
+      ['agent1', 'not_created', 'not created', 'virtualbox'],
+      ['agent2', 'not_created', 'not created', 'virtualbox'],
+    ]);
+    expect(shape(fake)).toEqual(shape(real));
+    expect(machineStates(parseMachineReadable('')).length).toBe(0);
+  }, 60_000);
+});

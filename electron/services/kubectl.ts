@@ -1,0 +1,186 @@
+/**
+ * The lab's kubeconfig and kubectl: k3s leaves /etc/rancher/k3s/k3s.yaml (server 127.0.0.1, every
+ * name "default") in the synced folder; Cluster Lab rewrites it to reach the server over the LAN
+ * under the lab's name, keeps it in the lab folder, and merges it into the user's kubeconfig on
+ * request without touching their other contexts.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import { AppError } from '../../shared/errors';
+import type { LabConfig } from '../../shared/lab/schema';
+import type { ServiceContext } from './context';
+import { atomicWrite, backupFile, ioError } from './files';
+import { runTool } from './process';
+
+export const LAB_KUBECONFIG = 'kubeconfig.yaml';
+/** Where the server's provisioning script copies k3s.yaml (the synced folder `./shared`). */
+export const K3S_KUBECONFIG = path.join('shared', 'k3s.yaml');
+
+interface Named {
+  name: string;
+  [key: string]: unknown;
+}
+
+interface Kubeconfig {
+  apiVersion?: string;
+  kind?: string;
+  clusters?: (Named & { cluster?: Record<string, unknown> })[];
+  users?: (Named & { user?: Record<string, unknown> })[];
+  contexts?: (Named & { context?: { cluster?: string; user?: string; [key: string]: unknown } })[];
+  'current-context'?: string;
+  [key: string]: unknown;
+}
+
+/** Parse a kubeconfig; an AppError naming the file when it is not one. */
+export function parseKubeconfig(text: string, file: string): Kubeconfig {
+  const doc = YAML.parseDocument(text);
+  const problem = doc.errors[0]?.message;
+  const value: unknown = problem ? null : doc.toJS();
+  if (value === null && !problem && text.trim() === '') return {};
+  const lists = ['clusters', 'users', 'contexts'] as const;
+  const shapeOk =
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    lists.every((key) => {
+      const list = (value as Kubeconfig)[key];
+      return list === undefined || list === null || (Array.isArray(list) && list.every((entry) => typeof entry?.name === 'string'));
+    });
+  if (!shapeOk)
+    throw new AppError('conflict', `${file} is not a kubeconfig Cluster Lab can read${problem ? `: ${problem.split('\n')[0]}` : ''}.`, {
+      hint: 'Nothing was changed. Fix the file (kubectl config view shows what kubectl makes of it), or set KUBECONFIG to another file, then try again.',
+    });
+  return value as Kubeconfig;
+}
+
+/** k3s.yaml -> the lab's kubeconfig: server https://<server-ip>:6443 and cluster, user and context named after the lab. */
+export function rewriteKubeconfig(k3sYaml: string, lab: Pick<LabConfig, 'name' | 'server'>, file = K3S_KUBECONFIG): string {
+  const config = parseKubeconfig(k3sYaml, file);
+  const cluster = config.clusters?.[0]?.cluster;
+  const user = config.users?.[0]?.user;
+  if (!cluster || !user)
+    throw new AppError('failed', `${file} has no cluster or user entry: it is not the kubeconfig k3s writes.`, {
+      hint: 'Run Provision again so the server copies /etc/rancher/k3s/k3s.yaml to the synced folder.',
+    });
+  const rewritten: Kubeconfig = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    preferences: {},
+    clusters: [{ name: lab.name, cluster: { ...cluster, server: `https://${lab.server.ip}:6443` } }],
+    users: [{ name: lab.name, user }],
+    contexts: [{ name: lab.name, context: { cluster: lab.name, user: lab.name } }],
+    'current-context': lab.name,
+  };
+  return YAML.stringify(rewritten);
+}
+
+/** Read what the server left in the synced folder and save the lab's kubeconfig beside lab.json; returns its path. */
+export async function writeLabKubeconfig(dir: string, lab: LabConfig): Promise<string> {
+  const source = path.join(dir, K3S_KUBECONFIG);
+  let text: string;
+  try {
+    text = await readFile(source, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new AppError('failed', `The server did not leave its kubeconfig at ${source}.`, {
+        hint: 'The k3s install on the server did not finish: read the provisioning lines of "server" above, fix the cause, then run Provision.',
+      });
+    throw ioError(error, source, 'read');
+  }
+  const target = path.join(dir, LAB_KUBECONFIG);
+  await atomicWrite(target, rewriteKubeconfig(text, lab, source), { mode: 0o600 });
+  return target;
+}
+
+export interface NodeReadiness {
+  name: string;
+  ready: boolean;
+}
+
+/** `kubectl get nodes -o json` -> each node and whether its Ready condition is True. */
+export function parseNodes(json: string): NodeReadiness[] {
+  const list = JSON.parse(json) as { items?: { metadata?: { name?: string }; status?: { conditions?: { type?: string; status?: string }[] } }[] };
+  return (list.items ?? []).flatMap((item) => {
+    const name = item.metadata?.name;
+    if (!name) return [];
+    return [{ name, ready: (item.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') }];
+  });
+}
+
+/** The nodes as the cluster sees them, or the reason it did not answer. */
+export async function getNodes(
+  kubectl: string,
+  kubeconfig: string,
+  ctx: Pick<ServiceContext, 'env'>,
+): Promise<{ nodes: NodeReadiness[] } | { error: string }> {
+  const result = await runTool(kubectl, ['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'json', '--request-timeout=10s'], {
+    env: ctx.env,
+    timeoutMs: 20_000,
+  });
+  if (result.exitCode !== 0) return { error: result.spawnError ?? (result.stderr.trim() || `kubectl exited with ${result.exitCode}`) };
+  try {
+    return { nodes: parseNodes(result.stdout) };
+  } catch {
+    return { error: 'kubectl get nodes printed something that is not JSON' };
+  }
+}
+
+/** The kubeconfig kubectl uses: the first file in KUBECONFIG, else ~/.kube/config. */
+export function userKubeconfigPath(ctx: Pick<ServiceContext, 'env' | 'platform' | 'homeDir'>): string {
+  const first = (ctx.env.KUBECONFIG ?? '').split(ctx.platform === 'win32' ? ';' : ':').find((p) => p.trim() !== '');
+  return first ?? path.join(ctx.homeDir, '.kube', 'config');
+}
+
+/** Put the lab's cluster, user and context into `user`, replacing only entries of the same names. */
+export function mergeKubeconfigs(user: Kubeconfig, lab: Kubeconfig, options: { setCurrent: boolean; context: string }): Kubeconfig {
+  const replace = <T extends { name: string }>(mine: T[] | null | undefined, theirs: T[] | undefined): T[] => {
+    const names = new Set((theirs ?? []).map((e) => e.name));
+    return [...(mine ?? []).filter((e) => !names.has(e.name)), ...(theirs ?? [])];
+  };
+  const merged: Kubeconfig = {
+    ...user,
+    apiVersion: user.apiVersion ?? 'v1',
+    kind: user.kind ?? 'Config',
+    clusters: replace(user.clusters, lab.clusters),
+    users: replace(user.users, lab.users),
+    contexts: replace(user.contexts, lab.contexts),
+  };
+  if (options.setCurrent) merged['current-context'] = options.context;
+  return merged;
+}
+
+export interface MergeResult {
+  path: string;
+  context: string;
+  backupPath: string | null;
+  currentContext: string | null;
+}
+
+/** Merge the lab's kubeconfig into the user's, after a backup; refuses a file it cannot parse. */
+export async function mergeIntoUserKubeconfig(
+  ctx: Pick<ServiceContext, 'env' | 'platform' | 'homeDir'>,
+  labKubeconfig: string,
+  options: { setCurrent: boolean },
+): Promise<MergeResult> {
+  const labText = await readFile(labKubeconfig, 'utf8').catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new AppError('not_found', `This lab has no kubeconfig yet (${labKubeconfig}).`, {
+        hint: 'Run Up first: it writes the kubeconfig when the server is ready.',
+      });
+    throw ioError(error, labKubeconfig, 'read');
+  });
+  const lab = parseKubeconfig(labText, labKubeconfig);
+  const context = lab.contexts?.[0]?.name;
+  if (!context) throw new AppError('failed', `${labKubeconfig} has no context.`, { hint: 'Run Up again to rewrite it.' });
+  const target = userKubeconfigPath(ctx);
+  const existing = await readFile(target, 'utf8').catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw ioError(error, target, 'read');
+  });
+  const user = existing === null ? {} : parseKubeconfig(existing, target);
+  const merged = mergeKubeconfigs(user, lab, { setCurrent: options.setCurrent, context });
+  const backupPath = existing === null ? null : await backupFile(target);
+  await atomicWrite(target, YAML.stringify(merged), { mode: existing === null ? 0o600 : undefined });
+  return { path: target, context, backupPath, currentContext: merged['current-context'] ?? null };
+}
