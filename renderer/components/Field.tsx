@@ -25,10 +25,12 @@ export interface FieldProps {
   /** An error of the caller's own, shown when the schema has none for `path`. */
   error?: string;
   className?: string;
+  /** Keep the label for assistive technology only, where column headings already name the control. */
+  hideLabel?: boolean;
   children: ReactElement<ControlProps>;
 }
 
-export function Field({ label, path, help, error, className, children }: FieldProps) {
+export function Field({ label, path, help, error, className, hideLabel, children }: FieldProps) {
   const { issues } = useWizard();
   const id = useId();
   const message = (path ? fieldError(issues, path) : undefined) ?? error;
@@ -37,7 +39,9 @@ export function Field({ label, path, help, error, className, children }: FieldPr
   const describedBy = [errorId, helpId].filter(Boolean).join(' ') || undefined;
   return (
     <div className={['field', className].filter(Boolean).join(' ')} data-path={path}>
-      <label htmlFor={id}>{label}</label>
+      <label htmlFor={id} className={hideLabel ? 'visually-hidden' : undefined}>
+        {label}
+      </label>
       {cloneElement(children, { id, 'aria-invalid': message ? true : undefined, 'aria-describedby': describedBy })}
       {message && (
         <div className="field-error" id={errorId} role="alert">
