@@ -9,6 +9,13 @@ test('the first screen shows this machine and its real tool versions', async ({ 
   await expect(tools.locator('tr[data-tool="VBoxManage"]')).toContainText('Missing');
   await expect(tools.locator('tr[data-tool="VBoxManage"]')).toContainText('virtualbox.org');
   await expect(page.getByLabel('Host facts')).toContainText('CPUs');
+  const checks = page.getByRole('list', { name: 'Preflight checks' });
+  await expect(checks.locator('li[data-check="tool-vboxmanage"]')).toContainText(/Must fix.*VirtualBox is not installed.*virtualbox\.org/);
+  await expect(checks.locator('li[data-check="tool-vagrant"]')).toContainText(/OK.*Vagrant 2\.\d+\.\d+/);
+  // The wizard's default plan (3 VMs x 4096 MB) is checked against this machine's memory and disk.
+  await expect(checks.locator('li[data-check="memory"]')).toContainText('3 VMs × 4096 MB');
+  await expect(checks.locator('li[data-check="disk"]')).toContainText('GiB free');
+  await expect(page.getByRole('status').filter({ hasText: /problem.* to fix before the lab can run/ })).toBeVisible();
   await screenshot(page, 'check-machine');
 });
 

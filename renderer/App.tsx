@@ -1,11 +1,13 @@
 /** The wizard frame: a step bar, the current step, Back and Next. */
 import { useEffect, useState } from 'react';
 import { issuesUnder } from '../shared/lab/schema';
+import { TelepresencePanel } from './components/TelepresencePanel';
 import { steps } from './steps';
 import { useWizard, WizardProvider } from './wizard';
 
 function Wizard() {
   const [index, setIndex] = useState(0);
+  const [telepresenceOpen, setTelepresenceOpen] = useState(false);
   const { issues } = useWizard();
   const step = steps[index]!;
   const blocking = issuesUnder(issues, step.fields);
@@ -44,6 +46,12 @@ function Wizard() {
             ))}
           </ol>
         </nav>
+        <div className="topbar-actions">
+          <button type="button" onClick={() => setTelepresenceOpen(true)} aria-haspopup="dialog">
+            Telepresence
+          </button>
+        </div>
+        <TelepresencePanel open={telepresenceOpen} onClose={() => setTelepresenceOpen(false)} />
       </header>
       <main className="content">
         <Step />

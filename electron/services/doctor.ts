@@ -339,7 +339,7 @@ function diskCheck(disks: DiskSpace[]): Check | null {
             `Disk is tight: ${where} need about ${gib(need)} of the ${gib(free)} free, leaving under ${gib(DISK_HEADROOM)}.`,
             'Free some space before the VMs grow.',
           )
-        : check('disk', 'ok', `${where}: about ${gib(need)} needed, ${gib(free)} free.`);
+        : check('disk', 'ok', `${where[0]!.toUpperCase()}${where.slice(1)}: about ${gib(need)} needed, ${gib(free)} free.`);
   });
   const problem = results.find((r) => r.status === 'fail') ?? results.find((r) => r.status === 'warn');
   return problem ?? check('disk', 'ok', results.map((r) => r.message).join(' '));

@@ -50,7 +50,10 @@ function parseConfig(text: string, file: string): Parsed {
   const error = doc.errors[0];
   if (error) {
     const where = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    return { ok: false, problem: `${file} is not valid YAML${where}: ${error.message.split('\n')[0]}` };
+    return {
+      ok: false,
+      problem: `${file} is not valid YAML${where}: ${error.message.split('\n')[0]!.replace(/\s*at line \d+, column \d+:?\s*$/, '')}.`,
+    };
   }
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return { ok: true, doc, top: null };
   if (!isMap(doc.contents)) return { ok: false, problem: `${file} does not hold a mapping of settings at its top level.` };

@@ -1,12 +1,20 @@
-/** Step 1: this machine and the tools the lab needs, each missing one with what to do about it. */
+/**
+ * Step 1: this machine, the tools the lab needs, and the preflight: every check that would make
+ * the lab fail, each with why and what to do. The lab's draft goes along, so the sizes and the NIC
+ * are checked too once the later steps have them.
+ */
+import type { Check, CheckStatus } from '../../shared/doctor';
 import { toolMeta, toolNames, type HostFacts } from '../../shared/host';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { useCall } from '../useCall';
+import { useWizard } from '../wizard';
+import './CheckMachine.css';
 
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
 export function CheckMachineStep() {
-  const facts = useCall('host.facts', {});
+  const { state } = useWizard();
+  const facts = useCall('doctor.run', { config: state.config, dir: state.dir || undefined });
   return (
     <section aria-labelledby="check-title">
       <header className="step-header">
@@ -20,12 +28,47 @@ export function CheckMachineStep() {
       </header>
       {facts.error && <ErrorBanner error={facts.error} />}
       {facts.value && <HostSummary facts={facts.value} />}
+      {facts.value && <Preflight checks={facts.value.checks} />}
       {facts.value && <ToolTable facts={facts.value} />}
       {!facts.value && facts.loading && (
         <p className="muted" role="status">
           Reading host facts…
         </p>
       )}
+    </section>
+  );
+}
+
+const statusLabel: Record<CheckStatus, string> = { ok: 'OK', warn: 'Warning', fail: 'Must fix' };
+
+function Preflight({ checks }: { checks: Check[] }) {
+  const count = (status: CheckStatus) => checks.filter((c) => c.status === status).length;
+  const fails = count('fail');
+  const warns = count('warn');
+  const summary =
+    fails > 0
+      ? `${fails} problem${fails === 1 ? '' : 's'} to fix before the lab can run${warns ? `, and ${warns} warning${warns === 1 ? '' : 's'}` : ''}.`
+      : warns > 0
+        ? `Nothing blocks the lab; ${warns} warning${warns === 1 ? '' : 's'} to read.`
+        : 'Everything checked is ready for the lab.';
+  return (
+    <section className="card preflight" aria-labelledby="preflight-title">
+      <h3 id="preflight-title">Preflight</h3>
+      <p className={`preflight-summary ${fails ? 'fail' : warns ? 'warn' : 'ok'}`} role="status">
+        {summary}
+      </p>
+      <ul className="preflight-checks" aria-label="Preflight checks">
+        {checks.map((c) => (
+          <li key={c.id} data-check={c.id} data-status={c.status}>
+            <span className={`badge ${c.status}`}>{statusLabel[c.status]}</span>
+            <div>
+              <div>{c.message}</div>
+              {c.fix && c.status !== 'ok' && <div className="preflight-fix">{c.fix}</div>}
+              {c.fix && c.status === 'ok' && <div className="muted small">{c.fix}</div>}
+            </div>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

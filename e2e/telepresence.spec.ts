@@ -1,0 +1,53 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect, screenshot, test } from './fixtures/app';
+
+test('the Telepresence panel writes routing.recursionBlockDuration into config.yml and shows it', async ({ appPage: page, labEnv }) => {
+  const file = path.join(labEnv.configHome, 'telepresence', 'config.yml');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, '# my settings\ntimeouts:\n  intercept: 10s # slow VPN\n');
+
+  await page.getByRole('button', { name: 'Telepresence' }).click();
+  const panel = page.getByRole('dialog', { name: 'Telepresence and the VIF recursion' });
+  await expect(panel).toBeVisible();
+  await expect(panel.getByRole('heading', { name: /Fix 1: a bridged lab/ })).toBeVisible();
+  await expect(panel.getByRole('heading', { name: /Fix 2: the client setting/ })).toBeVisible();
+  await expect(panel).toContainText('2.21 and later');
+  await expect(panel).toContainText('route-controller');
+  const clientState = panel.getByLabel('Client setting state');
+  await expect(clientState).toContainText(file);
+  await expect(panel.getByTestId('recursion-block-value')).toHaveText('Not set');
+
+  const duration = panel.getByLabel('Block duration');
+  await expect(duration).toHaveValue('1ms');
+  await duration.fill('fast');
+  await expect(panel.getByText(/"fast" is not a Go duration/)).toBeVisible();
+  await expect(panel.getByRole('button', { name: 'Write to config.yml' })).toBeDisabled();
+  await duration.fill('1ms');
+  await panel.getByRole('button', { name: 'Write to config.yml' }).click();
+
+  await expect(panel.getByTestId('recursion-block-value')).toHaveText('Set 1ms');
+  await expect(panel.getByRole('status').filter({ hasText: 'previous version is kept' })).toBeVisible();
+  expect(await readFile(file, 'utf8')).toBe('# my settings\ntimeouts:\n  intercept: 10s # slow VPN\nrouting:\n  recursionBlockDuration: 1ms\n');
+  await screenshot(page, 'telepresence-panel');
+
+  await panel.getByRole('button', { name: 'Remove the setting' }).click();
+  await expect(panel.getByTestId('recursion-block-value')).toHaveText('Not set');
+  expect(await readFile(file, 'utf8')).toBe('# my settings\ntimeouts:\n  intercept: 10s # slow VPN\n');
+
+  await panel.getByRole('button', { name: 'Close the Telepresence panel' }).click();
+  await expect(panel).toBeHidden();
+});
+
+test('a config.yml that is not YAML is shown as unreadable and left alone', async ({ appPage: page, labEnv }) => {
+  const file = path.join(labEnv.configHome, 'telepresence', 'config.yml');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, 'routing: [\n');
+  await page.getByRole('button', { name: 'Telepresence' }).click();
+  const panel = page.getByRole('dialog', { name: 'Telepresence and the VIF recursion' });
+  await expect(panel.getByTestId('recursion-block-value')).toHaveText('Unreadable');
+  await expect(panel.getByRole('alert')).toContainText('not valid YAML at line');
+  await expect(panel.getByRole('button', { name: 'Write to config.yml' })).toBeDisabled();
+  await screenshot(page, 'telepresence-panel-invalid-yaml');
+  expect(await readFile(file, 'utf8')).toBe('routing: [\n');
+});

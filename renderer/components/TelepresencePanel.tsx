@@ -1,0 +1,212 @@
+/**
+ * Telepresence's VIF recursion: the problem, the two fixes and the state of both, with the client
+ * setting written into config.yml from here. Opened from the top bar, so every step reaches it.
+ */
+import { useEffect, useRef, useState } from 'react';
+import type { ErrorInfo } from '../../shared/errors';
+import { DEFAULT_RECURSION_BLOCK, RECURSION_BLOCK_SINCE, recursionBlockDurationIssue, ROUTE_CONTROLLER_SINCE } from '../../shared/telepresence';
+import type { TelepresenceState } from '../../shared/telepresence';
+import { api } from '../api';
+import { useCall } from '../useCall';
+import { useWizard } from '../wizard';
+import { ErrorBanner } from './ErrorBanner';
+import { Field } from './Field';
+import './TelepresencePanel.css';
+
+const short = (version: string) => version.replace(/\.0$/, '');
+
+export function TelepresencePanel({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const node = dialog.current;
+    if (!node) return;
+    if (open && !node.open) node.showModal();
+    if (!open && node.open) node.close();
+  }, [open]);
+  return (
+    <dialog ref={dialog} className="telepresence-panel" aria-labelledby="telepresence-title" onClose={onClose}>
+      {open && <PanelBody onClose={onClose} />}
+    </dialog>
+  );
+}
+
+function PanelBody({ onClose }: { onClose: () => void }) {
+  const state = useCall('telepresence.state', {});
+  return (
+    <>
+      <header className="telepresence-head">
+        <h2 id="telepresence-title">Telepresence and the VIF recursion</h2>
+        <button type="button" onClick={onClose} aria-label="Close the Telepresence panel">
+          Close
+        </button>
+      </header>
+      <p>
+        While Telepresence is connected, its virtual network interface (VIF) on this computer routes the cluster's subnets into the cluster. A cluster
+        whose VMs run on this same computer can reach that VIF too, so a request nothing in the cluster answers loops from the cluster into the VIF
+        and back, a flood of connections that slows everything until it times out.
+      </p>
+      <div className="telepresence-fixes">
+        <BridgedFix />
+        <section className="card" aria-labelledby="fix-client-title">
+          <h3 id="fix-client-title">Fix 2: the client setting</h3>
+          <p>
+            <code>routing.recursionBlockDuration</code> in Telepresence's <code>config.yml</code> blocks new connections to an IP:PORT for a moment
+            after one is made, which ends the loop. It also helps a cluster you keep on a host-only network (Docker Desktop, kind, minikube).
+          </p>
+          {state.error && <ErrorBanner error={state.error} />}
+          {state.value && <ClientSetting state={state.value} onChanged={state.reload} />}
+          {!state.value && state.loading && (
+            <p className="muted" role="status">
+              Reading the Telepresence config…
+            </p>
+          )}
+        </section>
+      </div>
+      <section className="telepresence-versions" aria-label="Which versions">
+        <p>
+          <strong>Which versions read it:</strong> Telepresence {short(RECURSION_BLOCK_SINCE)} and later (it arrived in {RECURSION_BLOCK_SINCE},
+          December 2024); older clients ignore the line.
+        </p>
+        <p>
+          <strong>The cluster-side alternative:</strong> Telepresence {short(ROUTE_CONTROLLER_SINCE)} and later can install a route-controller
+          DaemonSet with the traffic manager (<code>telepresence helm install --set routeController.enabled=true</code>) that drops traffic to unknown
+          service addresses on every node, so the loop never starts; newer releases treat the client setting as superseded by it.
+        </p>
+      </section>
+    </>
+  );
+}
+
+function BridgedFix() {
+  const { state } = useWizard();
+  const { nic, subnet } = state.config.network;
+  return (
+    <section className="card" aria-labelledby="fix-bridged-title">
+      <h3 id="fix-bridged-title">Fix 1: a bridged lab (this wizard)</h3>
+      <p>
+        The VMs join your LAN like any other machine, with their default route through the LAN router and an external DNS, so nothing in the cluster
+        ever reaches this computer's VIF.
+      </p>
+      <dl className="telepresence-state" aria-label="Bridged lab state">
+        <dt>This lab</dt>
+        <dd>
+          {nic ? (
+            <>
+              <span className="badge ok">Bridged</span> onto <span className="mono">{nic}</span>
+              {subnet && (
+                <>
+                  {' '}
+                  (<span className="mono">{subnet}</span>)
+                </>
+              )}
+            </>
+          ) : (
+            <>
+              <span className="badge info">Not planned yet</span> pick a NIC on the Network step
+            </>
+          )}
+        </dd>
+        <dt>Written to</dt>
+        <dd className="mono">{state.writtenDir ?? <span className="muted">not written yet</span>}</dd>
+      </dl>
+    </section>
+  );
+}
+
+function ClientSetting({ state, onChanged }: { state: TelepresenceState; onChanged: () => void }) {
+  const [duration, setDuration] = useState(state.recursionBlockDuration ?? DEFAULT_RECURSION_BLOCK);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [backup, setBackup] = useState<string | null>(null);
+  const issue = recursionBlockDurationIssue(duration);
+
+  const write = async (value: string | null) => {
+    setBusy(true);
+    setError(null);
+    const result = await api.invoke('telepresence.setRecursionBlock', { duration: value });
+    setBusy(false);
+    if (!result.ok) {
+      setError(result.error);
+      return;
+    }
+    setBackup(result.value.backupPath ?? null);
+    onChanged();
+  };
+
+  const { binary, vif } = state;
+  return (
+    <>
+      <dl className="telepresence-state" aria-label="Client setting state">
+        <dt>Config file</dt>
+        <dd className="mono">
+          {state.path} {!state.exists && <span className="muted">(does not exist yet)</span>}
+        </dd>
+        <dt>Current value</dt>
+        <dd data-testid="recursion-block-value">
+          {state.problem ? (
+            <span className="badge fail">Unreadable</span>
+          ) : state.recursionBlockDuration ? (
+            <>
+              <span className="badge ok">Set</span> <span className="mono">{state.recursionBlockDuration}</span>
+            </>
+          ) : (
+            <span className="badge warn">Not set</span>
+          )}
+        </dd>
+        <dt>Telepresence</dt>
+        <dd>
+          {binary.found ? (
+            <>
+              <span className="mono">{binary.version ?? 'version unknown'}</span> <span className="muted small">{binary.path}</span>
+              {state.readsSetting === false && (
+                <div className="field-error">This version ignores the setting: update to {short(RECURSION_BLOCK_SINCE)} or later.</div>
+              )}
+            </>
+          ) : (
+            <span className="muted">not installed (the setting is ready for when it is)</span>
+          )}
+        </dd>
+        <dt>VIF now</dt>
+        <dd>
+          <span className={`badge ${vif.up === null ? 'info' : vif.up ? 'warn' : 'ok'}`}>{vif.up === null ? 'Unknown' : vif.up ? 'Up' : 'Down'}</span>{' '}
+          {vif.note}
+        </dd>
+      </dl>
+      {state.problem && (
+        <ErrorBanner
+          error={{ code: 'invalid_input', message: state.problem, hint: 'Cluster Lab will not change this file until it parses again.' }}
+        />
+      )}
+      {error && <ErrorBanner error={error} />}
+      {backup && (
+        <p className="banner info" role="status">
+          Saved. The previous version is kept as <span className="mono">{backup}</span>.
+        </p>
+      )}
+      <form
+        className="telepresence-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (!issue) void write(duration.trim());
+        }}
+      >
+        <Field label="Block duration" error={issue ?? undefined} help="A Go duration; 1ms is usually enough.">
+          <input value={duration} onChange={(e) => setDuration(e.target.value)} spellCheck={false} disabled={!!state.problem} />
+        </Field>
+        <div className="telepresence-actions">
+          <button type="submit" className="primary" disabled={busy || !!issue || !!state.problem}>
+            {state.recursionBlockDuration ? 'Update config.yml' : 'Write to config.yml'}
+          </button>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => void write(null)}
+            disabled={busy || !state.recursionBlockDuration || !!state.problem}
+          >
+            Remove the setting
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}
