@@ -1,0 +1,72 @@
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from './index';
+
+const fakeBin = path.resolve(import.meta.dirname, '../../e2e/fixtures/bin');
+const env = { ...process.env, PATH: `${fakeBin}${path.delimiter}${process.env.PATH}` };
+
+async function run(argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) }, { env });
+  return { code, out, err };
+}
+
+/** This machine's LAN NIC, as os.networkInterfaces() sees it. */
+const lan = Object.entries(os.networkInterfaces())
+  .flatMap(([name, addresses]) => (addresses ?? []).map((a) => ({ name, ...a })))
+  .find((a) => a.family === 'IPv4' && !a.internal)!;
+
+describe('cluster-lab nics and plan', () => {
+  it('nics --json lists every interface in the documented shape, excluded ones with the reason', async () => {
+    const { code, out } = await run(['nics', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as { gateway: string | null; nics: Record<string, unknown>[] };
+    expect(Object.keys(report)).toEqual(['gateway', 'nics']);
+    for (const nic of report.nics)
+      expect(Object.keys(nic)).toEqual([
+        'name',
+        'bridgeName',
+        'bridgeNameSource',
+        'ipv4',
+        'prefixLength',
+        'mac',
+        'type',
+        'up',
+        'default',
+        'excluded',
+      ]);
+    expect(report.nics.find((n) => n.name === lan.name)).toMatchObject({ ipv4: lan.address, excluded: false, bridgeNameSource: 'virtualbox' });
+    expect(report.nics.find((n) => n.name === 'lo')).toMatchObject({ type: 'loopback', excluded: expect.stringMatching(/^loopback/) });
+  });
+
+  it('plan --json gives the plan in the documented shape, inside the NIC subnet', async () => {
+    const { code, out } = await run(['plan', '--nic', lan.name, '--agents', '3', '--json']);
+    expect(code).toBe(0);
+    const plan = JSON.parse(out);
+    expect(Object.keys(plan)).toEqual(['nic', 'bridge', 'subnet', 'gateway', 'dns', 'server', 'agents']);
+    expect(plan).toMatchObject({ nic: lan.name, bridge: lan.name, dns: ['1.1.1.1', '8.8.8.8'], server: { name: 'multi' } });
+    expect(plan.agents.map((a: { name: string }) => a.name)).toEqual(['agent1', 'agent2', 'agent3']);
+    const prefix = lan.address.split('.').slice(0, 3).join('.');
+    for (const ip of [plan.server.ip, ...plan.agents.map((a: { ip: string }) => a.ip)]) expect(ip.startsWith(`${prefix}.`)).toBe(true);
+  });
+
+  it('refuses an unknown or excluded NIC with exit 2, listing the ones that can be picked', async () => {
+    const unknown = await run(['plan', '--nic', 'nosuch0', '--json']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/no network interface called "nosuch0"/);
+    expect(unknown.err).toContain(`NICs that can be picked: ${lan.name}`);
+    const loopback = await run(['plan', '--nic', 'lo']);
+    expect(loopback.code).toBe(2);
+    expect(loopback.err).toMatch(/lo cannot be bridged: loopback/);
+  });
+
+  it('refuses a bad agent count or a missing --nic with exit 2', async () => {
+    expect(await run(['plan', '--nic', lan.name, '--agents', '10'])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--agents must be a whole number from 0 to 9/),
+    });
+    expect(await run(['plan', '--agents', '2'])).toMatchObject({ code: 2, err: expect.stringMatching(/--nic NAME/) });
+  });
+});
