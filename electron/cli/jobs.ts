@@ -1,0 +1,147 @@
+/**
+ * `cluster-lab up|down|destroy|provision|status --dir DIR`: the app's jobs in a terminal, with the
+ * same log lines on stdout, exit 0 on success and 1 on failure, and Ctrl-C cancelling the job the
+ * way the app's Cancel does (Vagrant gets its Ctrl-C and cleans up).
+ */
+import { createInterface } from 'node:readline/promises';
+import { AppError } from '../../shared/errors';
+import type { JobInfo, JobKind, LabStatus, LogLine } from '../../shared/jobs';
+import { openLab } from '../services/labFolder';
+import { labMachines } from '../services/vagrant';
+import { parseFlags, printJson, type Command, type CommandIo } from './commands';
+
+const kinds: { kind: Exclude<JobKind, 'status'>; summary: string; what: string }[] = [
+  {
+    kind: 'up',
+    summary: 'create, boot and provision the lab VMs, write the kubeconfig',
+    what: 'Runs vagrant up, writes DIR/kubeconfig.yaml, applies registry.yaml and waits until every node is Ready.',
+  },
+  { kind: 'down', summary: 'stop the lab VMs (vagrant halt)', what: 'Runs vagrant halt: the VMs stop, their disks stay.' },
+  {
+    kind: 'destroy',
+    summary: 'delete the lab VMs and their disks',
+    what: 'Runs vagrant destroy -f: the VMs, their disks and everything in the cluster are deleted. Asks first unless --yes.',
+  },
+  { kind: 'provision', summary: 're-run the install scripts on the running VMs', what: 'Runs vagrant provision.' },
+];
+
+function requireDir(dir: string | undefined, usage: string): string {
+  if (!dir) throw new AppError('invalid_input', '--dir is required: the lab folder (the one with lab.json).', { hint: usage.split('\n')[0] });
+  return dir;
+}
+
+function printLine(io: CommandIo, line: LogLine): void {
+  if (line.stream === 'stderr') io.err(`${line.text}\n`);
+  else io.out(line.stream === 'app' ? `[cluster-lab] ${line.text}\n` : `${line.text}\n`);
+}
+
+function printOutcome(io: CommandIo, job: JobInfo): void {
+  if (job.status === 'succeeded') {
+    io.out(`[cluster-lab] ${job.kind} succeeded. Log: ${job.logFile}\n`);
+    return;
+  }
+  if (job.status === 'cancelled') {
+    io.err(
+      `cluster-lab ${job.kind}: cancelled. The VMs are as far as the job got; \`cluster-lab status --dir ${job.dir}\` shows them. Log: ${job.logFile}\n`,
+    );
+    return;
+  }
+  const failure = job.failure;
+  io.err(`cluster-lab ${job.kind}: ${failure?.message ?? 'failed.'}${failure?.hint ? ` ${failure.hint}` : ''}\n`);
+  if (failure?.lastLines.length) io.err(`Last error lines:\n${failure.lastLines.map((l) => `  ${l}`).join('\n')}\n`);
+  io.err(`Log: ${job.logFile}\n`);
+}
+
+/** Whether the person at the terminal agrees; false without a terminal to ask on. */
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function jobCommand({ kind, summary, what }: (typeof kinds)[number]): Command {
+  const usage = `Usage: cluster-lab ${kind} --dir DIR${kind === 'destroy' ? ' [--yes]' : ''}
+${what}
+The log streams to stdout (and to DIR/logs/); Ctrl-C cancels cleanly. Exit 0 on success, 1 on failure.
+`;
+  return {
+    name: kind,
+    summary,
+    usage,
+    async run(argv, services, io) {
+      const { values } = parseFlags(argv, { dir: { type: 'string' }, yes: { type: 'boolean', default: false } }, usage);
+      if (values.yes && kind !== 'destroy') throw new AppError('invalid_input', `--yes is only for destroy.`, { hint: usage.split('\n')[0] });
+      const dir = requireDir(values.dir, usage);
+      if (kind === 'destroy' && !values.yes) {
+        const lab = await openLab(dir);
+        const machines = labMachines(lab)
+          .map((m) => m.machine)
+          .join(', ');
+        if (!process.stdin.isTTY) {
+          io.err(
+            `cluster-lab destroy: refusing to delete the VMs (${machines}) of lab "${lab.name}" without confirmation. Pass --yes to confirm (there is no terminal to ask on).\n`,
+          );
+          return 2;
+        }
+        if (!(await confirm(`Destroy the VMs ${machines} of lab "${lab.name}", their disks and everything in the cluster? [y/N] `))) {
+          io.err('Nothing was destroyed.\n');
+          return 1;
+        }
+      }
+      const job = await services.jobs.start(dir, kind, { onLine: (line) => printLine(io, line) });
+      let interrupted = false;
+      const off = io.onInterrupt?.(() => {
+        if (interrupted) {
+          io.err('[cluster-lab] Already cancelling: waiting for Vagrant to clean up.\n');
+          return;
+        }
+        interrupted = true;
+        void services.jobs.cancel(job.id).catch(() => {});
+      });
+      try {
+        const done = await services.jobs.wait(job.id);
+        printOutcome(io, done);
+        return done.status === 'succeeded' ? 0 : 1;
+      } finally {
+        off?.();
+      }
+    },
+  };
+}
+
+const statusUsage = `Usage: cluster-lab status --dir DIR [--json]
+Shows each VM's Vagrant state and, when the cluster answers, whether its node is Ready. Exit 1 when Vagrant could not be asked.
+`;
+
+function printStatus(io: CommandIo, status: LabStatus): void {
+  const rows = status.nodes.map((n) => [n.machine, n.name, n.ip, n.vagrantStateText, n.ready === null ? '-' : n.ready ? 'Ready' : 'NotReady']);
+  const table = [['MACHINE', 'HOSTNAME', 'IP', 'STATE', 'NODE'], ...rows];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)) + 2);
+  for (const row of table)
+    io.out(
+      `${row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('')
+        .trimEnd()}\n`,
+    );
+  if (status.kubeconfigPath) io.out(`\nkubeconfig: ${status.kubeconfigPath}\n  export KUBECONFIG=${status.kubeconfigPath}\n`);
+  if (status.error) io.err(`cluster-lab status: ${status.error}\n`);
+}
+
+const statusCommand: Command = {
+  name: 'status',
+  summary: "show the lab VMs' state and node readiness",
+  usage: statusUsage,
+  async run(argv, services, io) {
+    const { values } = parseFlags(argv, { dir: { type: 'string' }, json: { type: 'boolean', default: false } }, statusUsage);
+    const status = await services.handlers['lab.status']({ dir: requireDir(values.dir, statusUsage) });
+    if (values.json) printJson(io, status);
+    else printStatus(io, status);
+    return status.error ? 1 : 0;
+  },
+};
+
+export const jobCommands: Command[] = [...kinds.map(jobCommand), statusCommand];

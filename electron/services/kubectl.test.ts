@@ -1,0 +1,138 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { seedLab } from '../../shared/render/testing';
+import { mergeIntoUserKubeconfig, parseNodes, rewriteKubeconfig, userKubeconfigPath, writeLabKubeconfig } from './kubectl';
+import { runTool } from './process';
+
+const k3sYaml = `apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: Q0EK
+    server: https://127.0.0.1:6443
+  name: default
+contexts:
+- context:
+    cluster: default
+    user: default
+  name: default
+current-context: default
+kind: Config
+preferences: {}
+users:
+- name: default
+  user:
+    client-certificate-data: Q0VSVAo=
+    client-key-data: S0VZCg==
+`;
+
+const theirs = `apiVersion: v1
+kind: Config
+clusters:
+- name: work
+  cluster:
+    server: https://127.0.0.1:16443
+users:
+- name: work-admin
+  user:
+    token: abc
+contexts:
+- name: work
+  context:
+    cluster: work
+    user: work-admin
+current-context: work
+`;
+
+let home: string;
+beforeEach(async () => {
+  home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-kube-'));
+});
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+/** The real kubectl, reading config only: it never contacts a server for these. */
+const kubectl = (args: string[]) => runTool('kubectl', args, { env: { PATH: process.env.PATH, HOME: home }, timeoutMs: 20_000 });
+
+describe('the lab kubeconfig', () => {
+  it('points at the server over the LAN under the lab name, and the real kubectl reads it', async () => {
+    const lab = seedLab();
+    const dir = path.join(home, 'lab');
+    await mkdir(path.join(dir, 'shared'), { recursive: true });
+    await writeFile(path.join(dir, 'shared', 'k3s.yaml'), k3sYaml);
+    const file = await writeLabKubeconfig(dir, lab);
+    expect(file).toBe(path.join(dir, 'kubeconfig.yaml'));
+    const view = await kubectl(['config', 'view', '--kubeconfig', file, '-o', 'json']);
+    expect(view.exitCode, view.stderr).toBe(0);
+    const json = JSON.parse(view.stdout);
+    expect(json.clusters).toEqual([
+      { name: 'cluster-lab', cluster: { server: 'https://192.168.1.110:6443', 'certificate-authority-data': 'DATA+OMITTED' } },
+    ]);
+    expect(json['current-context']).toBe('cluster-lab');
+    const contexts = await kubectl(['config', 'get-contexts', '--kubeconfig', file, '-o', 'name']);
+    expect(contexts.stdout.trim()).toBe('cluster-lab');
+  });
+
+  it('says what to do when the server left no kubeconfig, and refuses one that is not a kubeconfig', async () => {
+    await expect(writeLabKubeconfig(home, seedLab())).rejects.toMatchObject({ code: 'failed', hint: expect.stringContaining('Provision') });
+    expect(() => rewriteKubeconfig('clusters: [1, 2', seedLab())).toThrow(/not a kubeconfig/);
+  });
+
+  it('reads node readiness from kubectl get nodes -o json', () => {
+    const json = JSON.stringify({
+      items: [
+        { metadata: { name: 'multi' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } },
+        { metadata: { name: 'agent1' }, status: { conditions: [{ type: 'Ready', status: 'Unknown' }] } },
+      ],
+    });
+    expect(parseNodes(json)).toEqual([
+      { name: 'multi', ready: true },
+      { name: 'agent1', ready: false },
+    ]);
+  });
+});
+
+describe('merging into the user kubeconfig', () => {
+  const labFile = async () => {
+    const file = path.join(home, 'lab-kubeconfig.yaml');
+    await writeFile(file, rewriteKubeconfig(k3sYaml, seedLab()));
+    return file;
+  };
+  const ctx = (env: NodeJS.ProcessEnv) => ({ env, platform: 'linux' as const, homeDir: home });
+
+  it('adds only the lab context, keeps the others and the current context, and backs up first', async () => {
+    const target = path.join(home, 'first', 'config');
+    await mkdir(path.dirname(target));
+    await writeFile(target, theirs);
+    const env = { KUBECONFIG: `${target}:${path.join(home, 'second')}` };
+    expect(userKubeconfigPath(ctx(env))).toBe(target);
+    const result = await mergeIntoUserKubeconfig(ctx(env), await labFile(), { setCurrent: false });
+    expect(result).toMatchObject({ path: target, context: 'cluster-lab', currentContext: 'work' });
+    expect(await readFile(result.backupPath!, 'utf8')).toBe(theirs);
+    const names = await kubectl(['config', 'get-contexts', '--kubeconfig', target, '-o', 'name']);
+    expect(names.stdout.trim().split('\n').sort()).toEqual(['cluster-lab', 'work']);
+    const current = await kubectl(['config', 'current-context', '--kubeconfig', target]);
+    expect(current.stdout.trim()).toBe('work');
+    expect(YAML.parse(await readFile(target, 'utf8')).users.map((u: { name: string }) => u.name)).toEqual(['work-admin', 'cluster-lab']);
+
+    const again = await mergeIntoUserKubeconfig(ctx(env), await labFile(), { setCurrent: true });
+    expect(again.currentContext).toBe('cluster-lab');
+    expect(YAML.parse(await readFile(target, 'utf8')).contexts).toHaveLength(2);
+  });
+
+  it('creates ~/.kube/config when there is none, and refuses a file it cannot parse', async () => {
+    const created = await mergeIntoUserKubeconfig(ctx({}), await labFile(), { setCurrent: false });
+    expect(created).toMatchObject({ path: path.join(home, '.kube', 'config'), backupPath: null, currentContext: null });
+    const broken = path.join(home, 'broken');
+    await writeFile(broken, 'clusters: [oops\n');
+    await expect(mergeIntoUserKubeconfig(ctx({ KUBECONFIG: broken }), await labFile(), { setCurrent: false })).rejects.toMatchObject({
+      code: 'conflict',
+      hint: expect.stringContaining('Nothing was changed'),
+    });
+    expect(await readFile(broken, 'utf8')).toBe('clusters: [oops\n');
+    expect((await readdir(home)).filter((f) => f.startsWith('broken'))).toEqual(['broken']);
+  });
+});
