@@ -3,8 +3,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppError } from '../../shared/errors';
 import type { Services } from '../services';
 import { doctorCommand } from './doctor';
+import { jobCommands } from './jobs';
 import { nicsCommand } from './nics';
 import { planCommand } from './plan';
+import { renderCommand } from './render';
 import { telepresenceCommand } from './telepresence';
 
 export interface CommandIo {
@@ -34,4 +36,4 @@ export function printJson(io: CommandIo, value: unknown): void {
   io.out(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-export const commands: Command[] = [doctorCommand, nicsCommand, planCommand, telepresenceCommand];
+export const commands: Command[] = [doctorCommand, nicsCommand, planCommand, renderCommand, telepresenceCommand, ...jobCommands];

@@ -28,12 +28,20 @@ interface WrittenManifest {
 
 /** Read and validate a lab folder's lab.json: a clear error for a missing, foreign or invalid file. */
 export async function openLab(dir: string): Promise<LabConfig> {
-  const file = path.join(dir, LAB_FILE);
+  return assertLab(await readLabJson(path.join(dir, LAB_FILE), dir));
+}
+
+/**
+ * A lab.json wherever it is, parsed and of this schema version but not yet validated, so
+ * `cluster-lab render --config` can apply its flags first; `dir` is the lab folder it was looked for in.
+ */
+export async function readLabJson(file: string, dir?: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (dir === undefined) throw new AppError('not_found', `There is no lab file at ${file}.`, { hint: 'Give the path of a lab.json that Cluster Lab wrote.' });
       throw new AppError('not_found', `${dir} is not a Cluster Lab folder: it has no ${LAB_FILE}.`, {
         hint: 'Choose the folder a lab was written to, or write a new lab from the Review step (or `cluster-lab render`).',
       });
@@ -61,7 +69,7 @@ export async function openLab(dir: string): Promise<LabConfig> {
       },
     );
   }
-  return assertLab(json);
+  return json;
 }
 
 /** Where a new lab goes unless the user picks another folder: ~/ClusterLab/<name>. */

@@ -1,0 +1,134 @@
+/** `cluster-lab render` end to end through the CLI's own entry point, on real folders. */
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { renderLabJson } from '../../shared/render';
+import { seedLab } from '../../shared/render/testing';
+import { createServices } from '../services';
+import { main } from './index';
+
+let home: string;
+
+beforeEach(async () => {
+  home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-render-'));
+});
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+async function run(argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) }, { homeDir: home });
+  return { code, out, err };
+}
+
+const seedFlags = [
+  '--bridge',
+  'wlp5s0',
+  '--gateway',
+  '192.168.1.1',
+  '--dns',
+  '8.8.8.8',
+  '--server-ip',
+  '192.168.1.110',
+  '--agent',
+  'agent1=192.168.1.111',
+  '--agent',
+  'agent2=192.168.1.112',
+];
+const golden = path.join(import.meta.dirname, '../../shared/render/__golden__/seed.Vagrantfile');
+
+describe('cluster-lab render', () => {
+  it("writes the seed's lab from flags, byte for byte the golden Vagrantfile, and a second run changes nothing", async () => {
+    const dir = path.join(home, 'lab');
+    const first = await run(['render', '--dir', dir, ...seedFlags]);
+    expect(first).toMatchObject({ code: 0, err: '' });
+    expect(first.out).toContain('wrote      Vagrantfile');
+    expect(await readFile(path.join(dir, 'Vagrantfile'), 'utf8')).toBe(await readFile(golden, 'utf8'));
+    expect(await readFile(path.join(dir, 'lab.json'), 'utf8')).toBe(renderLabJson(seedLab()));
+    const second = await run(['render', '--dir', dir, ...seedFlags, '--json']);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.out)).toMatchObject({ written: [], unchanged: ['Vagrantfile', 'registry.yaml', 'lab.json'] });
+  });
+
+  it('names the flag of every problem, one line each, exits 2 and writes nothing', async () => {
+    const dir = path.join(home, 'bad');
+    const bad = await run([
+      'render',
+      '--dir',
+      dir,
+      ...seedFlags.slice(0, 6),
+      '--server-ip',
+      '192.168.1.300',
+      '--agent',
+      'agent1',
+      '--memory',
+      'lots',
+      '--cpus',
+      '0',
+      '--box',
+      'not a box',
+      '--k3s-version',
+      '1.33',
+    ]);
+    expect(bad.code).toBe(2);
+    const lines = bad.err.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/6 problems with the lab settings; nothing was written/);
+    expect(lines.slice(1).map((line) => line.trim().split(':')[0])).toEqual([
+      '--agent #1',
+      '--memory',
+      '--server-ip',
+      '--cpus',
+      '--box',
+      '--k3s-version',
+    ]);
+    await expect(stat(dir)).rejects.toThrow();
+  });
+
+  it('starts from --config and lets flags override it; problems in the file say so', async () => {
+    const config = path.join(home, 'mine.json');
+    await writeFile(config, renderLabJson(seedLab()));
+    const dir = path.join(home, 'from-config');
+    expect((await run(['render', '--dir', dir, '--config', config, '--memory', '2048', '--no-registry'])).code).toBe(0);
+    expect(await readFile(path.join(dir, 'Vagrantfile'), 'utf8')).toContain('vb.memory = 2048');
+    await expect(stat(path.join(dir, 'registry.yaml'))).rejects.toThrow();
+
+    await writeFile(config, JSON.stringify({ ...seedLab(), server: { name: 'multi', ip: '10.9.9.9' } }));
+    const broken = await run(['render', '--dir', path.join(home, 'never'), '--config', config]);
+    expect(broken.code).toBe(2);
+    expect(broken.err).toContain('--config (server.ip; or --server-ip): Server IP 10.9.9.9 is outside 192.168.1.0/24');
+
+    await writeFile(config, JSON.stringify({ ...seedLab(), vm: 'big' }));
+    const wrongShape = await run(['render', '--dir', path.join(home, 'never'), '--config', config]);
+    expect(wrongShape.code).toBe(2);
+    expect(wrongShape.err).toMatch(/--config \(vm\): vm is missing or has the wrong type/);
+    await expect(stat(path.join(home, 'never'))).rejects.toThrow();
+
+    const missing = await run(['render', '--dir', dir, '--config', path.join(home, 'nope.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/There is no lab file at .*nope\.json/);
+  });
+
+  it('--nic plans the rest from a real NIC of this computer; an unknown NIC is a --nic problem', async () => {
+    const unknown = await run(['render', '--dir', path.join(home, 'x'), '--nic', 'no-such-nic0']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^ {2}--nic: No network interface "no-such-nic0"/m);
+
+    const services = createServices();
+    const report = await services.handlers['nics.list']({});
+    const nic = report.nics.find((n) => n.default && !n.excluded && n.ipv4 && n.prefixLength !== null && n.prefixLength <= 28);
+    if (!nic) return; // no LAN here to plan on: the flags path above covers rendering
+    const dir = path.join(home, 'planned');
+    const planned = await run(['render', '--dir', dir, '--nic', nic.name, '--agent', 'solo=' + '', '--json']);
+    expect(planned.code).toBe(2);
+    expect(planned.err).toMatch(/--agent #1: Agent IP must be an IPv4 address/);
+    const ok = await run(['render', '--dir', dir, '--nic', nic.name, '--cpus', '3']);
+    expect(ok.code, ok.err).toBe(0);
+    const lab = JSON.parse(await readFile(path.join(dir, 'lab.json'), 'utf8')) as ReturnType<typeof seedLab>;
+    expect(lab.network.nic).toBe(nic.name);
+    expect(lab.vm.cpus).toBe(3);
+    expect(lab.agents).toHaveLength(2);
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * `cluster-lab render`: write a lab folder from a lab.json or from flags, through the same lab
+ * schema and lab-folder service as the app. Bad input exits 2 with one line per problem, each
+ * naming the flag that fixes it, and nothing is written.
+ */
+import { AppError, type FieldIssue } from '../../shared/errors';
+import { defaultLabConfig, k3sChannelPattern, MAX_AGENTS, validateLab } from '../../shared/lab/schema';
+import { draftFrom } from '../../shared/lab/plan';
+import { readLabJson } from '../services/labFolder';
+import { planLab } from '../services/network';
+import { parseFlags, printJson, type Command } from './commands';
+
+const usage = `Usage: cluster-lab render --dir DIR [--config lab.json | flags] [--json]
+Writes a lab folder (lab.json, Vagrantfile, registry.yaml, shared/, logs/). A file edited by hand since
+the last write is kept beside the new one; an unchanged lab changes nothing.
+
+  --config FILE          start from this lab.json (flags below override its values)
+  --nic NAME             plan the lab on this NIC: the values not given come from it and the plan
+  --bridge NAME          VirtualBox bridge name (default: the NIC's)
+  --subnet CIDR          the LAN (default: the NIC's, else the /24 around --gateway)
+  --gateway IP           the VMs' default route: the LAN router
+  --dns IP               external DNS server (repeatable)
+  --server-name NAME     server host name (default multi)
+  --server-ip IP         server address on the LAN
+  --agent NAME=IP        an agent (repeatable; given once, it replaces the suggested agents)
+  --memory MB            memory per VM (default 4096)
+  --cpus N               vCPUs per VM (default 2)
+  --box NAME|URL|PATH    Vagrant box (default bento/ubuntu-24.04)
+  --k3s-version V        a k3s release such as v1.33.5+k3s1, or a channel: stable, latest, v1.33
+  --no-registry          no in-cluster registry
+  --no-linked-clone      full copies of the box instead of linked clones
+  --name NAME            lab name (default cluster-lab)
+  --json                 print the write report as JSON
+
+Examples:
+  cluster-lab render --dir ~/ClusterLab/cluster-lab --nic wlp5s0
+  cluster-lab render --dir lab --bridge wlp5s0 --gateway 192.168.1.1 --dns 8.8.8.8 --server-ip 192.168.1.110 \\
+    --agent agent1=192.168.1.111 --agent agent2=192.168.1.112
+  cluster-lab render --dir lab --config lab.json --memory 2048
+`;
+
+const flagOptions = {
+  dir: { type: 'string' },
+  config: { type: 'string' },
+  nic: { type: 'string' },
+  bridge: { type: 'string' },
+  subnet: { type: 'string' },
+  gateway: { type: 'string' },
+  dns: { type: 'string', multiple: true },
+  'server-name': { type: 'string' },
+  'server-ip': { type: 'string' },
+  agent: { type: 'string', multiple: true },
+  memory: { type: 'string' },
+  cpus: { type: 'string' },
+  box: { type: 'string' },
+  'k3s-version': { type: 'string' },
+  'no-registry': { type: 'boolean', default: false },
+  'no-linked-clone': { type: 'boolean', default: false },
+  name: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+type Flags = ReturnType<typeof parseFlags<typeof flagOptions>>['values'];
+
+/** The flag that sets each schema path; the first matching prefix wins. */
+const flagForPath: [string, string][] = [
+  ['network.nic', '--nic'],
+  ['network.bridge', '--bridge'],
+  ['network.subnet', '--subnet'],
+  ['network.hostIp', '--nic'],
+  ['network.gateway', '--gateway'],
+  ['network.dns', '--dns'],
+  ['server.name', '--server-name'],
+  ['server.ip', '--server-ip'],
+  ['agents', '--agent'],
+  ['vm.memoryMb', '--memory'],
+  ['vm.cpus', '--cpus'],
+  ['vm.box', '--box'],
+  ['vm.linkedClone', '--no-linked-clone'],
+  ['k3s', '--k3s-version'],
+  ['registry', '--no-registry'],
+  ['name', '--name'],
+];
+
+function flagFor(issuePath: string, flags: Flags): string {
+  const match = flagForPath.find(([prefix]) => issuePath === prefix || issuePath.startsWith(`${prefix}.`));
+  if (!match) return flags.config ? `--config (${issuePath})` : issuePath;
+  const [prefix, flag] = match;
+  const given = flags[flag.slice(2) as keyof Flags] !== undefined && flags[flag.slice(2) as keyof Flags] !== false;
+  // A value that came from lab.json, not from a flag: say where it is, and which flag overrides it.
+  if (flags.config && !given) return `--config (${issuePath}; or ${flag})`;
+  const agent = /^agents\.(\d+)/.exec(issuePath);
+  return agent && prefix === 'agents' ? `--agent #${Number(agent[1]) + 1}` : flag;
+}
+
+const wholeNumber = (text: string) => (/^\d+$/.test(text) ? Number(text) : Number.NaN);
+
+type Patch = { [key: string]: unknown };
+const isPlainObject = (value: unknown): value is Patch => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `patch` laid over `base`: objects merged key by key, anything else replaced. */
+function overlay(base: unknown, patch: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return patch;
+  const result: Patch = { ...base };
+  for (const [key, value] of Object.entries(patch)) result[key] = overlay(base[key], value);
+  return result;
+}
+
+/** What the flags say, as a partial lab, and the problems found while reading them. */
+export function flagPatch(flags: Flags): { patch: Patch; issues: FieldIssue[] } {
+  const issues: FieldIssue[] = [];
+  const network: Patch = {};
+  const vm: Patch = {};
+  const patch: Patch = {};
+  if (flags.bridge !== undefined) network.bridge = flags.bridge;
+  if (flags.subnet !== undefined) network.subnet = flags.subnet;
+  if (flags.gateway !== undefined) network.gateway = flags.gateway;
+  if (flags.dns?.length) network.dns = flags.dns;
+  if (flags['server-name'] !== undefined) patch.server = { name: flags['server-name'] };
+  if (flags['server-ip'] !== undefined) patch.server = { ...(patch.server as Patch), ip: flags['server-ip'] };
+  if (flags.agent?.length) {
+    if (flags.agent.length > MAX_AGENTS) issues.push({ path: '--agent', message: `Give at most ${MAX_AGENTS} agents, not ${flags.agent.length}.` });
+    patch.agents = flags.agent.map((text, i) => {
+      const at = text.indexOf('=');
+      if (at < 1) issues.push({ path: `--agent #${i + 1}`, message: `"${text}" is not NAME=IP: write it like agent${i + 1}=192.168.1.${111 + i}.` });
+      return at < 1 ? { name: text, ip: '' } : { name: text.slice(0, at), ip: text.slice(at + 1) };
+    });
+  }
+  const numbers = [
+    ['memory', 'memoryMb', 'a whole number of MB, such as 4096'],
+    ['cpus', 'cpus', 'a whole number of vCPUs, such as 2'],
+  ] as const;
+  for (const [flag, key, what] of numbers) {
+    const text = flags[flag];
+    if (text === undefined) continue;
+    vm[key] = wholeNumber(text);
+    if (Number.isNaN(vm[key])) issues.push({ path: `--${flag}`, message: `"${text}" is not ${what}.` });
+  }
+  if (flags.box !== undefined) vm.box = flags.box;
+  if (flags['no-linked-clone']) vm.linkedClone = false;
+  const k3s = flags['k3s-version'];
+  if (k3s !== undefined) patch.k3s = k3sChannelPattern.test(k3s) ? { source: 'channel', value: k3s } : { source: 'version', value: k3s };
+  if (flags['no-registry']) patch.registry = { enabled: false };
+  if (flags.name !== undefined) patch.name = flags.name;
+  // Only sections a flag touched, so a broken section of lab.json is reported, not papered over.
+  if (Object.keys(network).length) patch.network = network;
+  if (Object.keys(vm).length) patch.vm = vm;
+  return { patch, issues };
+}
+
+/** Without a NIC to plan on, the NIC is the bridge and the LAN is the /24 around the router. */
+function fillFromFlags(lab: unknown): unknown {
+  if (!isPlainObject(lab) || !isPlainObject(lab.network)) return lab;
+  const network = { ...lab.network };
+  if (!network.nic && typeof network.bridge === 'string') network.nic = network.bridge;
+  const router = typeof network.gateway === 'string' ? /^(\d+\.\d+\.\d+)\.\d+$/.exec(network.gateway) : null;
+  if (!network.subnet && router) network.subnet = `${router[1]}.0/24`;
+  return { ...lab, network };
+}
+
+/** A plan's or a schema's issues with each path turned into the flag that fixes it. */
+function flagIssues(issues: FieldIssue[], flags: Flags): FieldIssue[] {
+  return issues.map((issue) => ({ path: issue.path.startsWith('--') ? issue.path : flagFor(issue.path, flags), message: issue.message }));
+}
+
+function badFlags(issues: FieldIssue[]): AppError {
+  return new AppError('invalid_input', `${issues.length} problem${issues.length === 1 ? '' : 's'} with the lab settings; nothing was written.`, {
+    hint: 'Fix the flags named below and run it again.',
+    issues,
+  });
+}
+
+/** The lab before the flags: lab.json as it is, or the defaults; with --nic, the plan's network and nodes on top. */
+async function baseLab(flags: Flags, services: Parameters<Command['run']>[1]): Promise<unknown> {
+  const start = flags.config ? await readLabJson(flags.config) : defaultLabConfig();
+  if (!flags.nic) return start;
+  try {
+    const planned = await planLab(services.ctx, { nic: flags.nic, agents: flags.agent?.length, base: draftFrom(start) });
+    return overlay(start, { network: planned.network, server: planned.server, agents: planned.agents });
+  } catch (error) {
+    if (error instanceof AppError && error.issues?.length) throw badFlags(flagIssues(error.issues, flags));
+    throw error;
+  }
+}
+
+export const renderCommand: Command = {
+  name: 'render',
+  summary: 'write a lab folder from lab.json or flags',
+  usage,
+  async run(argv, services, io) {
+    const { values: flags } = parseFlags(argv, flagOptions, usage);
+    if (!flags.dir) throw new AppError('invalid_input', 'Say where the lab goes: --dir DIR.', { hint: usage.split('\n')[0] });
+    const { patch, issues } = flagPatch(flags);
+    const checked = validateLab(fillFromFlags(overlay(await baseLab(flags, services), patch)));
+    // A flag that could not be read already has its line; the schema's view of it adds nothing.
+    const unread = new Set(issues.map((issue) => issue.path));
+    const problems = [...issues, ...(checked.ok ? [] : flagIssues(checked.issues, flags).filter((issue) => !unread.has(issue.path)))];
+    if (problems.length || !checked.ok) throw badFlags(problems);
+    const report = await services.handlers['lab.write']({ dir: flags.dir, config: checked.config });
+    if (flags.json) {
+      printJson(io, report);
+      return 0;
+    }
+    io.out(`Lab "${checked.config.name}" in ${report.dir}\n`);
+    for (const name of report.written) io.out(`  wrote      ${name}\n`);
+    for (const name of report.unchanged) io.out(`  unchanged  ${name}\n`);
+    for (const kept of report.keptUserCopies) io.out(`  kept your edited ${kept.name} as ${kept.keptAs}\n`);
+    io.out(`Next: cd ${report.dir} && vagrant up   (or run it from Cluster Lab)\n`);
+    return 0;
+  },
+};
