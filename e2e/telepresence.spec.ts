@@ -1,14 +1,19 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { expect, screenshot, test } from './fixtures/app';
+import type { Page } from '@playwright/test';
+import { expect, screenshot, test, type LabEnv } from './fixtures/app';
 
-test('the Telepresence panel writes routing.recursionBlockDuration into config.yml and shows it', async ({ appPage: page, labEnv }) => {
+/** Put `text` in the client config under the test's own XDG_CONFIG_HOME, then open the panel. */
+async function openPanelWith(page: Page, labEnv: LabEnv, text: string) {
   const file = path.join(labEnv.configHome, 'telepresence', 'config.yml');
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, '# my settings\ntimeouts:\n  intercept: 10s # slow VPN\n');
-
+  await writeFile(file, text);
   await page.getByRole('button', { name: 'Telepresence' }).click();
-  const panel = page.getByRole('dialog', { name: 'Telepresence and the VIF recursion' });
+  return { file, panel: page.getByRole('dialog', { name: 'Telepresence and the VIF recursion' }) };
+}
+
+test('the Telepresence panel writes routing.recursionBlockDuration into config.yml and shows it', async ({ appPage: page, labEnv }) => {
+  const { file, panel } = await openPanelWith(page, labEnv, '# my settings\ntimeouts:\n  intercept: 10s # slow VPN\n');
   await expect(panel).toBeVisible();
   await expect(panel.getByRole('heading', { name: /Fix 1: a bridged lab/ })).toBeVisible();
   await expect(panel.getByRole('heading', { name: /Fix 2: the client setting/ })).toBeVisible();
@@ -40,11 +45,7 @@ test('the Telepresence panel writes routing.recursionBlockDuration into config.y
 });
 
 test('a config.yml that is not YAML is shown as unreadable and left alone', async ({ appPage: page, labEnv }) => {
-  const file = path.join(labEnv.configHome, 'telepresence', 'config.yml');
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, 'routing: [\n');
-  await page.getByRole('button', { name: 'Telepresence' }).click();
-  const panel = page.getByRole('dialog', { name: 'Telepresence and the VIF recursion' });
+  const { file, panel } = await openPanelWith(page, labEnv, 'routing: [\n');
   await expect(panel.getByTestId('recursion-block-value')).toHaveText('Unreadable');
   await expect(panel.getByRole('alert')).toContainText('not valid YAML at line');
   await expect(panel.getByRole('button', { name: 'Write to config.yml' })).toBeDisabled();

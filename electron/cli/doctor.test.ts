@@ -3,14 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultLabConfig, type LabConfig } from '../../shared/lab/schema';
-import { main } from './index';
+import { runCli } from './runCli';
 
-async function run(argv: string[], env: NodeJS.ProcessEnv) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) }, { env });
-  return { code, out, err };
-}
+const run = (argv: string[], env: NodeJS.ProcessEnv) => runCli(argv, { env });
 
 describe('cluster-lab doctor', () => {
   it('--json prints checks, tools and host, and exits 1 when a check fails', async () => {

@@ -2,14 +2,9 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from './index';
+import { runCli } from './runCli';
 
-async function run(argv: string[], env: NodeJS.ProcessEnv) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) }, { env, platform: 'linux' });
-  return { code, out, err };
-}
+const run = (argv: string[], env: NodeJS.ProcessEnv) => runCli(argv, { env, platform: 'linux' });
 
 async function xdg() {
   const home = await mkdtemp(path.join(os.tmpdir(), 'cl-tpcli-'));
