@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { expect, screenshot, test, type Page } from './fixtures/app';
+import type { Page } from '@playwright/test';
+import { expect, screenshot, test } from './fixtures/app';
 
 /** This machine's first non-internal IPv4 interface: the one the Network step must list and preselect. */
 function lanInterface(): { name: string; address: string } {
