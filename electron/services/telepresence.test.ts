@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -122,6 +122,27 @@ describe('writing routing.recursionBlockDuration', () => {
     const { ctx, file } = await withConfig('routing:\ndns:\n  recursionCheck: false\n');
     await setRecursionBlock(ctx, '1ms');
     expect(await readFile(file, 'utf8')).toBe('routing:\n  recursionBlockDuration: 1ms\ndns:\n  recursionCheck: false\n');
+  });
+
+  it('replaces a null routing: (~ or null) with the block', async () => {
+    for (const nothing of ['~', 'null']) {
+      const { ctx, file } = await withConfig(`routing: ${nothing}\ndns:\n  recursionCheck: false\n`);
+      await setRecursionBlock(ctx, '1ms');
+      expect(await readFile(file, 'utf8')).toBe('routing:\n  recursionBlockDuration: 1ms\ndns:\n  recursionCheck: false\n');
+    }
+  });
+
+  it('writes through a config.yml that is a symlink, keeping the link', async () => {
+    const { ctx, file, home } = await tempHome();
+    const real = path.join(home, 'dotfiles', 'telepresence.yml');
+    await mkdir(path.dirname(real), { recursive: true });
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(real, 'timeouts:\n  intercept: 10s\n');
+    await symlink(real, file);
+    const state = await setRecursionBlock(ctx, '1ms');
+    expect(state.path).toBe(file);
+    expect((await lstat(file)).isSymbolicLink()).toBe(true);
+    expect(await readFile(real, 'utf8')).toBe('timeouts:\n  intercept: 10s\nrouting:\n  recursionBlockDuration: 1ms\n');
   });
 
   it('writes into flow-style YAML through the document', async () => {

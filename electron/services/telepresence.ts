@@ -4,7 +4,7 @@
  * Document API finds the nodes; the edit is a splice at their source ranges, so the user's
  * comments, key order, quoting and spacing everywhere else stay byte for byte what they were.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isMap, isScalar, parseAllDocuments, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
@@ -88,9 +88,12 @@ export function withRecursionBlock(text: string, top: YAMLMap | null, doc: Docum
     return body + block;
   }
   const routing = routingPair.value;
-  if (routing === null || (isScalar(routing) && routing.value === null && !routing.source)) {
-    const end = contentLineEnd(text, range(routingPair.key as Node)![1]);
-    return `${text.slice(0, end)}\n  ${BLOCK}: ${value}${text.slice(end)}`;
+  if (routing === null || (isScalar(routing) && routing.value === null)) {
+    // `routing:`, `routing: ~` or `routing: null`: the null goes, the block goes under the key.
+    const [from, to] = range(routing) ?? [0, 0];
+    const body = to > from ? text.slice(0, from).trimEnd() + text.slice(to) : text;
+    const end = contentLineEnd(body, range(routingPair.key as Node)![1]);
+    return `${body.slice(0, end)}\n  ${BLOCK}: ${value}${body.slice(end)}`;
   }
   if (!isMap(routing))
     throw new AppError('invalid_input', `"${ROUTING}" in the Telepresence config is not a mapping of settings.`, {
@@ -182,7 +185,9 @@ export async function telepresenceState(ctx: ServiceContext, configPath?: string
  * touched; the previous version is backed up before the atomic write.
  */
 export async function setRecursionBlock(ctx: ServiceContext, duration: string | null, configPath?: string): Promise<TelepresenceState> {
-  const file = configPath ?? telepresenceConfigPath(ctx);
+  const given = configPath ?? telepresenceConfigPath(ctx);
+  // A config.yml that is a symlink (dotfiles) is written through, so the link stays a link.
+  const file = await realpath(given).catch(() => given);
   const value = duration?.trim() ?? null;
   if (value !== null) {
     const issue = recursionBlockDurationIssue(value);
@@ -207,5 +212,5 @@ export async function setRecursionBlock(ctx: ServiceContext, duration: string | 
     backupPath = await backupFile(file);
     await atomicWrite(file, next);
   }
-  return { ...(await telepresenceState(ctx, file)), backupPath };
+  return { ...(await telepresenceState(ctx, given)), backupPath };
 }
