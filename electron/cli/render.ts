@@ -3,6 +3,7 @@
  * schema and lab-folder service as the app. Bad input exits 2 with one line per problem, each
  * naming the flag that fixes it, and nothing is written.
  */
+import path from 'node:path';
 import { AppError, type FieldIssue } from '../../shared/errors';
 import { defaultLabConfig, k3sChannelPattern, MAX_AGENTS, validateLab } from '../../shared/lab/schema';
 import { draftFrom } from '../../shared/lab/plan';
@@ -196,7 +197,7 @@ export const renderCommand: Command = {
     const unread = new Set(issues.map((issue) => issue.path));
     const problems = [...issues, ...(checked.ok ? [] : flagIssues(checked.issues, flags).filter((issue) => !unread.has(issue.path)))];
     if (problems.length || !checked.ok) throw badFlags(problems);
-    const report = await services.handlers['lab.write']({ dir: flags.dir, config: checked.config });
+    const report = await services.handlers['lab.write']({ dir: path.resolve(flags.dir), config: checked.config });
     if (flags.json) {
       printJson(io, report);
       return 0;

@@ -9,7 +9,7 @@ import { runDoctor } from './doctor';
 import { hostFacts } from './host';
 import { LabRunner } from './jobs';
 import { LAB_KUBECONFIG, mergeIntoUserKubeconfig } from './kubectl';
-import { defaultLabDir, openLab, previewLab, writeLab } from './labFolder';
+import { defaultLabDir, openLab, previewLab, resolveLabDir, writeLab } from './labFolder';
 import { checkHosts, detectNics, planLab } from './network';
 import { setRecursionBlock, telepresenceState } from './telepresence';
 
@@ -31,9 +31,9 @@ export function createServices(ctx: ServiceContext = createContext()): Services 
     'plan.suggest': (args) => planLab(ctx, args),
     'hosts.check': (args) => checkHosts(ctx, args),
     'lab.defaultDir': async ({ name }) => ({ dir: defaultLabDir(ctx, name) }),
-    'lab.preview': ({ dir, config }) => previewLab(dir ?? null, config),
-    'lab.write': ({ dir, config }) => writeLab(dir, config),
-    'lab.open': ({ dir }) => openLab(dir),
+    'lab.preview': ({ dir, config }) => previewLab(dir ? resolveLabDir(ctx, dir) : null, config),
+    'lab.write': ({ dir, config }) => writeLab(resolveLabDir(ctx, dir), config),
+    'lab.open': ({ dir }) => openLab(resolveLabDir(ctx, dir)),
     'lab.status': ({ dir }) => jobs.status(dir),
     'dialog.pickFolder': async () => ({ supported: false, dir: null }),
     'shell.openFolder': async () => ({ supported: false }),

@@ -13,7 +13,7 @@ import { renderLab } from '../../shared/render';
 import { seedLab } from '../../shared/render/testing';
 import { createContext } from './context';
 import { runTool } from './process';
-import { defaultLabDir, openLab, previewLab, writeLab } from './labFolder';
+import { defaultLabDir, openLab, previewLab, resolveLabDir, writeLab } from './labFolder';
 
 let base: string;
 let dir: string;
@@ -191,5 +191,12 @@ describe('the default lab folder', () => {
     expect(defaultLabDir(ctx, 'cluster-lab')).toBe('/home/ada/ClusterLab/cluster-lab');
     expect(defaultLabDir(ctx, '../../etc')).toBe('/home/ada/ClusterLab/etc');
     expect(defaultLabDir(ctx)).toBe('/home/ada/ClusterLab/cluster-lab');
+  });
+
+  it('takes ~ as the home folder and refuses a relative path, naming the field', () => {
+    const ctx = createContext({ homeDir: '/home/ada' });
+    expect(resolveLabDir(ctx, '~/labs/one/')).toBe('/home/ada/labs/one/');
+    expect(resolveLabDir(ctx, ' /srv/lab ')).toBe('/srv/lab');
+    expect(() => resolveLabDir(ctx, 'labs/one')).toThrow(/not a full path/);
   });
 });

@@ -41,7 +41,8 @@ export async function readLabJson(file: string, dir?: string): Promise<unknown> 
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      if (dir === undefined) throw new AppError('not_found', `There is no lab file at ${file}.`, { hint: 'Give the path of a lab.json that Cluster Lab wrote.' });
+      if (dir === undefined)
+        throw new AppError('not_found', `There is no lab file at ${file}.`, { hint: 'Give the path of a lab.json that Cluster Lab wrote.' });
       throw new AppError('not_found', `${dir} is not a Cluster Lab folder: it has no ${LAB_FILE}.`, {
         hint: 'Choose the folder a lab was written to, or write a new lab from the Review step (or `cluster-lab render`).',
       });
@@ -81,6 +82,22 @@ export function defaultLabDir(ctx: ServiceContext, name = 'cluster-lab'): string
       .replace(/[^a-z0-9-]+/g, '-')
       .replace(/^-+|-+$/g, '') || 'cluster-lab';
   return path.join(ctx.homeDir, 'ClusterLab', safe);
+}
+
+/**
+ * A lab folder as a person types it: `~` is their home; anything else must be a full path, since
+ * the app's own working folder means nothing to them.
+ */
+export function resolveLabDir(ctx: ServiceContext, dir: string): string {
+  const trimmed = dir.trim();
+  if (trimmed === '~' || trimmed.startsWith('~/')) return path.join(ctx.homeDir, trimmed.slice(1));
+  if (!path.isAbsolute(trimmed)) {
+    throw new AppError('invalid_input', `The lab folder "${dir}" is not a full path.`, {
+      hint: `Give a full path such as ${defaultLabDir(ctx)}, or start it with ~/ for your home folder.`,
+      issues: [{ path: 'dir', message: `Give a full path such as ${defaultLabDir(ctx)}, or start it with ~/.` }],
+    });
+  }
+  return path.normalize(trimmed);
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
