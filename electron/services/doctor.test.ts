@@ -133,11 +133,15 @@ describe('doctor: tools', () => {
 });
 
 describe('doctor: virtualisation', () => {
-  it('on Linux: KVM loaded fails on kernels that take VT-x at load, warns on older ones', () => {
+  it('on Linux: KVM loaded fails on kernels that take VT-x at load (for VirtualBox before 7.2.10), warns otherwise', () => {
     const modules = ['kvm_intel', 'kvm', 'vboxdrv'];
     const newer = facts({ modules, host: { ...facts().host, release: '6.12.9-arch1' } });
     expect(byId(doctorChecks(newer), 'kvm')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/modprobe -r kvm_intel kvm/) });
     expect(statusOf(facts({ modules }), 'kvm')).toBe('warn');
+    const tools = goodTools();
+    tools.VBoxManage = tool('7.2.10');
+    tools.vagrant = tool('2.4.9');
+    expect(statusOf({ ...newer, tools }, 'kvm')).toBe('warn');
     expect(statusOf(facts(), 'kvm')).toBe('ok');
   });
 

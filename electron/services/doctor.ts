@@ -36,8 +36,13 @@ const vagrantForVirtualBox: [virtualBox: string, vagrant: string][] = [
   ['7.1', '2.4.2'],
   ['7.2', '2.4.9'],
 ];
-/** Linux 6.12 made KVM take VT-x/AMD-V as soon as its module loads, not only while a KVM VM runs. */
+/**
+ * Linux 6.12 made KVM take VT-x/AMD-V as soon as its module loads (`kvm.enable_virt_at_load=1`), not
+ * only while a KVM VM runs, and VirtualBox then refuses to start VMs (VERR_VMX_IN_VMX_ROOT_MODE /
+ * VERR_SVM_IN_USE). VirtualBox 7.2.10 is reported to share an idle KVM again.
+ */
 const KVM_TAKES_VTX_AT_LOAD = '6.12';
+const VIRTUALBOX_SHARES_IDLE_KVM = '7.2.10';
 
 const GiB = 2 ** 30;
 /** Room the host keeps for itself, its desktop and a browser, whatever the VMs get. */
@@ -189,13 +194,19 @@ function kernelChecks(facts: DoctorFacts): Check[] {
   const checks: Check[] = [];
   const kvm = modules.filter((m) => m === 'kvm_intel' || m === 'kvm_amd');
   if (kvm.length) {
-    const atLoad = compareVersions(host.release, KVM_TAKES_VTX_AT_LOAD) >= 0;
+    const vbox = tools.VBoxManage.version;
+    const blocked =
+      compareVersions(host.release, KVM_TAKES_VTX_AT_LOAD) >= 0 &&
+      !!tools.VBoxManage.found &&
+      !(vbox && compareVersions(vbox, VIRTUALBOX_SHARES_IDLE_KVM) >= 0);
     checks.push(
       check(
         'kvm',
-        atLoad && tools.VBoxManage.found ? 'fail' : 'warn',
-        `KVM (${kvm.join(', ')}) is loaded. VirtualBox cannot run VMs while KVM holds VT-x/AMD-V${atLoad ? ', which this kernel does as soon as the module is loaded' : ', which it does while a KVM VM (libvirt, GNOME Boxes, an Android emulator) runs'}.`,
-        `Stop KVM VMs, then unload it: "sudo modprobe -r ${kvm.join(' ')} kvm".${atLoad ? ' To keep it loaded but idle, boot with kvm.enable_virt_at_load=0.' : ''}`,
+        blocked ? 'fail' : 'warn',
+        blocked
+          ? `KVM (${kvm.join(', ')}) is loaded, and on this kernel it holds VT-x/AMD-V from the moment it loads: VirtualBox cannot start any VM while it does.`
+          : `KVM (${kvm.join(', ')}) is loaded: while a KVM VM runs (libvirt, GNOME Boxes, an Android emulator), VirtualBox cannot start VMs.`,
+        `Stop KVM VMs, then unload it: "sudo modprobe -r ${kvm.join(' ')} kvm" (to keep it from loading at boot, blacklist ${kvm.join(' and ')} in /etc/modprobe.d).`,
       ),
     );
   } else checks.push(check('kvm', 'ok', 'KVM is not loaded, so VirtualBox can use VT-x/AMD-V.'));
