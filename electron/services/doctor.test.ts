@@ -13,8 +13,8 @@ const GiB = 2 ** 30;
 const tool = (version: string | null, dir = '/usr/bin', name = 'x'): ToolInfo =>
   version === null ? { found: false, path: null, version: null } : { found: true, path: `${dir}/${name}`, version };
 const goodTools = (): ToolReport => ({
-  vagrant: tool('2.4.1', '/usr/bin', 'vagrant'),
-  VBoxManage: tool('7.0.14', '/usr/bin', 'VBoxManage'),
+  vagrant: tool('2.4.3', '/usr/bin', 'vagrant'),
+  VBoxManage: tool('7.1.6', '/usr/bin', 'VBoxManage'),
   kubectl: tool('1.33.2', '/usr/bin', 'kubectl'),
   telepresence: tool('2.21.3', '/usr/bin', 'telepresence'),
 });
@@ -96,6 +96,12 @@ describe('doctor: tools', () => {
     expect(statusOf(facts({ tools }), 'tool-telepresence')).toBe('warn');
     tools.telepresence = tool('2.20.3');
     expect(byId(doctorChecks(facts({ tools })), 'tool-telepresence')?.message).toMatch(/does not read routing\.recursionBlockDuration.*2\.21/);
+  });
+
+  it('warns about a VirtualBox line Oracle no longer supports', () => {
+    const tools = goodTools();
+    tools.VBoxManage = tool('7.0.20');
+    expect(byId(doctorChecks(facts({ tools })), 'tool-vboxmanage')).toMatchObject({ status: 'warn', fix: expect.stringMatching(/7\.1/) });
   });
 
   it('warns when a tool is found but does not say its version', () => {

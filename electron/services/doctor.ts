@@ -23,13 +23,16 @@ import { compareVersions, extraToolDirs } from './tools';
  * The oldest versions the lab runs with, and why:
  * - Vagrant 2.3.4: 2.3.2 added VirtualBox 7.0 and 2.3.3/2.3.4 fixed its host-only and DHCP handling;
  *   2.3.4 is also the release whose real output Cluster Lab is checked against (and Debian 12's).
- * - VirtualBox 7.0: 6.1 left Oracle's maintenance at the end of 2023; on Apple silicon 7.1 is the
- *   first release that runs VMs at all.
+ * - VirtualBox 7.0: 6.1 left Oracle's support in January 2024 (6.1.50 was the last) and breaks on
+ *   current kernels; 7.0 still runs the lab with Vagrant 2.3.4 but left support in March 2025, so it
+ *   is a warning. On Apple silicon 7.1 is the first release that runs VMs at all.
  * - kubectl 1.32: kubectl is supported within one minor version of the API server, and the oldest
  *   Kubernetes minor still maintained when this was written (and so the oldest k3s stable can be) is 1.33.
  */
 export const minimumVersions = { vagrant: '2.3.4', VBoxManage: '7.0.0', kubectl: '1.32.0' } as const;
 const APPLE_SILICON_VIRTUALBOX = '7.1.0';
+/** The oldest VirtualBox line Oracle still supports. */
+const SUPPORTED_VIRTUALBOX = '7.1.0';
 /** The first Vagrant release that drives each VirtualBox line (from Vagrant's changelog). */
 const vagrantForVirtualBox: [virtualBox: string, vagrant: string][] = [
   ['7.0', '2.3.2'],
@@ -120,6 +123,17 @@ function toolCheck(tool: ToolName, info: ToolInfo, minimum: string | null): Chec
       `Update ${meta.label} to ${minimum} or later. ${meta.installHint}`,
     );
   return check(id, 'ok', `${meta.label} ${info.version} at ${info.path}.`);
+}
+
+function virtualBoxCheck(info: ToolInfo): Check {
+  const base = toolCheck('VBoxManage', info, minimumVersions.VBoxManage);
+  if (base.status !== 'ok' || !info.version || compareVersions(info.version, SUPPORTED_VIRTUALBOX) >= 0) return base;
+  return check(
+    'tool-vboxmanage',
+    'warn',
+    `VirtualBox ${info.version} runs the lab, but the ${minor(info.version)} line no longer gets fixes from Oracle.`,
+    `Update to VirtualBox ${minor(SUPPORTED_VIRTUALBOX)} or later when you can (it needs Vagrant 2.4.2 or later).`,
+  );
 }
 
 function telepresenceCheck(info: ToolInfo): Check {
@@ -394,7 +408,7 @@ export function doctorChecks(facts: DoctorFacts): Check[] {
   const { tools } = facts;
   const checks: (Check | null)[] = [
     toolCheck('vagrant', tools.vagrant, minimumVersions.vagrant),
-    toolCheck('VBoxManage', tools.VBoxManage, minimumVersions.VBoxManage),
+    virtualBoxCheck(tools.VBoxManage),
     toolCheck('kubectl', tools.kubectl, minimumVersions.kubectl),
     telepresenceCheck(tools.telepresence),
     vagrantVirtualBoxCheck(tools),
