@@ -137,6 +137,19 @@ describe.skipIf(namespaceSkip !== null)(`detection inside a network namespace${n
     await ip('-n', peers, 'link', 'set', peer, 'up');
     if (options.up !== false) await ip('-n', lab, 'link', 'set', name, 'up');
   };
+  /**
+   * The kernel reports carrier on a new veth a moment later (link events are batched), and until
+   * then the OS interface list leaves the NIC out: wait for it, as a person would wait for a link.
+   */
+  const waitUntilUp = async (names: string[]) => {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const links = await runTool('ip', ['-n', lab, '-br', 'link', 'show']);
+      const up = new Set(links.stdout.split('\n').flatMap((line) => (/^(\S+?)(@\S+)?\s+UP\s/.exec(line) ? [line.split(/[@\s]/)[0]!] : [])));
+      if (names.every((name) => up.has(name))) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`the test NICs did not come up: ${names.join(', ')}`);
+  };
   let result: { report: NicReport; plan: LabConfig };
 
   beforeAll(async () => {
@@ -151,6 +164,7 @@ describe.skipIf(namespaceSkip !== null)(`detection inside a network namespace${n
     await nic('veth3a9f1c', 'p-veth', { address: '10.88.0.1/24' });
     await nic('eth9', 'p-down', { address: '192.168.50.2/24', up: false });
     await nic('eno2', 'p-nov4', { address: 'fd00:77::2/64' });
+    await waitUntilUp(['wlp5s0', 'docker0', 'tel0', 'veth3a9f1c', 'eno2']);
     // The fake VBoxManage lists the namespace's own interfaces, so matching runs on them.
     const env = { ...process.env, PATH: `${fakeBin}${path.delimiter}${process.env.PATH}` };
     const child = await runTool(
