@@ -22,7 +22,7 @@ export default tseslint.config(
   { ignores: ['out/', 'dist/', 'test-results/', 'playwright-report/', 'node_modules/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
-  { files: ['**/*.js'], languageOptions: { globals: globals.node } },
+  { files: ['**/*.{js,mjs}'], languageOptions: { globals: globals.node } },
   {
     files: ['**/*.{ts,tsx}'],
     rules: {
