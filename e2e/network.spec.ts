@@ -88,4 +88,5 @@ test('without VirtualBox the bridge name is marked as a guess', async ({ appPage
   const card = page.locator(`[data-nic="${lan.name}"]`);
   await expect(card).toContainText('best guess');
   await expect(page.getByText('VirtualBox not found: bridge names are best guesses')).toBeVisible();
+  await screenshot(page, 'network-step-no-virtualbox');
 });
