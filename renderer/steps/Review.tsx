@@ -1,9 +1,208 @@
-import { Placeholder } from '../components/Placeholder';
+/**
+ * Step 5: the files exactly as they will be written, with their changes against the lab folder,
+ * then the folder and Write. Nothing is written until the user presses Write, and a file they
+ * edited by hand is named before it is replaced (their copy is kept beside it).
+ */
+import { useEffect, useState } from 'react';
+import type { ErrorInfo } from '../../shared/errors';
+import type { FilePreview, FileState, WriteReport } from '../../shared/lab/files';
+import { shellQuote } from '../../shared/render/escape';
+import { api, inElectron } from '../api';
+import { CodeView, DiffView } from '../components/CodeView';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { Field } from '../components/Field';
+import { useCall } from '../useCall';
+import { useWizard } from '../wizard';
+import './Review.css';
+
+const stateLabels: Record<FileState, { text: string; badge: string }> = {
+  new: { text: 'new', badge: 'info' },
+  unchanged: { text: 'unchanged', badge: 'ok' },
+  changed: { text: 'will change', badge: 'warn' },
+  'user-edited': { text: 'edited by you', badge: 'fail' },
+};
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
 
 export function ReviewStep() {
+  const { state, issues, update } = useWizard();
+  const { config, dir } = state;
+  const valid = issues.length === 0;
+  const defaultDir = useCall('lab.defaultDir', dir ? null : { name: config.name });
+  useEffect(() => {
+    const suggested = defaultDir.value?.dir;
+    if (suggested) update((s) => (s.dir ? s : { ...s, dir: suggested }));
+  }, [defaultDir.value, update]);
+
+  const settledDir = useDebounced(dir, 250);
+  const preview = useCall('lab.preview', valid ? { dir: settledDir.trim() || undefined, config } : null);
+  const [selected, setSelected] = useState('Vagrantfile');
+  const [showChanges, setShowChanges] = useState(false);
+  const [writing, setWriting] = useState(false);
+  const [report, setReport] = useState<WriteReport | null>(null);
+  const [writeError, setWriteError] = useState<ErrorInfo | null>(null);
+  const [pickerSupported, setPickerSupported] = useState(inElectron);
+  const [openerSupported, setOpenerSupported] = useState(inElectron);
+
+  const setDir = (next: string) => {
+    setReport(null);
+    setWriteError(null);
+    update((s) => ({ ...s, dir: next }));
+  };
+
+  const choose = async () => {
+    const envelope = await api.invoke('dialog.pickFolder', dir ? { defaultPath: dir } : {});
+    if (!envelope.ok) return setWriteError(envelope.error);
+    if (!envelope.value.supported) return setPickerSupported(false);
+    if (envelope.value.dir) setDir(envelope.value.dir);
+  };
+
+  const write = async () => {
+    setWriting(true);
+    setWriteError(null);
+    const envelope = await api.invoke('lab.write', { dir, config });
+    setWriting(false);
+    if (!envelope.ok) return setWriteError(envelope.error);
+    setReport(envelope.value);
+    const written = envelope.value.dir;
+    update((s) => ({ ...s, dir: written, writtenDir: written }));
+    preview.reload();
+  };
+
+  const openFolder = async (target: string) => {
+    const envelope = await api.invoke('shell.openFolder', { dir: target });
+    if (!envelope.ok) setWriteError(envelope.error);
+    else if (!envelope.value.supported) setOpenerSupported(false);
+  };
+
+  if (!valid) {
+    return (
+      <section aria-labelledby="review-title">
+        <h2 id="review-title">Review</h2>
+        <div className="banner warn" role="alert">
+          <strong>The lab is not complete yet: go back and fix these first.</strong>
+          <ul>
+            {issues.map((issue) => (
+              <li key={issue.path + issue.message}>{issue.message}</li>
+            ))}
+          </ul>
+        </div>
+      </section>
+    );
+  }
+
+  const files = preview.value?.files ?? [];
+  const file = files.find((f) => f.name === selected) ?? files[0];
+  const userEdited = files.filter((f) => f.state === 'user-edited');
+  const dirError = preview.error?.issues?.find((i) => i.path === 'dir')?.message;
+  const nothingToWrite = files.length > 0 && files.every((f) => f.state === 'unchanged');
+
   return (
-    <Placeholder title="Review">
-      The Vagrantfile and registry manifest exactly as they will be written, with a diff against what is on disk, and the lab folder.
-    </Placeholder>
+    <section aria-labelledby="review-title" className="review-step">
+      <header className="step-header">
+        <div>
+          <h2 id="review-title">Review and write</h2>
+          <p className="muted">
+            These are the files exactly as they will be written. Read them, then write the lab folder; you can also run it by hand with vagrant up.
+          </p>
+        </div>
+      </header>
+
+      <div className="card form-card review-folder">
+        <div className="folder-row">
+          <Field
+            label="Lab folder"
+            error={dirError}
+            help={inElectron ? undefined : 'The full path of a folder on the computer running Cluster Lab; ~ is your home folder.'}
+          >
+            <input value={dir} onChange={(e) => setDir(e.target.value)} className="mono" spellCheck={false} />
+          </Field>
+          {pickerSupported && (
+            <button type="button" onClick={() => void choose()}>
+              Choose…
+            </button>
+          )}
+          <button type="button" className="primary" onClick={() => void write()} disabled={writing || !dir.trim() || !preview.value}>
+            {writing ? 'Writing…' : nothingToWrite ? 'Write again' : 'Write lab'}
+          </button>
+        </div>
+        {userEdited.length > 0 && (
+          <div className="banner warn" role="status" aria-label="Your edits">
+            <strong>You edited {userEdited.map((f) => f.name).join(' and ')} since Cluster Lab wrote it.</strong>
+            <div>Writing keeps your version beside the new one as {userEdited.map((f) => `${f.name}.user-<time>`).join(', ')}; nothing is lost.</div>
+          </div>
+        )}
+        {writeError && <ErrorBanner error={writeError} title="The lab was not written" />}
+        {report && (
+          <div className="banner info" role="status" aria-label="Write report">
+            <strong>
+              {report.written.length ? `Wrote ${report.written.join(', ')}` : 'Nothing needed writing'}
+              {report.unchanged.length ? `; ${report.unchanged.join(', ')} already up to date` : ''}.
+            </strong>
+            {report.keptUserCopies.map((kept) => (
+              <div key={kept.keptAs}>
+                Your edited {kept.name} is kept as <span className="mono">{kept.keptAs}</span>.
+              </div>
+            ))}
+            <div>
+              The lab is in <span className="mono">{report.dir}</span>. Go on to Run, or start it yourself:{' '}
+              <code>cd {shellQuote(report.dir)} && vagrant up</code>
+            </div>
+            {openerSupported && (
+              <button type="button" className="link" onClick={() => void openFolder(report.dir)}>
+                Open the folder
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+
+      {preview.error && !dirError && <ErrorBanner error={preview.error} title="Could not preview the lab" />}
+      {file && (
+        <div className="review-files">
+          <div className="file-tabs" role="tablist" aria-label="Files">
+            {files.map((f) => (
+              <button
+                key={f.name}
+                type="button"
+                role="tab"
+                aria-selected={f.name === file.name}
+                aria-controls="review-file-panel"
+                className={f.name === file.name ? 'current' : undefined}
+                onClick={() => setSelected(f.name)}
+              >
+                <span className="mono">{f.name}</span> <span className={`badge ${stateLabels[f.state].badge}`}>{stateLabels[f.state].text}</span>
+              </button>
+            ))}
+            <label className="changes-toggle">
+              <input type="checkbox" checked={showChanges} onChange={(e) => setShowChanges(e.target.checked)} disabled={file.state === 'new'} />
+              Show changes against the folder
+            </label>
+          </div>
+          <div id="review-file-panel" role="tabpanel" aria-label={file.name}>
+            <FileBody file={file} showChanges={showChanges} />
+          </div>
+        </div>
+      )}
+      {!file && preview.loading && (
+        <p className="muted" role="status">
+          Rendering the lab…
+        </p>
+      )}
+    </section>
   );
+}
+
+function FileBody({ file, showChanges }: { file: FilePreview; showChanges: boolean }) {
+  if (!showChanges || file.state === 'new') {
+    return <CodeView name={file.name} content={file.content} label={`${file.name} as it will be written`} />;
+  }
+  return <DiffView name={file.name} before={file.current ?? file.content} after={file.content} label={`Changes to ${file.name}`} />;
 }
