@@ -1,0 +1,106 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { writeLab } from '../electron/services/labFolder';
+import { seedLab } from '../shared/render/testing';
+import { expect, screenshot as fullScreenshot, test } from './fixtures/app';
+
+/** From the top, so the sticky step bar sits where it belongs in the full-page picture. */
+async function screenshot(page: Page, name: string) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await fullScreenshot(page, name);
+}
+
+/** A lab folder written the way the Review step and `cluster-lab render` write it, opened from the Run step. */
+async function openLabInRunStep(page: Page, home: string): Promise<string> {
+  const dir = path.join(home, 'labs', 'demo');
+  await writeLab(dir, seedLab());
+  // A finished wizard draft, so the step bar lets us straight through to Run.
+  await page.evaluate((config) => sessionStorage.setItem('cluster-lab.wizard.v1', JSON.stringify({ config, dir: '', writtenDir: null })), seedLab());
+  await page.reload();
+  await page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: /Run/ }).click();
+  await expect(page.getByRole('heading', { name: 'Run the lab' })).toBeVisible();
+  await page.getByLabel('Open an existing lab folder').fill(dir);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByText('Lab cluster-lab in')).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Nodes' }).locator('tr[data-machine="server"]')).toHaveAttribute('data-state', 'not_created');
+  return dir;
+}
+
+const lineCount = (page: Page) => page.locator('[data-line-count]').getAttribute('data-line-count').then(Number);
+
+test.describe('with the fake vagrant and kubectl', () => {
+  test.use({ tools: 'fakes', extraEnv: { FAKE_VAGRANT_DELAY_MS: '40' } });
+
+  test('Up streams the log, survives a reload, ends with nodes running and Ready; Down stops them', async ({ appPage: page, labEnv }) => {
+    const dir = await openLabInRunStep(page, labEnv.home);
+    await screenshot(page, 'run-opened');
+    const nodes = page.getByRole('table', { name: 'Nodes' });
+    const job = page.getByLabel('Job', { exact: true });
+
+    await page.getByRole('button', { name: 'Up', exact: true }).click();
+    await expect(job).toHaveAttribute('data-job-status', 'running');
+    await expect(page.getByRole('region', { name: 'Job log' })).toContainText('Booting VM');
+    await expect.poll(() => lineCount(page)).toBeGreaterThan(10);
+    await expect(page.getByRole('button', { name: 'Down', exact: true })).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Cancel job' })).toBeEnabled();
+    await screenshot(page, 'run-up-running');
+
+    // A reload in browser mode reattaches to the running job and its log.
+    const before = await lineCount(page);
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: /Run/ }).click();
+    await expect(job).toHaveAttribute('data-job-status', /running|succeeded/);
+    await expect.poll(() => lineCount(page)).toBeGreaterThanOrEqual(before);
+
+    await expect(job).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
+    for (const machine of ['server', 'agent1', 'agent2']) {
+      await expect(nodes.locator(`tr[data-machine="${machine}"]`)).toHaveAttribute('data-state', 'running');
+      await expect(nodes.locator(`tr[data-machine="${machine}"]`)).toHaveAttribute('data-ready', 'true');
+    }
+    const kubeconfig = path.join(dir, 'kubeconfig.yaml');
+    await expect(page.getByLabel('export KUBECONFIG line')).toHaveText(`export KUBECONFIG=${kubeconfig}`);
+    await expect(page.getByLabel('Docker insecure-registries snippet')).toContainText('"multi:5000"');
+    await expect(page.getByLabel('Hosts file line')).toContainText('192.168.1.110');
+    const finalCount = await lineCount(page);
+    const [logName] = await readdir(path.join(dir, 'logs'));
+    const logLines = (await readFile(path.join(dir, 'logs', logName!), 'utf8')).split('\n').filter((l) => l !== '');
+    expect(finalCount).toBe(logLines.length);
+    await screenshot(page, 'run-up-done');
+
+    await page.getByRole('button', { name: 'Merge into my kubeconfig' }).click();
+    await expect(page.getByRole('alertdialog', { name: 'Confirm the merge' })).toContainText('Your current context stays as it is');
+    await page.getByRole('button', { name: 'Merge now' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Added context' })).toContainText(labEnv.env.KUBECONFIG!);
+    expect(await readFile(labEnv.env.KUBECONFIG!, 'utf8')).toContain('https://192.168.1.110:6443');
+    await screenshot(page, 'run-after-up-merged');
+
+    await page.getByRole('button', { name: 'Destroy…' }).click();
+    await expect(page.getByRole('alertdialog', { name: 'Confirm destroy' })).toContainText('server, agent1, agent2');
+    await page.getByRole('button', { name: 'Keep them' }).click();
+
+    await page.getByRole('button', { name: 'Down', exact: true }).click();
+    await expect(job).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
+    await expect(job).toContainText('Down');
+    for (const machine of ['server', 'agent1', 'agent2'])
+      await expect(nodes.locator(`tr[data-machine="${machine}"]`)).toHaveAttribute('data-state', 'poweroff');
+    await expect(page.getByLabel('export KUBECONFIG line')).toHaveCount(0);
+    await screenshot(page, 'run-down');
+  });
+});
+
+test.describe('when a machine fails to provision', () => {
+  test.use({ tools: 'fakes', extraEnv: { FAKE_VAGRANT_DELAY_MS: '5', FAKE_VAGRANT_FAIL: 'agent1:provision' } });
+
+  test('the failing Up names the machine and shows its last error lines', async ({ appPage: page, labEnv }) => {
+    await openLabInRunStep(page, labEnv.home);
+    await page.getByRole('button', { name: 'Up', exact: true }).click();
+    const failure = page.getByRole('alert', { name: 'Job failure' });
+    await expect(failure).toContainText('Failed on agent1', { timeout: 30_000 });
+    await expect(failure).toContainText('vagrant up failed on agent1');
+    await expect(failure.getByLabel('Last error lines')).toContainText('Could not resolve host');
+    await expect(page.getByRole('list', { name: 'Steps' }).locator('li[data-status="failed"]')).toContainText('vagrant up');
+    await expect(page.getByRole('table', { name: 'Nodes' }).locator('tr[data-machine="agent2"]')).toHaveAttribute('data-state', 'not_created');
+    await screenshot(page, 'run-up-failed');
+  });
+});
