@@ -62,6 +62,15 @@ export function NetworkStep() {
           The interface chosen before, <code>{chosen}</code>, cannot be bridged now: {current.excluded}. Pick another one.
         </div>
       )}
+      {current && !current.excluded && current.ipv4 !== state.config.network.hostIp && (
+        <div className="banner info" role="status">
+          The address of <code>{current.name}</code> is now {current.ipv4 ?? 'gone'}; the lab was planned for{' '}
+          {state.config.network.hostIp || 'another'}.{' '}
+          <button type="button" className="link" onClick={() => void choose(current)}>
+            Plan the addresses again
+          </button>
+        </div>
+      )}
       <div className="network-layout">
         <div>
           {report && <NicPicker report={report} chosen={chosen} planning={planning} onChoose={(nic) => void choose(nic)} />}
