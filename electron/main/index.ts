@@ -2,7 +2,7 @@
 import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createServices } from '../services';
+import { createServices, type Services } from '../services';
 import { createContext } from '../services/context';
 import { appSenderCheck, forwardEvents, registerIpc } from './ipc';
 import { denyPermissions, hardenContents, windowOptions } from './security';
@@ -21,6 +21,49 @@ function createWindow(): void {
   void window.loadURL(appUrl);
 }
 
+/**
+ * Closing while a job runs asks first: cancel it the clean way (Vagrant gets Ctrl-C and releases
+ * its machine locks), or let it finish and quit then, or stay. Nothing is left half-killed.
+ */
+function guardQuitWhileJobsRun(services: Services): void {
+  let allowed = false;
+  let asking = false;
+  const quitNow = () => {
+    allowed = true;
+    app.quit();
+  };
+  const ask = async () => {
+    const running = services.jobs.runningJobs();
+    if (asking) return;
+    if (running.length === 0) return quitNow();
+    asking = true;
+    const job = running[0]!;
+    const { response } = await dialog.showMessageBox(window!, {
+      type: 'warning',
+      title: 'A lab job is running',
+      message: `${job.kind} is still running on ${job.dir}.`,
+      detail:
+        'Cancel it: Vagrant stops the clean way and the VMs stay as far as the job got. Or keep the VMs as they are: the job runs to its end, then Cluster Lab quits.',
+      buttons: ['Cancel the job and quit', 'Finish the job, then quit', "Don't quit"],
+      defaultId: 2,
+      cancelId: 2,
+      noLink: true,
+    });
+    asking = false;
+    if (response === 0) await services.dispose();
+    else if (response === 1) await Promise.all(running.map((j) => services.jobs.wait(j.id)));
+    else return;
+    quitNow();
+  };
+  const guard = (event: Electron.Event) => {
+    if (allowed || services.jobs.runningJobs().length === 0) return;
+    event.preventDefault();
+    void ask();
+  };
+  app.on('before-quit', guard);
+  app.on('browser-window-created', (_event, created) => created.on('close', guard));
+}
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
@@ -34,6 +77,7 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(() => {
     denyPermissions(session.defaultSession);
     const services = createServices(createContext());
+    guardQuitWhileJobsRun(services);
     services.handlers['dialog.pickFolder'] = async ({ defaultPath }) => {
       const result = await dialog.showOpenDialog(window!, {
         title: 'Choose the lab folder',
