@@ -1,17 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from './index';
+import { runCli } from './runCli';
 
 const fakeBin = path.resolve(import.meta.dirname, '../../e2e/fixtures/bin');
 const env = { ...process.env, PATH: `${fakeBin}${path.delimiter}${process.env.PATH}` };
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) }, { env });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCli(argv, { env });
 
 /** This machine's LAN NIC, as os.networkInterfaces() sees it. */
 const lan = Object.entries(os.networkInterfaces())
