@@ -9,6 +9,10 @@ import './Lab.css';
 
 const boxSuggestions = [DEFAULT_BOX, 'bento/ubuntu-22.04', 'bento/debian-12'];
 const channels = ['stable', 'latest', 'testing'];
+const k3sSources: { label: string; start: LabConfig['k3s'] }[] = [
+  { label: 'Follow a release channel', start: { source: 'channel', value: 'stable' } },
+  { label: 'Pin a version (the same k3s on every rebuild)', start: { source: 'version', value: '' } },
+];
 
 /** A whole-number input whose text may be half-typed: the lab holds a number only when it is one. */
 function NumberField({
@@ -134,24 +138,17 @@ export function LabStep() {
           <h3>k3s</h3>
           <fieldset className="k3s-source">
             <legend className="visually-hidden">Which k3s</legend>
-            <label className="check">
-              <input
-                type="radio"
-                name="k3s-source"
-                checked={config.k3s.source === 'channel'}
-                onChange={() => edit((d) => void (d.k3s = { source: 'channel', value: 'stable' }))}
-              />
-              Follow a release channel
-            </label>
-            <label className="check">
-              <input
-                type="radio"
-                name="k3s-source"
-                checked={config.k3s.source === 'version'}
-                onChange={() => edit((d) => void (d.k3s = { source: 'version', value: '' }))}
-              />
-              Pin a version (the same k3s on every rebuild)
-            </label>
+            {k3sSources.map((option) => (
+              <label className="check" key={option.start.source}>
+                <input
+                  type="radio"
+                  name="k3s-source"
+                  checked={config.k3s.source === option.start.source}
+                  onChange={() => edit((d) => void (d.k3s = { ...option.start }))}
+                />
+                {option.label}
+              </label>
+            ))}
           </fieldset>
           {config.k3s.source === 'channel' ? (
             <Field
@@ -196,7 +193,11 @@ export function LabStep() {
               downloaded per node.
             </span>
           </label>
-          <Field label="Lab name" path="name" help="Lower-case letters, digits and hyphens; it names the default lab folder.">
+          <Field
+            label="Lab name"
+            path="name"
+            help="Lower-case letters, digits and hyphens; it names the default lab folder and the kubeconfig context."
+          >
             <input value={config.name} onChange={(e) => edit((d) => void (d.name = e.target.value))} spellCheck={false} />
           </Field>
         </div>
