@@ -1,0 +1,131 @@
+/**
+ * The provision scripts as the guest runs them, taken from the rendered Vagrantfile (loaded by the
+ * real Ruby in a recording stand-in for Vagrant) and run by the real shell against a stand-in
+ * `ip` that answers like iproute2 does on a VirtualBox guest. Only the network script runs, with
+ * its /etc paths pointed into a temp folder; the k3s scripts are parsed, never run.
+ */
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTool } from '../../electron/services/process';
+import { seedLab } from './testing';
+import { renderVagrantfile } from './vagrantfile';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-scripts-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** `ip -o -4 addr show` on a bento Ubuntu guest: NAT on eth0, the bridged address on eth1 here. */
+const ipAddrOutput = (bridged: string, iface: string) =>
+  [
+    '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever',
+    '2: eth0    inet 10.0.2.15/24 metric 100 brd 10.0.2.255 scope global dynamic eth0\\       valid_lft 86391sec preferred_lft 86391sec',
+    `3: ${iface}    inet ${bridged}/24 brd 192.168.1.255 scope global ${iface}\\       valid_lft forever preferred_lft forever`,
+  ].join('\n');
+
+/** A stand-in for iproute2's `ip`: logs every call; two default routes to delete, then none. */
+async function fakeIp(dir: string, addrOutput: string): Promise<void> {
+  const script = `#!/bin/sh
+echo "ip $*" >> "${dir}/ip.log"
+case "$*" in
+  "-o -4 addr show") cat "${dir}/addr.txt" ;;
+  "route del default")
+    n=$(cat "${dir}/defaults" 2>/dev/null || echo 2)
+    [ "$n" -gt 0 ] || { echo "RTNETLINK answers: No such process" >&2; exit 2; }
+    echo $((n - 1)) > "${dir}/defaults" ;;
+  "route add default"*) ;;
+  *) echo "unexpected: ip $*" >&2; exit 1 ;;
+esac
+`;
+  await writeFile(path.join(dir, 'addr.txt'), `${addrOutput}\n`);
+  await writeFile(path.join(dir, 'ip'), script);
+  await chmod(path.join(dir, 'ip'), 0o755);
+}
+
+async function scriptsOf(vagrantfile: string): Promise<Map<string, Record<string, string>>> {
+  const file = path.join(work, `Vagrantfile-${Math.random().toString(36).slice(2)}`);
+  await writeFile(file, vagrantfile);
+  const run = await runTool('ruby', [path.join(import.meta.dirname, 'vagrantfile-harness.rb'), file]);
+  expect(run.exitCode, run.stderr).toBe(0);
+  const byMachine = new Map<string, Record<string, string>>();
+  for (const call of JSON.parse(run.stdout) as { path: string[]; args: string[]; options: { inline?: string } }[]) {
+    if (call.path.at(-1) !== 'provision') continue;
+    const machine = call.path[2]!;
+    byMachine.set(machine, { ...byMachine.get(machine), [call.args[0]!]: call.options.inline! });
+  }
+  return byMachine;
+}
+
+async function runNetworkScript(script: string, iface: string, bridged: string) {
+  const dir = await mkdtemp(path.join(work, 'guest-'));
+  await fakeIp(dir, ipAddrOutput(bridged, iface));
+  await writeFile(path.join(dir, 'resolv.conf'), 'nameserver 10.0.2.3\n');
+  const local = script.replaceAll('/etc/resolv.conf', path.join(dir, 'resolv.conf'));
+  const run = await runTool('sh', ['-c', local], { env: { PATH: `${dir}:/usr/bin:/bin` } });
+  return {
+    run,
+    ipCalls: (await readFile(path.join(dir, 'ip.log'), 'utf8')).trim().split('\n'),
+    resolv: await readFile(path.join(dir, 'resolv.conf'), 'utf8'),
+    original: await readFile(path.join(dir, 'resolv.conf.cluster-lab-orig'), 'utf8').catch(() => null),
+  };
+}
+
+describe('the network script, run by the shell', () => {
+  it('finds the interface that carries the bridged address, routes via the LAN router only and uses the external DNS', async () => {
+    const lab = { ...seedLab(), network: { ...seedLab().network, dns: ['8.8.8.8', '1.1.1.1'] } };
+    const scripts = await scriptsOf(renderVagrantfile(lab));
+    const agent = await runNetworkScript(scripts.get('agent2')!.network!, 'enp0s8', '192.168.1.112');
+    expect(agent.run.exitCode, agent.run.stderr).toBe(0);
+    expect(agent.ipCalls).toEqual([
+      'ip -o -4 addr show',
+      'ip route del default',
+      'ip route del default',
+      'ip route del default',
+      'ip route add default via 192.168.1.1 dev enp0s8',
+    ]);
+    expect(agent.resolv).toBe('nameserver 8.8.8.8\nnameserver 1.1.1.1\n');
+    expect(agent.original).toBe('nameserver 10.0.2.3\n');
+    expect(agent.run.stdout).toContain('Default route via 192.168.1.1 on enp0s8');
+  });
+
+  it('stops with a clear message when no interface carries the address, and changes nothing', async () => {
+    const scripts = await scriptsOf(renderVagrantfile(seedLab()));
+    const result = await runNetworkScript(scripts.get('server')!.network!, 'eth1', '192.168.1.99');
+    expect(result.run.exitCode).toBe(1);
+    expect(result.run.stderr).toContain('No interface carries 192.168.1.110: the bridged network did not come up.');
+    expect(result.ipCalls).toEqual(['ip -o -4 addr show']);
+    expect(result.resolv).toBe('nameserver 10.0.2.3\n');
+    expect(result.original).toBeNull();
+  });
+});
+
+describe('the k3s scripts', () => {
+  it('pin k3s to the bridged interface on the server and on every agent', async () => {
+    const scripts = await scriptsOf(renderVagrantfile(seedLab()));
+    const server = scripts.get('server')!.k3s!;
+    expect(server).toContain(
+      'export INSTALL_K3S_EXEC="server --node-ip=$NODE_IP --node-external-ip=$NODE_IP --bind-address=$NODE_IP --advertise-address=$NODE_IP --flannel-iface=$IFACE --tls-san=$SERVER_NAME"',
+    );
+    expect(server).toContain('cp /etc/rancher/k3s/registries.yaml /vagrant_shared/registries.yaml');
+    for (const agent of ['agent1', 'agent2']) {
+      const script = scripts.get(agent)!.k3s!;
+      expect(script).toContain('export K3S_URL="https://$SERVER_IP:6443"');
+      expect(script).toContain('export K3S_TOKEN_FILE=/etc/rancher/k3s/cluster-token');
+      expect(script).toContain('--node-ip=$NODE_IP --node-external-ip=$NODE_IP --flannel-iface=$IFACE');
+      expect(script.indexOf('[ -s /vagrant_shared/token ]')).toBeLessThan(script.indexOf('k3s-install.sh'));
+    }
+  });
+
+  it('write registries.yaml with its indentation, the same on every node', async () => {
+    const scripts = await scriptsOf(renderVagrantfile(seedLab()));
+    const yaml = 'mirrors:\n  "multi:5000":\n    endpoint:\n      - "http://192.168.1.110:5000"\n';
+    for (const machine of ['server', 'agent1', 'agent2']) {
+      expect(scripts.get(machine)!.k3s).toContain(`cat > /etc/rancher/k3s/registries.yaml <<'YAML'\n${yaml}YAML\n`);
+    }
+  });
+});
