@@ -33,6 +33,7 @@ function Wizard() {
                   aria-current={i === index ? 'step' : undefined}
                   disabled={
                     i > index &&
+                    !s.standalone &&
                     issuesUnder(
                       issues,
                       steps.slice(index, i).flatMap((p) => p.fields),

@@ -13,6 +13,8 @@ export interface StepDef {
   component: ComponentType;
   /** Schema paths this step edits: Next waits until none of them has an issue. */
   fields: string[];
+  /** Works on a lab folder rather than the draft, so it can be opened at any time (an existing lab). */
+  standalone?: boolean;
 }
 
 export const steps: StepDef[] = [
@@ -21,5 +23,5 @@ export const steps: StepDef[] = [
   { id: 'addresses', title: 'Addresses', component: AddressesStep, fields: ['network', 'server', 'agents'] },
   { id: 'lab', title: 'Lab', component: LabStep, fields: ['name', 'vm', 'k3s', 'registry'] },
   { id: 'review', title: 'Review', component: ReviewStep, fields: [] },
-  { id: 'run', title: 'Run', component: RunStep, fields: [] },
+  { id: 'run', title: 'Run', component: RunStep, fields: [], standalone: true },
 ];
