@@ -6,8 +6,10 @@
 import path from 'node:path';
 import { AppError, type FieldIssue } from '../../shared/errors';
 import { defaultLabConfig, k3sChannelPattern, MAX_AGENTS, validateLab } from '../../shared/lab/schema';
+import { hostFit } from '../../shared/lab/fit';
 import { draftFrom } from '../../shared/lab/plan';
 import { shellQuote } from '../../shared/render/escape';
+import { hostInfo } from '../services/host';
 import { readLabJson } from '../services/labFolder';
 import { planLab } from '../services/network';
 import { parseFlags, printJson, type Command } from './commands';
@@ -207,6 +209,7 @@ export const renderCommand: Command = {
     for (const name of report.written) io.out(`  wrote      ${name}\n`);
     for (const name of report.unchanged) io.out(`  unchanged  ${name}\n`);
     for (const kept of report.keptUserCopies) io.out(`  kept your edited ${kept.name} as ${kept.keptAs}\n`);
+    for (const note of hostFit(checked.config, hostInfo(services.ctx.platform))) if (note.level === 'warn') io.err(`warning: ${note.message}\n`);
     io.out(`Next: cd ${shellQuote(report.dir)} && vagrant up   (or run it from Cluster Lab)\n`);
     return 0;
   },
