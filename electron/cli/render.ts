@@ -10,7 +10,7 @@ import { hostFit } from '../../shared/lab/fit';
 import { draftFrom } from '../../shared/lab/plan';
 import { shellQuote } from '../../shared/render/escape';
 import { hostInfo } from '../services/host';
-import { readLabJson } from '../services/labFolder';
+import { readLabJson, refuseUnknownFields } from '../services/labFolder';
 import { planLab } from '../services/network';
 import { parseFlags, printJson, type Command } from './commands';
 
@@ -195,7 +195,9 @@ export const renderCommand: Command = {
     const { values: flags } = parseFlags(argv, flagOptions, usage);
     if (!flags.dir) throw new AppError('invalid_input', 'Say where the lab goes: --dir DIR.', { hint: usage.split('\n')[0] });
     const { patch, issues } = flagPatch(flags);
-    const checked = validateLab(fillFromFlags(overlay(await baseLab(flags, services), patch)));
+    const lab = fillFromFlags(overlay(await baseLab(flags, services), patch));
+    const checked = validateLab(lab);
+    if (checked.ok && flags.config) refuseUnknownFields(lab, checked.config, flags.config);
     // A flag that could not be read already has its line; the schema's view of it adds nothing.
     const unread = new Set(issues.map((issue) => issue.path));
     const problems = [...issues, ...(checked.ok ? [] : flagIssues(checked.issues, flags).filter((issue) => !unread.has(issue.path)))];

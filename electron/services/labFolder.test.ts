@@ -126,6 +126,24 @@ describe('writing a lab folder', () => {
   });
 });
 
+describe('opening a lab folder', () => {
+  it('reads back what was written, and refuses a missing, broken, foreign or unknown lab.json clearly', async () => {
+    await writeLab(dir, seedLab());
+    expect(await openLab(dir)).toEqual(seedLab());
+    const file = path.join(dir, 'lab.json');
+    await writeFile(file, JSON.stringify({ ...seedLab(), vm: { ...seedLab().vm, gpus: 1 }, colour: 'blue' }));
+    const unknown = await expectAppError(openLab(dir), 'invalid_input', /has fields this Cluster Lab does not know: vm\.gpus, colour/);
+    expect(unknown.issues?.map((i) => i.path)).toEqual(['vm.gpus', 'colour']);
+    await writeFile(file, '{ "schemaVersion": 1,');
+    await expectAppError(openLab(dir), 'invalid_input', /is not valid JSON/);
+    await writeFile(file, JSON.stringify({ ...seedLab(), schemaVersion: 7 }));
+    await expectAppError(openLab(dir), 'invalid_input', /schema version 7; this Cluster Lab reads version 1/);
+    await writeFile(file, JSON.stringify({ ...seedLab(), agents: 'two' }));
+    await expectAppError(openLab(dir), 'invalid_input', /1 problem/);
+    await expectAppError(openLab(base), 'not_found', /is not a Cluster Lab folder: it has no lab\.json/);
+  });
+});
+
 describe('a folder that can not be written', () => {
   it('a file where the lab folder should be: a clear error, and the file is untouched', async () => {
     await writeFile(dir, 'not a folder');

@@ -28,7 +28,31 @@ interface WrittenManifest {
 
 /** Read and validate a lab folder's lab.json: a clear error for a missing, foreign or invalid file. */
 export async function openLab(dir: string): Promise<LabConfig> {
-  return assertLab(await readLabJson(path.join(dir, LAB_FILE), dir));
+  const file = path.join(dir, LAB_FILE);
+  const json = await readLabJson(file, dir);
+  return refuseUnknownFields(json, assertLab(json), file);
+}
+
+/** Dotted paths present in `raw` that the schema dropped from `parsed`. */
+function unknownFields(raw: unknown, parsed: unknown, prefix = ''): string[] {
+  if (Array.isArray(raw) && Array.isArray(parsed)) return raw.flatMap((item, i) => unknownFields(item, parsed[i], `${prefix}${i}.`));
+  if (typeof raw !== 'object' || raw === null || typeof parsed !== 'object' || parsed === null) return [];
+  return Object.entries(raw).flatMap(([key, value]) =>
+    Object.hasOwn(parsed, key) ? unknownFields(value, (parsed as Record<string, unknown>)[key], `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
+}
+
+/**
+ * A field this version does not know would silently vanish on the next write: refuse it instead,
+ * so a lab from a newer Cluster Lab, or a typo made by hand, is noticed.
+ */
+export function refuseUnknownFields(raw: unknown, config: LabConfig, file: string): LabConfig {
+  const unknown = unknownFields(raw, config);
+  if (unknown.length === 0) return config;
+  throw new AppError('invalid_input', `${file} has field${unknown.length === 1 ? '' : 's'} this Cluster Lab does not know: ${unknown.join(', ')}.`, {
+    hint: 'Remove or correct them (a typo?), or update Cluster Lab if the lab was written by a newer one.',
+    issues: unknown.map((field) => ({ path: field, message: `Unknown field ${field}: remove it or correct its name.` })),
+  });
 }
 
 /**
