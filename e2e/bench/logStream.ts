@@ -1,0 +1,133 @@
+/**
+ * The log stream, end to end: the fake vagrant pours N lines through the real job runner, the
+ * browser-mode transport and the real LogView; against it, the same child read by a bare Node
+ * reader. Integrity is checked against the child's own bytes.
+ */
+import type { Browser } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fakeBinDir } from '../fixtures/host';
+import { round } from './figures';
+
+export interface LogStreamFigures {
+  lines: number;
+  /** Click to the first line in the view: the job's start-up (tools, lock, spawn). */
+  msToFirstLine: number;
+  msToLastLine: number;
+  rawMs: number;
+  ratio: number;
+  lostInView: number;
+  lostInFile: number;
+  longestTaskMs: number;
+  rendererHeapMB: number;
+  mainRssMB: number;
+}
+
+/** `vagrant provision` of the fake, read and discarded by a bare Node parent: the pipe's own speed, and the bytes it wrote. */
+async function rawRead(dir: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; bytes: number; lines: number; sha: string }> {
+  const start = performance.now();
+  const child = spawn(path.join(fakeBinDir, 'vagrant'), ['provision'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let lines = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    hash.update(chunk);
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+  });
+  await new Promise((resolve) => child.on('close', resolve));
+  return { ms: performance.now() - start, bytes, lines, sha: hash.digest('hex') };
+}
+
+/** The job's log file less Cluster Lab's own `[cluster-lab]` lines: what the child wrote, byte for byte. */
+async function childBytesInLog(dir: string): Promise<{ sha: string; lines: number; allLines: number }> {
+  const logs = (await readdir(path.join(dir, 'logs'))).filter((f) => f.includes('-provision-')).sort();
+  const text = await readFile(path.join(dir, 'logs', logs.at(-1)!));
+  const kept: Buffer[] = [];
+  let allLines = 0;
+  let start = 0;
+  for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, start)) {
+    const line = text.subarray(start, i + 1);
+    allLines++;
+    if (!line.subarray(0, 14).equals(Buffer.from('[cluster-lab] '))) kept.push(line);
+    start = i + 1;
+  }
+  const child = Buffer.concat(kept);
+  let lines = 0;
+  for (let i = child.indexOf(10); i !== -1; i = child.indexOf(10, i + 1)) lines++;
+  return { sha: createHash('sha256').update(child).digest('hex'), lines, allLines };
+}
+
+function rssMB(pid: number): Promise<number> {
+  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => round(Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024));
+}
+
+export async function benchLogStream(
+  browser: Browser,
+  url: string,
+  hostPid: number,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  lines: number,
+): Promise<LogStreamFigures> {
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: /Run/ }).click();
+  await page.getByLabel('Open an existing lab folder').fill(dir);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await page.getByRole('table', { name: 'Nodes' }).locator('tr[data-machine="server"]').waitFor();
+
+  // Watch, inside the page, for long tasks and for every change of the view's line count.
+  await page.evaluate(() => {
+    const w = window as unknown as { bench: { longest: number; lastChange: number; firstChange: number; start: number } };
+    w.bench = { longest: 0, lastChange: 0, firstChange: 0, start: 0 };
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries())
+        if (w.bench.start && entry.startTime >= w.bench.start) w.bench.longest = Math.max(w.bench.longest, entry.duration);
+    }).observe({ type: 'longtask', buffered: false });
+    const count = document.querySelector('[data-line-count]')!;
+    new MutationObserver(() => {
+      w.bench.lastChange = performance.now();
+      if (!w.bench.firstChange) w.bench.firstChange = w.bench.lastChange;
+    }).observe(count, { attributes: true, attributeFilter: ['data-line-count'] });
+  });
+  await page.evaluate(() => ((window as unknown as { bench: { start: number } }).bench.start = performance.now()));
+  await page.getByRole('button', { name: 'Provision', exact: true }).click();
+  await page.getByLabel('Job', { exact: true }).locator('.badge', { hasText: 'succeeded' }).waitFor({ timeout: 600_000 });
+  const fromFile = await childBytesInLog(dir);
+  // The job is done; the view may still be taking its last batch.
+  await page.waitForFunction(
+    (total) => Number(document.querySelector('[data-line-count]')?.getAttribute('data-line-count')) >= total,
+    fromFile.allLines,
+    {
+      timeout: 120_000,
+    },
+  );
+  await page.waitForTimeout(500);
+  const inPage = await page.evaluate(() => {
+    const w = window as unknown as { bench: { longest: number; lastChange: number; firstChange: number; start: number } };
+    return { ...w.bench, count: Number(document.querySelector('[data-line-count]')!.getAttribute('data-line-count')) };
+  });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+  const mainRssMB = await rssMB(hostPid);
+  await page.close();
+
+  const raw = await rawRead(dir, env);
+  const msToLastLine = inPage.lastChange - inPage.start;
+  return {
+    lines,
+    msToFirstLine: round(inPage.firstChange - inPage.start),
+    msToLastLine: round(msToLastLine),
+    rawMs: round(raw.ms),
+    ratio: round(msToLastLine / raw.ms, 2),
+    lostInView: Math.max(0, fromFile.allLines - inPage.count),
+    lostInFile: raw.sha === fromFile.sha ? 0 : Math.max(1, raw.lines - fromFile.lines),
+    longestTaskMs: round(inPage.longest),
+    rendererHeapMB: round(heap.usedSize / 2 ** 20),
+    mainRssMB,
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench [-- --lines N]`: what the user feels, measured the same way every time on the real
+ * pipeline (browser mode, Debian Chromium, the real host and renderer). It prints figures and writes
+ * bench-results.json; it asserts nothing about time.
+ */
+import { chromium } from '@playwright/test';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeLab } from '../../electron/services/labFolder';
+import { seedLab } from '../../shared/render/testing';
+import { chromiumLaunchOptions } from '../fixtures/chromium';
+import { fakeBinDir, repoRoot, startBrowserHost } from '../fixtures/host';
+import { table } from './figures';
+import { benchLogStream } from './logStream';
+import { benchDetect, benchRender } from './services';
+import { benchStartup } from './startup';
+
+const { values } = parseArgs({ options: { lines: { type: 'string', default: '200000' } } });
+const lines = Number(values.lines);
+if (!Number.isInteger(lines) || lines < 1) {
+  process.stderr.write(`--lines must be a whole number above 0, not "${values.lines}".\n`);
+  process.exit(2);
+}
+
+const home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-bench-'));
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  HOME: home,
+  XDG_CONFIG_HOME: path.join(home, '.config'),
+  KUBECONFIG: path.join(home, '.kube', 'config'),
+  PATH: `${fakeBinDir}${path.delimiter}${process.env.PATH ?? ''}`,
+  VAGRANT_CHECKPOINT_DISABLE: '1',
+  FAKE_VAGRANT_DELAY_MS: '0',
+  FAKE_VAGRANT_LINES: String(lines),
+};
+
+// A written lab whose machines the fake vagrant takes for running, so `provision` pours the lines.
+const dir = path.join(home, 'lab');
+const lab = seedLab();
+await writeLab(dir, lab);
+await mkdir(path.join(dir, '.vagrant'), { recursive: true });
+const running = Object.fromEntries(['server', ...lab.agents.map((a) => a.name)].map((name) => [name, 'running']));
+await writeFile(path.join(dir, '.vagrant', 'fake-state.json'), JSON.stringify(running));
+
+const host = await startBrowserHost(env);
+const browser = await chromium.launch(chromiumLaunchOptions);
+try {
+  process.stdout.write(`Cluster Lab benchmark: ${lines.toLocaleString('en')} log lines, ${os.cpus().length} CPUs\n`);
+  const logStream = await benchLogStream(browser, host.url, host.child.pid!, dir, env, lines);
+  const startup = await benchStartup(browser, host.url);
+  const detect = await benchDetect();
+  const render = await benchRender();
+  const results = { logStream, startup, detect, render };
+
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  process.stdout.write(
+    `${table([
+      ['log: ms to first line in view', logStream.msToFirstLine, ''],
+      ['log: ms to last line in view', logStream.msToLastLine, ''],
+      ['log: raw pipe ms (bare Node reader)', logStream.rawMs, ''],
+      ['log: ratio', logStream.ratio, 'target < 3'],
+      ['log: lines lost in view', logStream.lostInView, 'target 0'],
+      ['log: lines lost in file', logStream.lostInFile, 'target 0 (file = child output, byte for byte)'],
+      ['log: longest renderer task ms', logStream.longestTaskMs, 'target < 50 (0: no task reached the 50 ms long-task mark)'],
+      ['log: renderer JS heap MB', logStream.rendererHeapMB, 'target flat in N'],
+      ['log: main-process RSS MB', logStream.mainRssMB, ''],
+      ['start-up: ms to interactive (median of 5)', startup.msToInteractive, 'target < 500'],
+      ['start-up: bundle', kb(startup.bundleBytes), ''],
+      ['start-up: bundle gzip', kb(startup.bundleGzipBytes), 'target < 400 KB'],
+      ['detect: NICs + plan ms (median of 20)', detect.medianMs, ''],
+      ['render: 9-agent lab + validation ms (median of 100)', render.medianMs, ''],
+    ])}\n`,
+  );
+  await writeFile(path.join(repoRoot, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write('Wrote bench-results.json\n');
+} finally {
+  await browser.close();
+  host.child.kill('SIGTERM');
+  await rm(home, { recursive: true, force: true });
+}
