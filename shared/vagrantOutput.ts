@@ -72,6 +72,8 @@ export function machineReadableError(records: MachineRecord[]): { kind: string; 
 
 const humanTag = /^(?:==> | {4})([A-Za-z0-9][\w.-]*): /;
 const recordTag = /^\d+,([A-Za-z0-9][\w.-]*),/;
+// eslint-disable-next-line no-control-regex
+const leadingAnsi = /^(?:\x1b\[[0-?]*[ -/]*[@-~])+/;
 
 /**
  * The machine a line speaks for: `==> server: Booting VM...`, `    server: SSH address: ...`, or the
@@ -79,7 +81,8 @@ const recordTag = /^\d+,([A-Za-z0-9][\w.-]*),/;
  * `    Warning: ...` is not taken for a machine called Warning).
  */
 export function lineNode(line: string, machines?: ReadonlySet<string>): string | null {
-  const plain = line.includes('\x1b') ? stripAnsi(line) : line;
+  // The tag starts the line, maybe after colour codes: only those are skipped (this runs for every line of a flood).
+  const plain = line.charCodeAt(0) === 27 ? line.replace(leadingAnsi, '') : line;
   const name = humanTag.exec(plain)?.[1] ?? recordTag.exec(plain)?.[1] ?? null;
   if (name === null) return null;
   return machines && !machines.has(name) ? null : name;

@@ -46,7 +46,7 @@ export interface StartOptions {
 }
 
 const defaults: Required<RunnerOptions> = {
-  batchMs: 150,
+  batchMs: 100,
   maxBatchLines: VIEW_SCROLLBACK_LINES,
   tailLines: VIEW_SCROLLBACK_LINES,
   readyTimeoutMs: 5 * 60_000,
@@ -119,9 +119,6 @@ class JobLog {
   private appLinesForFile: string[] = [];
   private fileError: Error | null = null;
   seq = 0;
-  /** The machine the last tagged line spoke for, and its last `==> name: action`. */
-  lastNode: string | null = null;
-  lastAction: string | null = null;
 
   constructor(
     readonly path: string,
@@ -161,14 +158,10 @@ class JobLog {
   }
 
   private add(stream: LogLine['stream'], text: string): void {
-    const node = stream === 'app' ? null : lineNode(text, this.machines);
-    if (node) {
-      this.lastNode = node;
-      const action = /^==> [^:]+: (.*)$/.exec(stripAnsi(text))?.[1];
-      if (action) this.lastAction = action;
-    }
-    const line: LogLine = { seq: this.seq++, stream, node, text };
-    this.onLine?.(line);
+    // Which node a line speaks for is worked out only for lines someone sees (a batch, the tail,
+    // the CLI): in a flood most lines are counted and filed, never shown.
+    const line: LogLine = { seq: this.seq++, stream, node: null, text };
+    if (this.onLine) this.onLine(this.tag(line));
     const max = this.options.maxBatchLines;
     this.pending.push(line);
     if (this.pending.length >= 2 * max) {
@@ -186,11 +179,30 @@ class JobLog {
     const lines = this.pending.length > max ? this.pending.slice(-max) : this.pending;
     this.pending = [];
     this.omitted = 0;
+    for (const line of lines) this.tag(line);
     this.emit(lines, omitted, this.seq);
   }
 
+  private tag(line: LogLine): LogLine {
+    if (line.node === null && line.stream !== 'app') line.node = lineNode(line.text, this.machines);
+    return line;
+  }
+
   lastLines(count: number): LogLine[] {
-    return this.tail.slice(-count);
+    return this.tail.slice(-count).map((line) => this.tag(line));
+  }
+
+  /** The machine the last tagged line of the tail spoke for, and its last `==> name: action`. */
+  whereItStopped(): { node: string | null; action: string | null } {
+    let node: string | null = null;
+    for (let i = this.tail.length - 1; i >= 0; i--) {
+      const line = this.tag(this.tail[i]!);
+      if (!line.node || (node !== null && line.node !== node)) continue;
+      node = line.node;
+      const action = /^==> [^:]+: (.*)$/.exec(stripAnsi(line.text))?.[1];
+      if (action) return { node, action };
+    }
+    return { node, action: null };
   }
 
   async close(): Promise<void> {
@@ -592,8 +604,9 @@ export class LabRunner {
     const lastLines = (errors.length ? errors : tail.map((line) => stripAnsi(line.text))).slice(-10);
     const tool = path.basename(file).replace(/\.exe$/i, '');
     const exit = result.exitCode === null ? `was stopped by ${result.signal ?? 'a signal'}` : `exited with ${result.exitCode}`;
-    const machine = locked?.machine ?? (tool === 'vagrant' ? log.lastNode : null);
-    const doing = tool === 'vagrant' && log.lastAction ? ` while "${log.lastAction.replace(/\.\.\.$/, '')}"` : '';
+    const stopped = tool === 'vagrant' ? log.whereItStopped() : { node: null, action: null };
+    const machine = locked?.machine ?? stopped.node;
+    const doing = stopped.action ? ` while "${stopped.action.replace(/\.\.\.$/, '')}"` : '';
     throw new StepFailure(
       {
         machine,

@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seedLab } from '../../shared/render/testing';
+import { writeLab } from '../services/labFolder';
+import { main } from './index';
+import { runCli } from './runCli';
+
+const fakeBin = path.resolve(import.meta.dirname, '../../e2e/fixtures/bin');
+let home: string;
+let dir: string;
+const env = (extra: Record<string, string> = {}) => ({
+  env: { ...process.env, PATH: `${fakeBin}${path.delimiter}${process.env.PATH}`, HOME: home, KUBECONFIG: path.join(home, 'kube'), ...extra },
+  homeDir: home,
+});
+
+beforeEach(async () => {
+  home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-cli-jobs-'));
+  dir = path.join(home, 'lab');
+  await writeLab(dir, seedLab());
+});
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+describe('cluster-lab up, status, down, destroy', () => {
+  it('streams the log to stdout and exits 0; status shows the nodes; destroy refuses without a terminal or --yes', async () => {
+    const up = await runCli(['up', '--dir', dir], env());
+    expect(up.code, up.err).toBe(0);
+    expect(up.out).toContain('==> server: Booting VM...');
+    expect(up.out).toContain('[cluster-lab] 3/3 nodes Ready.');
+    expect(up.out).toMatch(/up succeeded\. Log: .*\/logs\/.*-up-.*\.log/);
+
+    const status = await runCli(['status', '--dir', dir], env());
+    expect(status.code).toBe(0);
+    expect(status.out).toMatch(/server\s+multi\s+192\.168\.1\.110\s+running\s+Ready/);
+    expect(status.out).toContain(`export KUBECONFIG=${path.join(dir, 'kubeconfig.yaml')}`);
+
+    const destroy = await runCli(['destroy', '--dir', dir], env());
+    expect(destroy.code).toBe(2);
+    expect(destroy.err).toContain('Pass --yes');
+    const destroyed = await runCli(['destroy', '--dir', dir, '--yes'], env());
+    expect(destroyed.code, destroyed.err).toBe(0);
+    expect(destroyed.out).toContain('==> agent2: Destroying VM and associated drives...');
+  });
+
+  it('exits 1 naming the failing machine, and 2 without --dir', async () => {
+    const failed = await runCli(['up', '--dir', dir], env({ FAKE_VAGRANT_FAIL: 'agent2:boot' }));
+    expect(failed.code).toBe(1);
+    expect(failed.err).toContain('vagrant up failed on agent2');
+    expect(failed.err).toContain('Timed out while waiting for the machine to boot');
+    expect((await runCli(['down'], env())).code).toBe(2);
+  });
+
+  it('cancels the job cleanly on Ctrl-C', async () => {
+    let interrupt: (() => void) | null = null;
+    let out = '';
+    let err = '';
+    const io = {
+      out: (text: string) => {
+        out += text;
+        if (text.includes('Booting VM')) interrupt?.();
+      },
+      err: (text: string) => void (err += text),
+      onInterrupt: (handler: () => void) => {
+        interrupt = handler;
+        return () => (interrupt = null);
+      },
+    };
+    const code = await main(['up', '--dir', dir], io, env({ FAKE_VAGRANT_DELAY_MS: '20' }));
+    expect(code).toBe(1);
+    expect(out).toContain('Waiting for cleanup before exiting');
+    expect(err).toContain('cluster-lab up: cancelled.');
+  });
+});
