@@ -1,5 +1,5 @@
 /** The wizard frame: a step bar, the current step, Back and Next. */
-import { useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { issuesUnder } from '../shared/lab/schema';
 import { TelepresencePanel } from './components/TelepresencePanel';
 import { steps } from './steps';
@@ -55,7 +55,15 @@ function Wizard() {
         <TelepresencePanel open={telepresenceOpen} onClose={() => setTelepresenceOpen(false)} />
       </header>
       <main className="content">
-        <Step />
+        <Suspense
+          fallback={
+            <p className="muted" role="status">
+              Loading {step.title}…
+            </p>
+          }
+        >
+          <Step />
+        </Suspense>
       </main>
       <footer className="navbar">
         <button type="button" onClick={() => go(index - 1)} disabled={index === 0}>

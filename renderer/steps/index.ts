@@ -1,11 +1,15 @@
 /** The wizard's steps, in order, and the fields each one is answerable for. */
-import type { ComponentType } from 'react';
-import { AddressesStep } from './Addresses';
+import { lazy, type ComponentType } from 'react';
 import { CheckMachineStep } from './CheckMachine';
-import { LabStep } from './Lab';
-import { NetworkStep } from './Network';
-import { ReviewStep } from './Review';
-import { RunStep } from './Run';
+
+// Only the first screen is in the start-up bundle; later steps (the log view's xterm.js above all)
+// load while the user reads it.
+const later = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) => lazy(() => load().then((m) => ({ default: m[name] })));
+const NetworkStep = later(() => import('./Network'), 'NetworkStep');
+const AddressesStep = later(() => import('./Addresses'), 'AddressesStep');
+const LabStep = later(() => import('./Lab'), 'LabStep');
+const ReviewStep = later(() => import('./Review'), 'ReviewStep');
+const RunStep = later(() => import('./Run'), 'RunStep');
 
 export interface StepDef {
   id: string;
