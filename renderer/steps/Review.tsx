@@ -35,7 +35,9 @@ export function ReviewStep() {
   const { state, issues, update } = useWizard();
   const { config, dir } = state;
   const valid = issues.length === 0;
-  const defaultDir = useCall('lab.defaultDir', dir ? null : { name: config.name });
+  // Prefilled once, when the step opens without a folder: clearing the field later leaves it clear.
+  const [needsDefault] = useState(() => !dir);
+  const defaultDir = useCall('lab.defaultDir', needsDefault ? { name: config.name } : null);
   useEffect(() => {
     const suggested = defaultDir.value?.dir;
     if (suggested) update((s) => (s.dir ? s : { ...s, dir: suggested }));
