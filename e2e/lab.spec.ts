@@ -26,7 +26,13 @@ test('Network → Addresses → Lab → Review: the preview follows the answers,
   await expect(next).toBeDisabled();
   await memory.fill('512');
   await expect(page.locator('[data-path="vm.memoryMb"] .field-error')).toContainText('Memory must be at least 1024 MB');
+  await memory.fill('262144');
+  const fit = page.getByRole('status', { name: 'Host fit' });
+  await expect(fit).toContainText('This lab may not fit this computer');
+  await expect(fit).toContainText('The 3 VMs need 768.0 GiB together');
+  await screenshot(page, 'lab-step-too-big');
   await memory.fill('3072');
+  await expect(page.getByText('The 3 VMs need 768.0 GiB together')).toHaveCount(0);
   await page.getByLabel('vCPUs per VM').fill('1');
   await page.getByLabel('Pin a version').check();
   await page.getByLabel('k3s version').fill('v1.33');
