@@ -169,20 +169,22 @@ export function ReviewStep() {
       {preview.error && !dirError && <ErrorBanner error={preview.error} title="Could not preview the lab" />}
       {file && (
         <div className="review-files">
-          <div className="file-tabs" role="tablist" aria-label="Files">
-            {files.map((f) => (
-              <button
-                key={f.name}
-                type="button"
-                role="tab"
-                aria-selected={f.name === file.name}
-                aria-controls="review-file-panel"
-                className={f.name === file.name ? 'current' : undefined}
-                onClick={() => setSelected(f.name)}
-              >
-                <span className="mono">{f.name}</span> <span className={`badge ${stateLabels[f.state].badge}`}>{stateLabels[f.state].text}</span>
-              </button>
-            ))}
+          <div className="file-bar">
+            <div className="file-tabs" role="tablist" aria-label="Files">
+              {files.map((f) => (
+                <button
+                  key={f.name}
+                  type="button"
+                  role="tab"
+                  aria-selected={f.name === file.name}
+                  aria-controls="review-file-panel"
+                  className={f.name === file.name ? 'current' : undefined}
+                  onClick={() => setSelected(f.name)}
+                >
+                  <span className="mono">{f.name}</span> <span className={`badge ${stateLabels[f.state].badge}`}>{stateLabels[f.state].text}</span>
+                </button>
+              ))}
+            </div>
             <label className="changes-toggle">
               <input type="checkbox" checked={showChanges} onChange={(e) => setShowChanges(e.target.checked)} disabled={file.state === 'new'} />
               Show changes against the folder
