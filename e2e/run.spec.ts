@@ -104,3 +104,20 @@ test.describe('when a machine fails to provision', () => {
     await screenshot(page, 'run-up-failed');
   });
 });
+
+test.describe('when vagrant pours out 100,000 lines', () => {
+  test.use({ tools: 'fakes', extraEnv: { FAKE_VAGRANT_DELAY_MS: '0', FAKE_VAGRANT_LINES: '100000' } });
+
+  test('the view counts every line the log file has and shows the last ones', async ({ appPage: page, labEnv }) => {
+    const dir = await openLabInRunStep(page, labEnv.home);
+    await page.getByRole('button', { name: 'Up', exact: true }).click();
+    await expect(page.getByLabel('Job', { exact: true })).toHaveAttribute('data-job-status', 'succeeded', { timeout: 45_000 });
+    const [logName] = await readdir(path.join(dir, 'logs'));
+    const fileLines = (await readFile(path.join(dir, 'logs', logName!), 'utf8')).split('\n').filter((l) => l !== '');
+    expect(fileLines.filter((l) => l.includes('mirrored-pause:3.6 layer'))).toHaveLength(100_000);
+    await expect.poll(() => lineCount(page)).toBe(fileLines.length);
+    await expect(page.locator('[data-written-seq]')).toHaveAttribute('data-written-seq', String(fileLines.length - 1));
+    await expect(page.getByRole('region', { name: 'Job log' })).toContainText('up finished.');
+    await screenshot(page, 'run-flood');
+  });
+});

@@ -137,9 +137,21 @@ class JobLog {
     this.childRunning = true;
   }
 
-  chunk(stream: 'stdout' | 'stderr', chunk: Uint8Array): void {
-    this.file.write(chunk);
+  /** Returns false when the file cannot take more for now: the caller stops reading until `whenDrained`. */
+  chunk(stream: 'stdout' | 'stderr', chunk: Uint8Array): boolean {
+    const more = this.file.write(chunk);
     for (const text of this.splitters[stream].push(chunk)) this.add(stream, text);
+    return more || this.fileError !== null;
+  }
+
+  whenDrained(then: () => void): void {
+    const done = () => {
+      this.file.off('drain', done);
+      this.file.off('error', done);
+      then();
+    };
+    this.file.once('drain', done);
+    this.file.once('error', done);
   }
 
   childEnded(): void {
@@ -570,14 +582,25 @@ export class LabRunner {
     log.app(`$ ${path.basename(file)} ${args.join(' ')}`);
     log.childStarted();
     const collect = job.info.kind === 'status';
+    // The disk sets the pace when it is slower than the child: reading pauses, nothing piles up in memory.
+    let paused = false;
+    const take = (stream: 'stdout' | 'stderr', chunk: Uint8Array) => {
+      if (log.chunk(stream, chunk) || paused) return;
+      paused = true;
+      child.pause();
+      log.whenDrained(() => {
+        paused = false;
+        child.resume();
+      });
+    };
     const child = streamTool(file, args, {
       cwd: job.info.dir,
       env,
       onStdout: (chunk) => {
         if (collect) job.statusOutput += Buffer.from(chunk).toString('utf8');
-        log.chunk('stdout', chunk);
+        take('stdout', chunk);
       },
-      onStderr: (chunk) => log.chunk('stderr', chunk),
+      onStderr: (chunk) => take('stderr', chunk),
     });
     job.child = child;
     const result = await child.done;

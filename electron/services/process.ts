@@ -63,6 +63,9 @@ export interface StreamingProcess {
   signalTree(signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Whether anything of the tree still runs (a child may outlive its parent). */
   treeAlive(): boolean;
+  /** Stop reading until `resume` (the reader's sink is full): the child then waits on its pipe, nothing is lost. */
+  pause(): void;
+  resume(): void;
 }
 
 /** How long output may still arrive after the exit before a stray grandchild holding the pipe is ignored. */
@@ -91,8 +94,16 @@ export function streamTool(file: string, args: readonly string[], options: Strea
     forceKillAfterDelay: false,
   });
   child.catch(() => {});
-  child.stdout?.on('data', (chunk: Uint8Array) => options.onStdout(chunk));
-  child.stderr?.on('data', (chunk: Uint8Array) => options.onStderr(chunk));
+  let lastData = Date.now();
+  let paused = false;
+  child.stdout?.on('data', (chunk: Uint8Array) => {
+    lastData = Date.now();
+    options.onStdout(chunk);
+  });
+  child.stderr?.on('data', (chunk: Uint8Array) => {
+    lastData = Date.now();
+    options.onStderr(chunk);
+  });
 
   const done = new Promise<StreamResult>((resolve) => {
     let spawnError: string | null = null;
@@ -104,13 +115,17 @@ export function streamTool(file: string, args: readonly string[], options: Strea
     });
     child.once('exit', (exitCode, signal) => {
       const result = { exitCode, signal, spawnError };
-      const timer = setTimeout(() => {
+      // Output still flowing (or held back by a slow reader) is read to the end; a pipe that stays
+      // open but silent belongs to a stray grandchild and is let go.
+      const timer = setInterval(() => {
+        if (paused || Date.now() - lastData < DRAIN_AFTER_EXIT_MS) return;
+        clearInterval(timer);
         child.stdout?.destroy();
         child.stderr?.destroy();
         resolve(result);
-      }, DRAIN_AFTER_EXIT_MS);
+      }, 250);
       child.once('close', () => {
-        clearTimeout(timer);
+        clearInterval(timer);
         resolve(result);
       });
     });
@@ -142,5 +157,20 @@ export function streamTool(file: string, args: readonly string[], options: Strea
     }
   };
 
-  return { pid: child.pid, done, signalTree, treeAlive };
+  const streams = [child.stdout, child.stderr];
+  return {
+    pid: child.pid,
+    done,
+    signalTree,
+    treeAlive,
+    pause: () => {
+      paused = true;
+      streams.forEach((stream) => stream?.pause());
+    },
+    resume: () => {
+      paused = false;
+      lastData = Date.now();
+      streams.forEach((stream) => stream?.resume());
+    },
+  };
 }
