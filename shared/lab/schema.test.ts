@@ -27,6 +27,7 @@ const fieldCases: [string, (c: LabConfig) => unknown, RegExp | string][] = [
   ['agents.1.ip', (c) => (c.agents[1]!.ip = '192.168.1.111'), /already used by Agent agent1 IP/],
   ['server.ip', (c) => (c.server.ip = '192.168.1.300'), /must be an IPv4 address/],
   ['server.name', (c) => (c.server.name = '-multi'), /must be a host name/],
+  ['server.name', (c) => (c.server.name = `${'a'.repeat(40)}.${'b'.repeat(30)}`), /at most 63 characters: Kubernetes labels the node/],
   ['agents.0.name', (c) => (c.agents[0]!.name = 'agent_1'), /letters, digits or hyphens/],
   ['agents.1.name', (c) => (c.agents[1]!.name = 'AGENT1'), /already used by agent 1/],
   ['agents.0.name', (c) => (c.agents[0]!.name = 'multi'), /already used by the server/],

@@ -44,7 +44,9 @@ const hostname = (what: string) =>
     .trim()
     .refine(isHostname, {
       message: `${what} must be a host name: letters, digits and hyphens (not at either end), up to 63 per dot-separated part.`,
-    });
+    })
+    // It becomes the Kubernetes node name, and the registry is pinned to it by a label value (63 at most).
+    .refine((v) => v.length <= 63, { message: `${what} must be at most 63 characters: Kubernetes labels the node with it.` });
 
 const machineName = (what: string) =>
   z
