@@ -46,6 +46,12 @@ function render(line: LogLine, nodes: readonly string[]): string {
   return colour === null ? `${bar}${line.text}` : `${bar}\x1b[38;5;${colour}m${line.text}\x1b[0m`;
 }
 
+type Queued = { line: LogLine } | { gap: number };
+
+function gapLine(count: number): string {
+  return `\x1b[2m… ${count.toLocaleString()} lines not shown here: the view keeps the last ${VIEW_SCROLLBACK_LINES.toLocaleString()}, the log file has them all\x1b[0m`;
+}
+
 function bufferText(term: Terminal): string {
   const buffer = term.buffer.active;
   const lines: string[] = [];
@@ -77,10 +83,11 @@ export function LogView({
   const [query, setQuery] = useState('');
   const [notice, setNotice] = useState('');
 
-  // What waits for the next frame: only the lines the scrollback would keep.
-  const queue = useRef<string[]>([]);
-  const queuedOmitted = useRef(0);
+  // What waits to go into xterm: at most the lines the scrollback would keep, with markers where lines were left out.
+  const queue = useRef<Queued[]>([]);
   const lastSeq = useRef(-1);
+  /** Bumped by reset, so a write still in flight for the previous job does not report on this one. */
+  const generation = useRef(0);
   const writing = useRef(false);
   const frame = useRef<number | null>(null);
 
@@ -116,35 +123,28 @@ export function LogView({
     };
   }, []);
 
+  // One small piece at a time, the next when xterm has parsed the last: the page stays responsive,
+  // and whatever a newer batch pushes out of the queue meanwhile is never parsed at all.
   const pump = () => {
     frame.current = null;
     const terminal = term.current;
-    if (!terminal || writing.current || (queue.current.length === 0 && queuedOmitted.current === 0)) return;
-    const lines = queue.current;
-    const through = lastSeq.current;
-    if (queuedOmitted.current > 0)
-      lines.unshift(
-        `\x1b[2m… ${queuedOmitted.current.toLocaleString()} lines not shown here: the view keeps the last ${VIEW_SCROLLBACK_LINES.toLocaleString()}, the log file has them all\x1b[0m`,
-      );
-    queue.current = [];
-    queuedOmitted.current = 0;
+    if (!terminal || writing.current || queue.current.length === 0) return;
+    const items = queue.current.splice(0, WRITE_CHUNK_LINES);
+    let through = -1;
+    const text = items.map((item) => {
+      if ('gap' in item) return gapLine(item.gap);
+      through = item.line.seq;
+      return render(item.line, nodesRef.current);
+    });
     writing.current = true;
-    // xterm yields to the page only between writes, so one batch goes in as many small ones.
-    for (let i = 0; i < lines.length; i += WRITE_CHUNK_LINES) {
-      const last = i + WRITE_CHUNK_LINES >= lines.length;
-      terminal.write(
-        lines.slice(i, i + WRITE_CHUNK_LINES).join('\r\n') + '\r\n',
-        last
-          ? () => {
-              writing.current = false;
-              // For benchmarks and tests: the last line that is in the terminal, not just received.
-              host.current?.setAttribute('data-written-seq', String(through));
-              if (followRef.current) terminal.scrollToBottom();
-              schedule();
-            }
-          : undefined,
-      );
-    }
+    const written = generation.current;
+    terminal.write(`${text.join('\r\n')}\r\n`, () => {
+      writing.current = false;
+      // For benchmarks and tests: the last line that is in the terminal, not just received.
+      if (through >= 0 && written === generation.current) host.current?.setAttribute('data-written-seq', String(through));
+      if (followRef.current) terminal.scrollToBottom();
+      pump();
+    });
   };
   const schedule = () => {
     if (frame.current === null) frame.current = requestAnimationFrame(pump);
@@ -152,24 +152,29 @@ export function LogView({
 
   useImperativeHandle(ref, () => ({
     reset() {
+      generation.current++;
       queue.current = [];
-      queuedOmitted.current = 0;
       lastSeq.current = -1;
       host.current?.setAttribute('data-written-seq', '-1');
       term.current?.reset();
       setCount(0);
     },
     append(lines, total) {
-      // A reattached view gets the tail and then live batches that may overlap it.
-      const fresh = lines.filter((line) => line.seq > lastSeq.current);
-      if (fresh.length) {
-        queuedOmitted.current += fresh[0]!.seq - lastSeq.current - 1;
-        lastSeq.current = fresh.at(-1)!.seq;
+      const queued = queue.current;
+      for (const line of lines) {
+        // A reattached view gets the tail and then live batches that may overlap it.
+        if (line.seq <= lastSeq.current) continue;
+        const gap = line.seq - lastSeq.current - 1;
+        if (gap > 0) queued.push({ gap });
+        queued.push({ line });
+        lastSeq.current = line.seq;
       }
-      for (const line of fresh) queue.current.push(render(line, nodesRef.current));
-      if (queue.current.length > VIEW_SCROLLBACK_LINES) {
-        queuedOmitted.current += queue.current.length - VIEW_SCROLLBACK_LINES;
-        queue.current = queue.current.slice(-VIEW_SCROLLBACK_LINES);
+      if (queued.length > VIEW_SCROLLBACK_LINES) {
+        let dropped = 0;
+        for (const item of queued.splice(0, queued.length - VIEW_SCROLLBACK_LINES)) dropped += 'gap' in item ? item.gap : 1;
+        const first = queued[0];
+        if (first && 'gap' in first) first.gap += dropped;
+        else queued.unshift({ gap: dropped });
       }
       setCount((c) => Math.max(c, total));
       schedule();
