@@ -408,6 +408,9 @@ export class LabRunner {
         startOptions.onLine,
       );
       const job: Job = { info, config, tools, log, child: null, cancelRequested: false, finished: Promise.resolve(info), statusOutput: '' };
+      // A finished job's log tail is let go when the next one starts on the lab.
+      const previous = this.latest.get(dir);
+      if (previous) this.byId.delete(previous.info.id);
       this.latest.set(dir, job);
       this.byId.set(id, job);
       job.finished = this.run(job, lock.release);
