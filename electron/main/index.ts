@@ -38,7 +38,7 @@ function guardQuitWhileJobsRun(services: Services): void {
     if (running.length === 0) return quitNow();
     asking = true;
     const job = running[0]!;
-    const { response } = await dialog.showMessageBox(window!, {
+    const options: Electron.MessageBoxOptions = {
       type: 'warning',
       title: 'A lab job is running',
       message: `${job.kind} is still running on ${job.dir}.`,
@@ -48,7 +48,8 @@ function guardQuitWhileJobsRun(services: Services): void {
       defaultId: 2,
       cancelId: 2,
       noLink: true,
-    });
+    };
+    const { response } = await (window && !window.isDestroyed() ? dialog.showMessageBox(window, options) : dialog.showMessageBox(options));
     asking = false;
     if (response === 0) await services.dispose();
     else if (response === 1) await Promise.all(running.map((j) => services.jobs.wait(j.id)));
