@@ -10,6 +10,7 @@ import '@xterm/xterm/css/xterm.css';
 import { useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
 import { VIEW_SCROLLBACK_LINES, type LogLine } from '../../shared/jobs';
 import './LogView.css';
+import { ViewQueue } from './logQueue';
 
 export interface LogViewHandle {
   /** Empty the view for another job. */
@@ -45,8 +46,6 @@ function render(line: LogLine, nodes: readonly string[]): string {
   if (line.text.includes('\x1b')) return `${bar}${line.text}\x1b[0m`;
   return colour === null ? `${bar}${line.text}` : `${bar}\x1b[38;5;${colour}m${line.text}\x1b[0m`;
 }
-
-type Queued = { line: LogLine } | { gap: number };
 
 function gapLine(count: number): string {
   return `\x1b[2m… ${count.toLocaleString()} lines not shown here: the view keeps the last ${VIEW_SCROLLBACK_LINES.toLocaleString()}, the log file has them all\x1b[0m`;
@@ -84,8 +83,7 @@ export function LogView({
   const [notice, setNotice] = useState('');
 
   // What waits to go into xterm: at most the lines the scrollback would keep, with markers where lines were left out.
-  const queue = useRef<Queued[]>([]);
-  const lastSeq = useRef(-1);
+  const queue = useRef(new ViewQueue(VIEW_SCROLLBACK_LINES));
   /** Bumped by reset, so a write still in flight for the previous job does not report on this one. */
   const generation = useRef(0);
   const writing = useRef(false);
@@ -129,7 +127,7 @@ export function LogView({
     frame.current = null;
     const terminal = term.current;
     if (!terminal || writing.current || queue.current.length === 0) return;
-    const items = queue.current.splice(0, WRITE_CHUNK_LINES);
+    const items = queue.current.take(WRITE_CHUNK_LINES);
     let through = -1;
     const text = items.map((item) => {
       if ('gap' in item) return gapLine(item.gap);
@@ -153,29 +151,13 @@ export function LogView({
   useImperativeHandle(ref, () => ({
     reset() {
       generation.current++;
-      queue.current = [];
-      lastSeq.current = -1;
+      queue.current.clear();
       host.current?.setAttribute('data-written-seq', '-1');
       term.current?.reset();
       setCount(0);
     },
     append(lines, total) {
-      const queued = queue.current;
-      for (const line of lines) {
-        // A reattached view gets the tail and then live batches that may overlap it.
-        if (line.seq <= lastSeq.current) continue;
-        const gap = line.seq - lastSeq.current - 1;
-        if (gap > 0) queued.push({ gap });
-        queued.push({ line });
-        lastSeq.current = line.seq;
-      }
-      if (queued.length > VIEW_SCROLLBACK_LINES) {
-        let dropped = 0;
-        for (const item of queued.splice(0, queued.length - VIEW_SCROLLBACK_LINES)) dropped += 'gap' in item ? item.gap : 1;
-        const first = queued[0];
-        if (first && 'gap' in first) first.gap += dropped;
-        else queued.unshift({ gap: dropped });
-      }
+      queue.current.add(lines);
       setCount((c) => Math.max(c, total));
       schedule();
     },
