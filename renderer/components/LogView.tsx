@@ -24,6 +24,8 @@ const palette = [75, 114, 215, 177, 80, 221, 141, 209, 116, 186];
 const stderrColour = 203;
 const CHAR_WIDTH_PX = 7.25;
 const WRITE_CHUNK_LINES = 200;
+const FLOOD_QUEUE_LINES = 1000;
+const FLOOD_QUIET_MS = 250;
 
 function nodeColour(node: string | null, nodes: readonly string[]): number | null {
   if (node === null) return null;
@@ -64,11 +66,14 @@ export function LogView({
   nodes,
   logFile,
   jobId,
+  refill,
 }: {
   ref: Ref<LogViewHandle>;
   nodes: readonly string[];
   logFile: string | null;
   jobId: string | null;
+  /** The newest lines of the job again (its tail from main), to fill the scrollback back in after a flood. */
+  refill?: () => Promise<LogLine[] | null>;
 }) {
   const host = useRef<HTMLDivElement>(null);
   const term = useRef<Terminal | null>(null);
@@ -127,6 +132,12 @@ export function LogView({
     frame.current = null;
     const terminal = term.current;
     if (!terminal || writing.current || queue.current.length === 0) return;
+    // In a flood (more queued than a few pieces, and still arriving) only the newest piece is worth
+    // parsing: the rest would be pushed out of the scrollback by what follows before anyone reads it.
+    if (queue.current.length > FLOOD_QUEUE_LINES && Date.now() - queue.current.addedAt < FLOOD_QUIET_MS) {
+      queue.current.keepNewest(WRITE_CHUNK_LINES);
+      afterFlood();
+    }
     const items = queue.current.take(WRITE_CHUNK_LINES);
     let through = -1;
     const text = items.map((item) => {
@@ -144,6 +155,29 @@ export function LogView({
       pump();
     });
   };
+  // Once the flood is over, the scrollback is filled again from main's tail: one write of what a
+  // 5,000-line scrollback would hold, instead of parsing everything while it poured.
+  const floodTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const refillRef = useRef(refill);
+  refillRef.current = refill;
+  const afterFlood = () => {
+    if (floodTimer.current !== null) clearTimeout(floodTimer.current);
+    floodTimer.current = setTimeout(() => {
+      floodTimer.current = null;
+      if (Date.now() - queue.current.addedAt < FLOOD_QUIET_MS) return afterFlood();
+      const asked = generation.current;
+      void refillRef.current?.().then((tail) => {
+        if (!tail?.length || asked !== generation.current) return;
+        generation.current++;
+        queue.current.clear();
+        queue.current.add(tail);
+        queue.current.addedAt = 0; // the tail is not news: it is written in full
+        term.current?.reset();
+        schedule();
+      });
+    }, FLOOD_QUIET_MS * 2);
+  };
+
   const schedule = () => {
     if (frame.current === null) frame.current = requestAnimationFrame(pump);
   };
@@ -151,6 +185,8 @@ export function LogView({
   useImperativeHandle(ref, () => ({
     reset() {
       generation.current++;
+      if (floodTimer.current !== null) clearTimeout(floodTimer.current);
+      floodTimer.current = null;
       queue.current.clear();
       host.current?.setAttribute('data-written-seq', '-1');
       term.current?.reset();

@@ -11,6 +11,8 @@ export class ViewQueue {
   private items: Queued[] = [];
   /** The last line queued so far; anything at or before it is a repeat. */
   lastSeq = -1;
+  /** When lines last arrived: a queue that is long and still growing is a flood. */
+  addedAt = 0;
 
   constructor(private readonly max: number) {}
 
@@ -19,6 +21,7 @@ export class ViewQueue {
   }
 
   add(lines: readonly LogLine[]): void {
+    this.addedAt = Date.now();
     for (const line of lines) {
       if (line.seq <= this.lastSeq) continue;
       const gap = line.seq - this.lastSeq - 1;
@@ -26,9 +29,14 @@ export class ViewQueue {
       this.items.push({ line });
       this.lastSeq = line.seq;
     }
-    if (this.items.length <= this.max) return;
+    this.keepNewest(this.max);
+  }
+
+  /** Drop all but the newest `count` entries into one gap at the front. */
+  keepNewest(count: number): void {
+    if (this.items.length <= count) return;
     let dropped = 0;
-    for (const item of this.items.splice(0, this.items.length - this.max)) dropped += 'gap' in item ? item.gap : 1;
+    for (const item of this.items.splice(0, this.items.length - count)) dropped += 'gap' in item ? item.gap : 1;
     const first = this.items[0];
     if (first && 'gap' in first) first.gap += dropped;
     else this.items.unshift({ gap: dropped });

@@ -120,6 +120,14 @@ export function RunStep() {
     }
   };
 
+  const refillLog = useCallback(async () => {
+    const target = dirRef.current;
+    const current = jobRef.current;
+    if (!target || !current) return null;
+    const result = await api.invoke('job.attach', { dir: target });
+    return result.ok && result.value.job?.id === current.id ? result.value.tail : null;
+  }, []);
+
   const start = async (kind: JobKind) => {
     if (!dir) return;
     setConfirmDestroy(false);
@@ -258,7 +266,7 @@ export function RunStep() {
         <AfterUpPanel dir={dir} config={config} kubeconfigPath={status.kubeconfigPath} />
       )}
 
-      <LogView ref={log} nodes={machines} logFile={job?.logFile ?? null} jobId={job?.id ?? null} />
+      <LogView ref={log} nodes={machines} logFile={job?.logFile ?? null} jobId={job?.id ?? null} refill={refillLog} />
     </section>
   );
 }
