@@ -17,14 +17,23 @@ import { toolMeta, type ToolName } from '../../shared/host';
 import { VIEW_SCROLLBACK_LINES, type JobInfo, type JobKind, type JobStep, type LabStatus, type LogLine, type NodeStatus } from '../../shared/jobs';
 import type { LabConfig } from '../../shared/lab/schema';
 import { LineSplitter, stripAnsi } from '../../shared/lines';
-import { isErrorLine, lineNode, lockedHint, lockedMachine, machineStates, parseMachineReadable, type MachineState } from '../../shared/vagrantOutput';
+import {
+  isErrorLine,
+  labMachines,
+  lineNode,
+  lockedHint,
+  lockedMachine,
+  machineStates,
+  parseMachineReadable,
+  type MachineState,
+} from '../../shared/vagrantOutput';
 import type { ServiceContext } from './context';
 import { ioError } from './files';
 import { getNodes, LAB_KUBECONFIG, writeLabKubeconfig } from './kubectl';
 import { openLab } from './labFolder';
 import { streamTool, type StreamingProcess } from './process';
 import { findExecutable } from './tools';
-import { labMachines, vagrantArgs, vagrantEnv, vagrantStatus } from './vagrant';
+import { vagrantArgs, vagrantEnv, vagrantStatus } from './vagrant';
 
 export interface RunnerOptions {
   /** How often lines go to the views. */

@@ -3,7 +3,6 @@
  * libvirt, and Vagrant falls back to it), the update check off, and `status` machine-readable.
  */
 import type { JobKind } from '../../shared/jobs';
-import type { LabConfig } from '../../shared/lab/schema';
 import { machineStates, parseMachineReadable, type MachineState } from '../../shared/vagrantOutput';
 import type { ServiceContext } from './context';
 import { runTool } from './process';
@@ -20,22 +19,6 @@ export const vagrantArgs: Record<JobKind, string[]> = {
   provision: ['provision'],
   status: ['status', '--machine-readable'],
 };
-
-export interface LabMachine {
-  /** The Vagrant machine name: `server`, or the agent's name. */
-  machine: string;
-  /** The guest's host name, which k3s uses as the node name. */
-  hostname: string;
-  ip: string;
-  role: 'server' | 'agent';
-}
-
-export function labMachines(config: LabConfig): LabMachine[] {
-  return [
-    { machine: 'server', hostname: config.server.name, ip: config.server.ip, role: 'server' },
-    ...config.agents.map((agent) => ({ machine: agent.name, hostname: agent.name, ip: agent.ip, role: 'agent' as const })),
-  ];
-}
 
 /** `vagrant status --machine-readable` in the lab folder, parsed; throws with Vagrant's own words when it fails. */
 export async function vagrantStatus(vagrant: string, dir: string, ctx: Pick<ServiceContext, 'env'>): Promise<MachineState[]> {

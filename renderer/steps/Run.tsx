@@ -7,6 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
 import type { JobInfo, JobKind, LabStatus } from '../../shared/jobs';
 import type { LabConfig } from '../../shared/lab/schema';
+import { labMachines } from '../../shared/vagrantOutput';
 import { api, inElectron } from '../api';
 import { AfterUpPanel } from '../components/AfterUpPanel';
 import { ErrorBanner } from '../components/ErrorBanner';
@@ -146,7 +147,7 @@ export function RunStep() {
 
   const running = job?.status === 'running';
   const ready = Boolean(dir && config);
-  const machines = config ? ['server', ...config.agents.map((a) => a.name)] : [];
+  const machines = config ? labMachines(config).map((m) => m.machine) : [];
   const anyRunning = status?.nodes.some((n) => n.vagrantState === 'running') ?? false;
 
   return (
