@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { writeLab } from '../electron/services/labFolder';
 import { seedLab } from '../shared/render/testing';
-import { expect, screenshot as fullScreenshot, test } from './fixtures/app';
+import { expect, repoRoot, screenshot as fullScreenshot, test } from './fixtures/app';
 
 /** From the top, so the sticky step bar sits where it belongs in the full-page picture. */
 async function screenshot(page: Page, name: string) {
@@ -129,5 +130,28 @@ test.describe('when vagrant pours out 100,000 lines', () => {
       )
       .toBeGreaterThan(4_900);
     await screenshot(page, 'run-flood');
+  });
+});
+
+test.describe('while the CLI runs a job on the same lab', () => {
+  test.use({ tools: 'fakes', extraEnv: { FAKE_VAGRANT_DELAY_MS: '100' } });
+
+  test('Up is refused with a message, and no second vagrant starts', async ({ appPage: page, labEnv }) => {
+    const dir = await openLabInRunStep(page, labEnv.home);
+    const cli = spawn(process.execPath, [path.join(repoRoot, 'electron/cli/bin.js'), 'up', '--dir', dir], {
+      env: labEnv.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let cliOut = '';
+    cli.stdout.on('data', (chunk: Buffer) => (cliOut += chunk.toString()));
+    await expect.poll(() => cliOut).toContain('Bringing machine');
+    await page.getByRole('button', { name: 'Up', exact: true }).click();
+    await expect(page.getByRole('alert')).toContainText(`The up job is already running on this lab (process ${cli.pid}`);
+    await screenshot(page, 'run-refused-busy');
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    cli.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(cliOut).toContain('Waiting for cleanup before exiting');
+    await expect(page.getByLabel('Job', { exact: true })).toHaveCount(0);
   });
 });

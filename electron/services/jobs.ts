@@ -252,8 +252,16 @@ const fileStamp = (ms: number) =>
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-/** Whether `promise` settled within `ms`. */
-const within = (promise: Promise<unknown>, ms: number) => Promise.race([promise.then(() => true), delay(ms).then(() => false)]);
+/** Whether `promise` settled within `ms` (the timer goes when it does, so it keeps no process alive). */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
 
 export const LOCK_FILE = '.cluster-lab.lock';
 
@@ -316,7 +324,7 @@ export function labFolderLock(dir: string) {
         if (other && (await holderAlive(other)))
           throw new AppError(
             'busy',
-            `A ${other.kind} job is already running on this lab (process ${other.pid}${other.hostname !== os.hostname() ? ` on ${other.hostname}` : ''}, since ${new Date(other.startedAt).toLocaleTimeString()}).`,
+            `The ${other.kind} job is already running on this lab (process ${other.pid}${other.hostname !== os.hostname() ? ` on ${other.hostname}` : ''}, since ${new Date(other.startedAt).toLocaleTimeString()}).`,
             {
               hint: `Cluster Lab runs one job per lab at a time: wait for that one to finish or cancel it where it runs. If no such process exists, delete ${file}.`,
             },
@@ -371,7 +379,7 @@ export class LabRunner {
     if (running?.info.status === 'running')
       throw new AppError(
         'busy',
-        `A ${running.info.kind} job is already running on this lab (since ${new Date(running.info.startedAt).toLocaleTimeString()}).`,
+        `The ${running.info.kind} job is already running on this lab (since ${new Date(running.info.startedAt).toLocaleTimeString()}).`,
         {
           hint: 'Cluster Lab runs one job per lab at a time: wait for it to finish, or cancel it first.',
         },
