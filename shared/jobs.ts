@@ -51,8 +51,14 @@ export interface LogBatch {
   total: number;
 }
 
-/** What a view keeps and what one batch carries at most: the lines a bounded scrollback would show. */
+/** What a view keeps: the lines of its bounded scrollback (and the tail a late view is given). */
 export const VIEW_SCROLLBACK_LINES = 5000;
+/**
+ * The most lines one batch carries. In a flood nobody reads the lines as they fly by: a view
+ * shows the newest and, once it is quiet, fills its scrollback from the tail; small batches keep
+ * every message cheap to parse.
+ */
+export const LOG_BATCH_MAX_LINES = 1000;
 
 /** All of Vagrant's machine states that we name; anything else is shown as Vagrant says it. */
 export type VagrantState =

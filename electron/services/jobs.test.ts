@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../shared/contract';
-import type { LabStatus, LogBatch, LogLine } from '../../shared/jobs';
+import { LOG_BATCH_MAX_LINES, type LabStatus, type LogBatch, type LogLine } from '../../shared/jobs';
 import { seedLab } from '../../shared/render/testing';
 import { machineStates, parseMachineReadable } from '../../shared/vagrantOutput';
 import { createContext, type ServiceContext } from './context';
@@ -173,7 +173,7 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     expect(done.lineCount).toBe(count);
     const batches = seen['job.log'];
     expect(batches.at(-1)!.total).toBe(count);
-    expect(Math.max(...batches.map((b) => b.lines.length))).toBeLessThanOrEqual(5000);
+    expect(Math.max(...batches.map((b) => b.lines.length))).toBeLessThanOrEqual(LOG_BATCH_MAX_LINES);
     const sent = batches.reduce((n, b) => n + b.omitted + b.lines.length, 0);
     expect(sent).toBe(count);
     const poured = (await readFile(done.logFile, 'utf8')).split('\n').filter((l) => l.includes('mirrored-pause:3.6 layer'));

@@ -14,7 +14,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import { toolMeta, type ToolName } from '../../shared/host';
-import { VIEW_SCROLLBACK_LINES, type JobInfo, type JobKind, type JobStep, type LabStatus, type LogLine, type NodeStatus } from '../../shared/jobs';
+import {
+  LOG_BATCH_MAX_LINES,
+  VIEW_SCROLLBACK_LINES,
+  type JobInfo,
+  type JobKind,
+  type JobStep,
+  type LabStatus,
+  type LogLine,
+  type NodeStatus,
+} from '../../shared/jobs';
 import type { LabConfig } from '../../shared/lab/schema';
 import { LineSplitter, stripAnsi } from '../../shared/lines';
 import {
@@ -38,7 +47,7 @@ import { vagrantArgs, vagrantEnv, vagrantStatus } from './vagrant';
 export interface RunnerOptions {
   /** How often lines go to the views. */
   batchMs?: number;
-  /** The most lines one batch carries (the view's scrollback). */
+  /** The most lines one batch carries; the ones before them are counted as omitted. */
   maxBatchLines?: number;
   /** Lines kept for a view that attaches late (a reloaded page). */
   tailLines?: number;
@@ -56,7 +65,7 @@ export interface StartOptions {
 
 const defaults: Required<RunnerOptions> = {
   batchMs: 100,
-  maxBatchLines: VIEW_SCROLLBACK_LINES,
+  maxBatchLines: LOG_BATCH_MAX_LINES,
   tailLines: VIEW_SCROLLBACK_LINES,
   readyTimeoutMs: 5 * 60_000,
   readyPollMs: 3_000,

@@ -193,7 +193,8 @@ export function LogView({
       setCount(0);
     },
     append(lines, total) {
-      queue.current.add(lines);
+      // Lines main left out (more than a batch carries) come back with the tail once it is quiet.
+      if (queue.current.add(lines) > 0) afterFlood();
       setCount((c) => Math.max(c, total));
       schedule();
     },

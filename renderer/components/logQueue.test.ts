@@ -9,8 +9,8 @@ const shape = (items: Queued[]) => items.map((item) => ('gap' in item ? `gap ${i
 describe('ViewQueue', () => {
   it('keeps order and marks lines main left out', () => {
     const queue = new ViewQueue(10);
-    queue.add(lines(0, 2));
-    queue.add(lines(7, 8));
+    expect(queue.add(lines(0, 2))).toBe(0);
+    expect(queue.add(lines(7, 8))).toBe(4);
     expect(shape(queue.take(100))).toEqual([0, 1, 2, 'gap 4', 7, 8]);
   });
 
@@ -24,8 +24,8 @@ describe('ViewQueue', () => {
 
   it('takes a reattached tail and then live batches that overlap it without repeats', () => {
     const queue = new ViewQueue(100);
-    queue.add(lines(40, 49));
-    queue.add(lines(45, 52));
+    expect(queue.add(lines(40, 49))).toBe(0); // a tail starts where it starts: nothing went missing
+    expect(queue.add(lines(45, 52))).toBe(0);
     const items = queue.take(100);
     expect(shape(items)[0]).toBe('gap 40');
     expect(shape(items).slice(1)).toEqual(Array.from({ length: 13 }, (_, i) => 40 + i));

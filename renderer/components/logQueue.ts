@@ -20,16 +20,20 @@ export class ViewQueue {
     return this.items.length;
   }
 
-  add(lines: readonly LogLine[]): void {
+  /** Queue new lines; returns how many lines were missing between them and the ones before (not counting a tail's start). */
+  add(lines: readonly LogLine[]): number {
     this.addedAt = Date.now();
+    let missing = 0;
     for (const line of lines) {
       if (line.seq <= this.lastSeq) continue;
       const gap = line.seq - this.lastSeq - 1;
+      if (gap > 0 && this.lastSeq >= 0) missing += gap;
       if (gap > 0) this.items.push({ gap });
       this.items.push({ line });
       this.lastSeq = line.seq;
     }
     this.keepNewest(this.max);
+    return missing;
   }
 
   /** Drop all but the newest `count` entries into one gap at the front. */
