@@ -165,6 +165,8 @@ export function LogView({
     floodTimer.current = setTimeout(() => {
       floodTimer.current = null;
       if (Date.now() - queue.current.addedAt < FLOOD_QUIET_MS) return afterFlood();
+      // Someone reading (not following) keeps their place; the markers say what is not shown.
+      if (!followRef.current) return;
       const asked = generation.current;
       void refillRef.current?.().then((tail) => {
         if (!tail?.length || asked !== generation.current) return;
