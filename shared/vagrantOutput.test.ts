@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isErrorLine, lineNode, lockedMachine, machineReadableError, machineStates, parseMachineReadable, unescapeField } from './vagrantOutput';
 
-const reference = (name: string) => readFileSync(`/work/shared/reference/vagrant-2.3.4/${name}`, 'utf8');
+// Real output of Debian's Vagrant 2.3.4, copied from the project's reference material so the test stands alone.
+const reference = (name: string) => readFileSync(new URL(`../e2e/fixtures/reference/vagrant-2.3.4/${name}`, import.meta.url), 'utf8');
 
 describe('vagrant status --machine-readable', () => {
   it('reads every machine of the reference output with its provider', () => {
