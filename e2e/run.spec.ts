@@ -4,13 +4,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { writeLab } from '../electron/services/labFolder';
 import { seedLab } from '../shared/render/testing';
-import { expect, repoRoot, screenshot as fullScreenshot, test } from './fixtures/app';
-
-/** From the top, so the sticky step bar sits where it belongs in the full-page picture. */
-async function screenshot(page: Page, name: string) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await fullScreenshot(page, name);
-}
+import { expect, repoRoot, screenshot, test } from './fixtures/app';
 
 /** A lab folder written the way the Review step and `cluster-lab render` write it, opened from the Run step. */
 async function openLabInRunStep(page: Page, home: string): Promise<string> {
