@@ -11,6 +11,7 @@ import { HostsLine } from '../components/HostsLine';
 import { useNicReport } from '../components/useNicReport';
 import { useWizard } from '../wizard';
 import './Addresses.css';
+import { StepHeader } from '../components/StepHeader';
 
 const dnsPresets = [
   { id: 'cloudflare-google', label: 'Cloudflare and Google: 1.1.1.1, 8.8.8.8', servers: ['1.1.1.1', '8.8.8.8'] },
@@ -67,15 +68,17 @@ export function AddressesStep() {
 
   return (
     <section aria-labelledby="addresses-title" className="addresses-step">
-      <header className="step-header">
-        <div>
-          <h2 id="addresses-title">Addresses</h2>
-          <p className="muted">Static addresses for the lab on your LAN. Change anything; each field is checked as you type.</p>
-        </div>
-        <button type="button" onClick={() => void reset()} disabled={resetting}>
-          {resetting ? 'Planning…' : 'Reset to suggestion'}
-        </button>
-      </header>
+      <StepHeader
+        id="addresses-title"
+        title="Addresses"
+        actions={
+          <button type="button" onClick={() => void reset()} disabled={resetting}>
+            {resetting ? 'Planning…' : 'Reset to suggestion'}
+          </button>
+        }
+      >
+        Static addresses for the lab on your LAN. Change anything; each field is checked as you type.
+      </StepHeader>
       {resetError && <ErrorBanner error={resetError} title="Could not plan the addresses again" />}
 
       <dl className="facts plan-facts" aria-label="Network">

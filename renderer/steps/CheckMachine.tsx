@@ -9,6 +9,7 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { useCall } from '../useCall';
 import { useWizard } from '../wizard';
 import './CheckMachine.css';
+import { StepHeader } from '../components/StepHeader';
 
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
@@ -17,15 +18,17 @@ export function CheckMachineStep() {
   const facts = useCall('doctor.run', { config: state.config, dir: state.dir || undefined });
   return (
     <section aria-labelledby="check-title">
-      <header className="step-header">
-        <div>
-          <h2 id="check-title">Check this machine</h2>
-          <p className="muted">Cluster Lab drives these tools on your behalf. Nothing is installed or changed on this screen.</p>
-        </div>
-        <button type="button" onClick={facts.reload} disabled={facts.loading}>
-          {facts.loading ? 'Checking…' : 'Re-check'}
-        </button>
-      </header>
+      <StepHeader
+        id="check-title"
+        title="Check this machine"
+        actions={
+          <button type="button" onClick={facts.reload} disabled={facts.loading}>
+            {facts.loading ? 'Checking…' : 'Re-check'}
+          </button>
+        }
+      >
+        Cluster Lab drives these tools on your behalf. Nothing is installed or changed on this screen.
+      </StepHeader>
       {facts.error && <ErrorBanner error={facts.error} />}
       {facts.value && <HostSummary facts={facts.value} />}
       {facts.value && <Preflight checks={facts.value.checks} />}

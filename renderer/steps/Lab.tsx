@@ -6,6 +6,7 @@ import { Field } from '../components/Field';
 import { useCall } from '../useCall';
 import { useWizard } from '../wizard';
 import './Lab.css';
+import { StepHeader } from '../components/StepHeader';
 
 const boxSuggestions = [DEFAULT_BOX, 'bento/ubuntu-22.04', 'bento/debian-12'];
 const channels = ['stable', 'latest', 'testing'];
@@ -63,15 +64,10 @@ export function LabStep() {
 
   return (
     <section aria-labelledby="lab-title" className="lab-step">
-      <header className="step-header">
-        <div>
-          <h2 id="lab-title">Lab</h2>
-          <p className="muted">
-            Every node ({nodes} VM{nodes === 1 ? '' : 's'}: the server and {config.agents.length} agent{config.agents.length === 1 ? '' : 's'}) gets
-            the same size and box.
-          </p>
-        </div>
-      </header>
+      <StepHeader id="lab-title" title="Lab">
+        Every node ({nodes} VM{nodes === 1 ? '' : 's'}: the server and {config.agents.length} agent{config.agents.length === 1 ? '' : 's'}) gets the
+        same size and box.
+      </StepHeader>
 
       {notes.length > 0 && (
         <div className={`banner ${notes.some((n) => n.level === 'warn') ? 'warn' : 'info'}`} role="status" aria-label="Host fit">

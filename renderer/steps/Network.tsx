@@ -8,6 +8,7 @@ import { NicPicker } from '../components/NicPicker';
 import { useNicReport } from '../components/useNicReport';
 import { useWizard } from '../wizard';
 import './Network.css';
+import { StepHeader } from '../components/StepHeader';
 
 export function NetworkStep() {
   const { state, updateConfig } = useWizard();
@@ -41,15 +42,17 @@ export function NetworkStep() {
   const current = report?.nics.find((n) => n.name === chosen);
   return (
     <section aria-labelledby="network-title" className="network-step">
-      <header className="step-header">
-        <div>
-          <h2 id="network-title">Network</h2>
-          <p className="muted">Pick the network interface the lab's VMs bridge onto: they join that LAN as machines of their own.</p>
-        </div>
-        <button type="button" onClick={nics.refresh} disabled={nics.loading}>
-          {nics.loading ? 'Reading…' : 'Refresh'}
-        </button>
-      </header>
+      <StepHeader
+        id="network-title"
+        title="Network"
+        actions={
+          <button type="button" onClick={nics.refresh} disabled={nics.loading}>
+            {nics.loading ? 'Reading…' : 'Refresh'}
+          </button>
+        }
+      >
+        Pick the network interface the lab's VMs bridge onto: they join that LAN as machines of their own.
+      </StepHeader>
       {nics.error && <ErrorBanner error={nics.error} title="Could not read this computer's network interfaces" />}
       {planError && <ErrorBanner error={planError} title="No address plan for that interface" />}
       {report && chosen && !current && (

@@ -14,6 +14,7 @@ import { Field } from '../components/Field';
 import { useCall } from '../useCall';
 import { useWizard } from '../wizard';
 import './Review.css';
+import { StepHeader } from '../components/StepHeader';
 
 const stateLabels: Record<FileState, { text: string; badge: string }> = {
   new: { text: 'new', badge: 'info' },
@@ -108,14 +109,9 @@ export function ReviewStep() {
 
   return (
     <section aria-labelledby="review-title" className="review-step">
-      <header className="step-header">
-        <div>
-          <h2 id="review-title">Review and write</h2>
-          <p className="muted">
-            These are the files exactly as they will be written. Read them, then write the lab folder; you can also run it by hand with vagrant up.
-          </p>
-        </div>
-      </header>
+      <StepHeader id="review-title" title="Review and write">
+        These are the files exactly as they will be written. Read them, then write the lab folder; you can also run it by hand with vagrant up.
+      </StepHeader>
 
       <div className="card form-card review-folder">
         <div className="folder-row">

@@ -15,6 +15,7 @@ import { LogView, type LogViewHandle } from '../components/LogView';
 import { NodeTable } from '../components/NodeTable';
 import { useWizard } from '../wizard';
 import './Run.css';
+import { StepHeader } from '../components/StepHeader';
 
 const openedKey = 'cluster-lab.run.dir';
 const sameDir = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a.replace(/[\\/]+$/, '') === b.replace(/[\\/]+$/, '');
@@ -152,14 +153,9 @@ export function RunStep() {
 
   return (
     <section aria-labelledby="run-title" className="run-step">
-      <header className="step-header">
-        <div>
-          <h2 id="run-title">Run the lab</h2>
-          <p className="muted">
-            Up creates, boots and provisions the VMs, writes the kubeconfig and waits until every node is Ready. Down stops them.
-          </p>
-        </div>
-      </header>
+      <StepHeader id="run-title" title="Run the lab">
+        Up creates, boots and provisions the VMs, writes the kubeconfig and waits until every node is Ready. Down stops them.
+      </StepHeader>
 
       <div className="card run-folder">
         <label className="field" htmlFor="run-folder-input">
