@@ -3,6 +3,7 @@ import { hostsLine } from '../../shared/hosts';
 import { isHostname } from '../../shared/lab/schema';
 import { isIPv4 } from '../../shared/lab/net';
 import { useCall } from '../useCall';
+import './HostsLine.css';
 
 export function HostsLine({ name, ip, valid: fieldsValid }: { name: string; ip: string; valid: boolean }) {
   const valid = fieldsValid && isHostname(name) && isIPv4(ip);
