@@ -55,7 +55,14 @@ const resized = () => ({ ...seedLab(), vm: { ...seedLab().vm, memoryMb: 2048 } }
 describe('writing a lab folder', () => {
   it('creates lab.json, the Vagrantfile, registry.yaml, shared/ and logs/, and lab.json opens again', async () => {
     const report = await writeLab(dir, seedLab());
-    expect(report).toEqual({ dir, written: ['Vagrantfile', 'registry.yaml', 'lab.json'], unchanged: [], keptUserCopies: [] });
+    expect(report).toEqual({
+      dir,
+      written: ['Vagrantfile', 'registry.yaml', 'lab.json'],
+      unchanged: [],
+      keptUserCopies: [],
+      removed: [],
+      leftEdited: [],
+    });
     for (const file of renderLab(seedLab())) expect(await readFile(path.join(dir, file.name), 'utf8')).toBe(file.content);
     expect((await stat(path.join(dir, 'shared'))).isDirectory()).toBe(true);
     expect((await stat(path.join(dir, 'logs'))).isDirectory()).toBe(true);
@@ -71,6 +78,20 @@ describe('writing a lab folder', () => {
     expect(report.written).toEqual([]);
     expect(report.unchanged).toEqual(['Vagrantfile', 'registry.yaml', 'lab.json']);
     expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('removes registry.yaml once the registry is off, unless the user edited it', async () => {
+    const noRegistry = { ...seedLab(), registry: { enabled: false } };
+    await writeLab(dir, seedLab());
+    expect(await writeLab(dir, noRegistry)).toMatchObject({ removed: ['registry.yaml'], leftEdited: [] });
+    await expect(stat(path.join(dir, 'registry.yaml'))).rejects.toThrow(/ENOENT/);
+
+    await writeLab(dir, seedLab());
+    await writeFile(path.join(dir, 'registry.yaml'), '# mine now\n');
+    expect(await writeLab(dir, noRegistry)).toMatchObject({ removed: [], leftEdited: ['registry.yaml'] });
+    expect(await readFile(path.join(dir, 'registry.yaml'), 'utf8')).toBe('# mine now\n');
+    // Forgotten once left: the next write does not mention it again.
+    expect(await writeLab(dir, noRegistry)).toMatchObject({ removed: [], leftEdited: [] });
   });
 
   it('previews each file as new, unchanged or changed, with what is on disk', async () => {

@@ -4,7 +4,7 @@
  * user changed since can be told apart from one Cluster Lab wrote, and kept rather than lost.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { FilePreview, FileState, LabPreview, WriteReport } from '../../shared/lab/files';
@@ -202,6 +202,27 @@ async function saveManifest(root: string, written: Record<string, string>): Prom
   if ((await readIfPresent(file)) !== text) await atomicWrite(file, text);
 }
 
+/**
+ * A file an earlier write made that this lab no longer renders is removed when it is still exactly
+ * what was written, and left alone (the user's now) when it was edited; either way it is forgotten.
+ */
+async function retireStale(root: string, files: FilePreview[], written: Record<string, string>, report: WriteReport): Promise<void> {
+  const rendered = new Set(files.map((f) => f.name));
+  for (const name of Object.keys(written).filter((n) => !rendered.has(n))) {
+    const file = path.join(root, name);
+    const current = await readIfPresent(file);
+    if (current !== null && sha256(current) === written[name]) {
+      await rm(file).catch((error: unknown) => {
+        throw ioError(error, file, 'remove');
+      });
+      report.removed.push(name);
+    } else if (current !== null) {
+      report.leftEdited.push(name);
+    }
+    delete written[name];
+  }
+}
+
 const stampOf = (now: Date) => now.toISOString().replace(/[:.]/g, '-');
 
 /**
@@ -223,7 +244,7 @@ export async function writeLab(dir: string, input: unknown, now: Date = new Date
       throw ioError(error, folder, 'create');
     }
   }
-  const report: WriteReport = { dir: root, written: [], unchanged: [], keptUserCopies: [] };
+  const report: WriteReport = { dir: root, written: [], unchanged: [], keptUserCopies: [], removed: [], leftEdited: [] };
   const written = { ...manifest.files };
   try {
     for (const file of files) {
@@ -240,6 +261,7 @@ export async function writeLab(dir: string, input: unknown, now: Date = new Date
       }
       written[file.name] = sha256(file.content);
     }
+    await retireStale(root, files, written, report);
   } catch (error) {
     // Remember the files that did change before the failure: they are Cluster Lab's, not the user's.
     await saveManifest(root, written).catch(() => {});

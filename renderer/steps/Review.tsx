@@ -149,6 +149,8 @@ export function ReviewStep() {
                 Your edited {kept.name} is kept as <span className="mono">{kept.keptAs}</span>.
               </div>
             ))}
+            {report.removed.length > 0 && <div>Removed {report.removed.join(', ')}: this lab no longer has it.</div>}
+            {report.leftEdited.length > 0 && <div>Left your edited {report.leftEdited.join(', ')} in place: this lab no longer writes it.</div>}
             <div>
               The lab is in <span className="mono">{report.dir}</span>. Go on to Run, or start it yourself:{' '}
               <code>cd {shellQuote(report.dir)} && vagrant up</code>

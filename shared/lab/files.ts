@@ -25,4 +25,8 @@ export interface WriteReport {
   unchanged: string[];
   /** User-edited files whose version was kept beside the new one: [file, where the user's copy is]. */
   keptUserCopies: { name: string; keptAs: string }[];
+  /** Files an earlier write made that this lab no longer has (registry.yaml once the registry is off). */
+  removed: string[];
+  /** Such files the user has edited since: left where they are, theirs now. */
+  leftEdited: string[];
 }
