@@ -60,6 +60,13 @@ async function childBytesInLog(dir: string): Promise<{ sha: string; lines: numbe
   return { sha: createHash('sha256').update(child).digest('hex'), lines, allLines };
 }
 
+/** What the page keeps while it is measured: the longest task, and each write into the terminal as [time, last seq]. */
+interface BenchState {
+  longest: number;
+  start: number;
+  writes: [number, number][];
+}
+
 function rssMB(pid: number): Promise<number> {
   return readFile(`/proc/${pid}/status`, 'utf8').then((s) => round(Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024));
 }
@@ -79,19 +86,21 @@ export async function benchLogStream(
   await page.getByRole('button', { name: 'Open', exact: true }).click();
   await page.getByRole('table', { name: 'Nodes' }).locator('tr[data-machine="server"]').waitFor();
 
-  // Watch, inside the page, for long tasks and for every change of the view's line count.
+  // Watch, inside the page, for long tasks and for every line written into the terminal
+  // (`data-written-seq`: the last line xterm has actually been given, not merely received).
   await page.evaluate(() => {
-    const w = window as unknown as { bench: { longest: number; lastChange: number; firstChange: number; start: number } };
-    w.bench = { longest: 0, lastChange: 0, firstChange: 0, start: 0 };
+    const w = window as unknown as { bench: BenchState };
+    w.bench = { longest: 0, start: 0, writes: [] };
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries())
         if (w.bench.start && entry.startTime >= w.bench.start) w.bench.longest = Math.max(w.bench.longest, entry.duration);
     }).observe({ type: 'longtask', buffered: false });
-    const count = document.querySelector('[data-line-count]')!;
-    new MutationObserver(() => {
-      w.bench.lastChange = performance.now();
-      if (!w.bench.firstChange) w.bench.firstChange = w.bench.lastChange;
-    }).observe(count, { attributes: true, attributeFilter: ['data-line-count'] });
+    new MutationObserver((records) => {
+      for (const record of records) {
+        const seq = Number((record.target as Element).getAttribute('data-written-seq'));
+        if (seq >= 0) w.bench.writes.push([performance.now(), seq]);
+      }
+    }).observe(document.body, { attributes: true, subtree: true, attributeFilter: ['data-written-seq'] });
   });
   await page.evaluate(() => ((window as unknown as { bench: { start: number } }).bench.start = performance.now()));
   await page.getByRole('button', { name: 'Provision', exact: true }).click();
@@ -105,11 +114,19 @@ export async function benchLogStream(
       timeout: 120_000,
     },
   );
-  await page.waitForTimeout(500);
+  await page.waitForFunction(
+    (last) => (window as unknown as { bench: BenchState }).bench.writes.some(([, seq]) => seq >= last),
+    fromFile.allLines - 1,
+    {
+      timeout: 120_000,
+    },
+  );
   const inPage = await page.evaluate(() => {
-    const w = window as unknown as { bench: { longest: number; lastChange: number; firstChange: number; start: number } };
+    const w = window as unknown as { bench: BenchState };
     return { ...w.bench, count: Number(document.querySelector('[data-line-count]')!.getAttribute('data-line-count')) };
   });
+  const firstWrite = inPage.writes[0]![0];
+  const lastWrite = inPage.writes.find(([, seq]) => seq >= fromFile.allLines - 1)![0];
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
@@ -117,10 +134,10 @@ export async function benchLogStream(
   await page.close();
 
   const raw = await rawRead(dir, env);
-  const msToLastLine = inPage.lastChange - inPage.start;
+  const msToLastLine = lastWrite - inPage.start;
   return {
     lines,
-    msToFirstLine: round(inPage.firstChange - inPage.start),
+    msToFirstLine: round(firstWrite - inPage.start),
     msToLastLine: round(msToLastLine),
     rawMs: round(raw.ms),
     ratio: round(msToLastLine / raw.ms, 2),
