@@ -9,7 +9,7 @@ import { machineStates, parseMachineReadable } from '../../shared/vagrantOutput'
 import { createContext, type ServiceContext } from './context';
 import { LabRunner, LOCK_FILE, type RunnerOptions } from './jobs';
 import { writeLab } from './labFolder';
-import { runTool } from './process';
+import { findExecutable } from './tools';
 import { vagrantStatus } from './vagrant';
 
 const fakeBin = path.resolve(import.meta.dirname, '../../e2e/fixtures/bin');
@@ -189,7 +189,8 @@ describe('vagrant status --machine-readable', () => {
     await mkdir(stubs);
     await symlink(path.join(fakeBin, 'VBoxManage'), path.join(stubs, 'VBoxManage'));
     const realPath = [stubs, ...(process.env.PATH ?? '').split(path.delimiter).filter((p) => path.resolve(p) !== fakeBin)].join(path.delimiter);
-    const realVagrant = (await runTool('sh', ['-c', 'command -v vagrant'], { env: { PATH: realPath } })).stdout.trim();
+    const realVagrant = (await findExecutable('vagrant', { env: { PATH: realPath }, platform: process.platform }))!;
+    expect(realVagrant).toMatch(/vagrant$/);
     expect(realVagrant).not.toContain('fixtures');
     const env = { ...process.env, PATH: realPath, HOME: home, VAGRANT_HOME: path.join(home, '.vagrant.d') };
     const real = await vagrantStatus(realVagrant, dir, { env });
