@@ -52,7 +52,7 @@ export function AfterUpPanel({ dir, config, kubeconfigPath }: { dir: string; con
               {JSON.stringify({ 'insecure-registries': [registry] }, null, 2)}
             </pre>
             <pre
-              className="mono"
+              className="mono after-up-code"
               aria-label="docker push example"
             >{`docker tag myapp:latest ${registry}/myapp:latest\ndocker push ${registry}/myapp:latest`}</pre>
           </div>
