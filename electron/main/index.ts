@@ -2,6 +2,7 @@
 import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AppError } from '../../shared/errors';
 import { createServices, type Services } from '../services';
 import { createContext } from '../services/context';
 import { appSenderCheck, forwardEvents, registerIpc } from './ipc';
@@ -89,7 +90,8 @@ if (!app.requestSingleInstanceLock()) {
     };
     services.handlers['shell.openFolder'] = async ({ dir }) => {
       const error = await shell.openPath(dir);
-      if (error) throw new Error(error);
+      if (error)
+        throw new AppError('io', `Could not open ${dir}: ${error}.`, { hint: 'Open the folder from your file manager; its path is shown above.' });
       return { supported: true };
     };
     registerIpc(ipcMain, services.handlers, appSenderCheck(contents, appUrl));
