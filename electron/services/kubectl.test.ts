@@ -31,6 +31,7 @@ users:
 const theirs = `apiVersion: v1
 kind: Config
 clusters:
+# the cluster at work: keep this comment
 - name: work
   cluster:
     server: https://127.0.0.1:16443
@@ -117,6 +118,10 @@ describe('merging into the user kubeconfig', () => {
     const current = await kubectl(['config', 'current-context', '--kubeconfig', target]);
     expect(current.stdout.trim()).toBe('work');
     expect(YAML.parse(await readFile(target, 'utf8')).users.map((u: { name: string }) => u.name)).toEqual(['work-admin', 'cluster-lab']);
+
+    // The user's own lines, comments included, are still there as they wrote them.
+    const after = (await readFile(target, 'utf8')).split('\n');
+    for (const line of theirs.split('\n').filter((l) => l.trim())) expect(after).toContain(line);
 
     const again = await mergeIntoUserKubeconfig(ctx(env), await labFile(), { setCurrent: true });
     expect(again.currentContext).toBe('cluster-lab');

@@ -132,22 +132,31 @@ export function userKubeconfigPath(ctx: Pick<ServiceContext, 'env' | 'platform' 
   return first ?? path.join(ctx.homeDir, '.kube', 'config');
 }
 
-/** Put the lab's cluster, user and context into `user`, replacing only entries of the same names. */
-export function mergeKubeconfigs(user: Kubeconfig, lab: Kubeconfig, options: { setCurrent: boolean; context: string }): Kubeconfig {
-  const replace = <T extends { name: string }>(mine: T[] | null | undefined, theirs: T[] | undefined): T[] => {
-    const names = new Set((theirs ?? []).map((e) => e.name));
-    return [...(mine ?? []).filter((e) => !names.has(e.name)), ...(theirs ?? [])];
-  };
-  const merged: Kubeconfig = {
-    ...user,
-    apiVersion: user.apiVersion ?? 'v1',
-    kind: user.kind ?? 'Config',
-    clusters: replace(user.clusters, lab.clusters),
-    users: replace(user.users, lab.users),
-    contexts: replace(user.contexts, lab.contexts),
-  };
-  if (options.setCurrent) merged['current-context'] = options.context;
-  return merged;
+/**
+ * Put the lab's cluster, user and context into the user's kubeconfig text, replacing only entries
+ * of the same names. It edits the YAML document in place, so the user's comments, order and other
+ * settings stay as they were. `userText` has passed parseKubeconfig (a mapping, or empty).
+ */
+export function mergeKubeconfigText(userText: string, lab: Kubeconfig, options: { setCurrent: boolean; context: string }): string {
+  const doc = YAML.parseDocument(userText.trim() === '' ? '{}' : userText);
+  if (!doc.has('apiVersion')) doc.set('apiVersion', 'v1');
+  if (!doc.has('kind')) doc.set('kind', 'Config');
+  for (const key of ['clusters', 'users', 'contexts'] as const) {
+    const theirs = lab[key] ?? [];
+    const names = new Set(theirs.map((entry) => entry.name));
+    let list = doc.get(key);
+    if (!YAML.isSeq(list)) {
+      list = doc.createNode([]);
+      doc.set(key, list);
+    }
+    const seq = list as YAML.YAMLSeq;
+    seq.items = seq.items.filter((item) => !(YAML.isMap(item) && names.has(String(item.get('name')))));
+    seq.flow = false;
+    for (const entry of theirs) seq.add(doc.createNode(entry));
+  }
+  if (options.setCurrent) doc.set('current-context', options.context);
+  // kubectl writes list items flush with their key; so does this, leaving its files' lines as they were.
+  return doc.toString({ indentSeq: false });
 }
 
 export interface MergeResult {
@@ -178,9 +187,11 @@ export async function mergeIntoUserKubeconfig(
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw ioError(error, target, 'read');
   });
-  const user = existing === null ? {} : parseKubeconfig(existing, target);
-  const merged = mergeKubeconfigs(user, lab, { setCurrent: options.setCurrent, context });
+  // Read as a kubeconfig first: a file that is not one is refused before anything is touched.
+  if (existing !== null) parseKubeconfig(existing, target);
+  const mergedText = mergeKubeconfigText(existing ?? '', lab, { setCurrent: options.setCurrent, context });
+  const merged = parseKubeconfig(mergedText, target);
   const backupPath = existing === null ? null : await backupFile(target);
-  await atomicWrite(target, YAML.stringify(merged), { mode: existing === null ? 0o600 : undefined });
+  await atomicWrite(target, mergedText, { mode: existing === null ? 0o600 : undefined });
   return { path: target, context, backupPath, currentContext: merged['current-context'] ?? null };
 }
