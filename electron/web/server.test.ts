@@ -68,6 +68,7 @@ describe('browser-mode host', () => {
     const page = await request('/', { cookie: cookie.split(';')[0]! });
     expect(page.status).toBe(200);
     expect(page.body).toContain('Cluster Lab');
+    expect(page.headers['content-security-policy']).toBe("frame-ancestors 'none'");
   });
 
   it('refuses a foreign Origin or Host even with the token', async () => {

@@ -113,6 +113,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         'content-length': info.size,
         'x-content-type-options': 'nosniff',
         'x-frame-options': 'DENY',
+        // The page's own meta CSP cannot say this part; a header can.
+        'content-security-policy': "frame-ancestors 'none'",
         'referrer-policy': 'no-referrer',
         'cache-control': 'no-cache',
       });
