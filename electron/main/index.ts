@@ -17,7 +17,6 @@ const contents = () => (window && !window.isDestroyed() ? window.webContents : n
 
 function createWindow(): void {
   window = new BrowserWindow(windowOptions(path.join(here, '../preload/index.cjs')));
-  hardenContents(window.webContents, (url) => void shell.openExternal(url));
   window.once('ready-to-show', () => window?.show());
   void window.loadURL(appUrl);
 }
@@ -102,6 +101,7 @@ if (!app.requestSingleInstanceLock()) {
     });
   });
 
+  // Every page the app ever makes, the main window's included, gets the same baseline.
   app.on('web-contents-created', (_event, created) => hardenContents(created, (url) => void shell.openExternal(url)));
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

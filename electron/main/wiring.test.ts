@@ -12,6 +12,7 @@ const fake = vi.hoisted(() => {
   const handlers = new Map<string, Handler>();
   const listeners = new Map<string, Handler>();
   const windows: { options: Record<string, unknown>; loaded: string[]; contents: Record<string, unknown> }[] = [];
+  const appHandlers = new Map<string, Handler>();
   let readyResolve: () => void = () => {};
   const ready = new Promise<void>((resolve) => (readyResolve = resolve));
   const makeContents = () => {
@@ -36,6 +37,8 @@ const fake = vi.hoisted(() => {
     constructor(public options: Record<string, unknown>) {
       windows.push({ options, loaded: [], contents: this.webContents });
       BrowserWindow.all.push(this);
+      // As Electron does for every new page, the main window's included.
+      appHandlers.get('web-contents-created')?.({}, this.webContents);
     }
     once() {}
     isDestroyed = () => false;
@@ -50,7 +53,7 @@ const fake = vi.hoisted(() => {
     app: {
       requestSingleInstanceLock: vi.fn(() => true),
       quit: vi.fn(),
-      on: vi.fn(),
+      on: vi.fn((name: string, fn: Handler) => appHandlers.set(name, fn)),
       whenReady: () => ready,
     },
     BrowserWindow,
