@@ -13,7 +13,6 @@ import { LAB_JSON, renderLab } from '../../shared/render';
 import type { ServiceContext } from './context';
 import { atomicWrite, ioError } from './files';
 
-export const LAB_FILE = LAB_JSON;
 /** Cluster Lab's own bookkeeping inside a lab folder. */
 export const STATE_DIR = '.cluster-lab';
 const MANIFEST = path.join(STATE_DIR, 'written.json');
@@ -28,7 +27,7 @@ interface WrittenManifest {
 
 /** Read and validate a lab folder's lab.json: a clear error for a missing, foreign or invalid file. */
 export async function openLab(dir: string): Promise<LabConfig> {
-  const file = path.join(dir, LAB_FILE);
+  const file = path.join(dir, LAB_JSON);
   const json = await readLabJson(file, dir);
   return refuseUnknownFields(json, assertLab(json), file);
 }
@@ -67,7 +66,7 @@ export async function readLabJson(file: string, dir?: string): Promise<unknown> 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       if (dir === undefined)
         throw new AppError('not_found', `There is no lab file at ${file}.`, { hint: 'Give the path of a lab.json that Cluster Lab wrote.' });
-      throw new AppError('not_found', `${dir} is not a Cluster Lab folder: it has no ${LAB_FILE}.`, {
+      throw new AppError('not_found', `${dir} is not a Cluster Lab folder: it has no ${LAB_JSON}.`, {
         hint: 'Choose the folder a lab was written to, or write a new lab from the Review step (or `cluster-lab render`).',
       });
     }
