@@ -32,6 +32,12 @@ describe('vagrant status --machine-readable', () => {
   it('unescapes commas and line breaks', () => {
     expect(unescapeField('a%!(VAGRANT_COMMA) b\\nc')).toBe('a, b\nc');
   });
+
+  it('leaves the backslashes Vagrant does not escape: a Windows path comes back whole', () => {
+    expect(unescapeField('C:\\temp\\lab')).toBe('C:\\temp\\lab');
+    expect(unescapeField('a\\\\b')).toBe('a\\\\b');
+    expect(unescapeField('line\\r\\n')).toBe('line\r\n');
+  });
 });
 
 describe('human lines', () => {

@@ -16,9 +16,13 @@ export interface MachineRecord {
   data: string[];
 }
 
-/** Vagrant's escapes in machine-readable fields: commas as `%!(VAGRANT_COMMA)`, line breaks as `\n`. */
+/**
+ * Undoes exactly Vagrant's escapes in machine-readable fields: commas as `%!(VAGRANT_COMMA)`, LF as
+ * `\n`, CR as `\r` (vagrant 2.3.4 lib/vagrant/ui.rb, MachineReadable#machine). Backslashes are not
+ * escaped there, so `\t` or `\\` (a Windows path such as `C:\temp`) stay as they are.
+ */
 export function unescapeField(field: string): string {
-  return field.replaceAll('%!(VAGRANT_COMMA)', ',').replace(/\\([nrt\\])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t', '\\': '\\' })[c]!);
+  return field.replaceAll('%!(VAGRANT_COMMA)', ',').replace(/\\([nr])/g, (_, c: string) => (c === 'n' ? '\n' : '\r'));
 }
 
 /** One `timestamp,target,type,data...` record; null for anything else (a human line, a warning). */
