@@ -5,8 +5,6 @@
  */
 import { stripAnsi } from './lines';
 import type { VagrantState } from './jobs';
-import type { LabConfig } from './lab/schema';
-import { SERVER_MACHINE } from './render/vagrantfile';
 
 export interface MachineRecord {
   timestamp: number;
@@ -120,20 +118,3 @@ export function lockedMachine(text: string): { machine: string | null } | null {
 
 export const lockedHint =
   'Another Vagrant process (a terminal, another Cluster Lab window or a crashed run) is working on that machine. Wait for it to finish, or stop it (look for "vagrant" or "ruby" processes), then try again.';
-
-/** The lab's Vagrant machines in the Vagrantfile's order, with the host name each guest (and its k3s node) gets. */
-export interface LabMachine {
-  /** The Vagrant machine name: `server`, or the agent's name. */
-  machine: string;
-  /** The guest's host name, which k3s uses as the node name. */
-  hostname: string;
-  ip: string;
-  role: 'server' | 'agent';
-}
-
-export function labMachines(config: LabConfig): LabMachine[] {
-  return [
-    { machine: SERVER_MACHINE, hostname: config.server.name, ip: config.server.ip, role: 'server' },
-    ...config.agents.map((agent) => ({ machine: agent.name, hostname: agent.name, ip: agent.ip, role: 'agent' as const })),
-  ];
-}

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import { AppError } from '../../shared/errors';
 import type { JobInfo, JobKind, LabStatus, LogLine } from '../../shared/jobs';
 import { openLab } from '../services/labFolder';
-import { labMachines } from '../../shared/vagrantOutput';
+import { labMachines } from '../../shared/lab/machines';
 import { parseFlags, printJson, type Command, type CommandIo } from './commands';
 
 const kinds: { kind: Exclude<JobKind, 'status'>; summary: string; what: string }[] = [

@@ -24,18 +24,10 @@ import {
   type LogLine,
   type NodeStatus,
 } from '../../shared/jobs';
+import { labMachines } from '../../shared/lab/machines';
 import type { LabConfig } from '../../shared/lab/schema';
 import { LineSplitter, stripAnsi } from '../../shared/lines';
-import {
-  isErrorLine,
-  labMachines,
-  lineNode,
-  lockedHint,
-  lockedMachine,
-  machineStates,
-  parseMachineReadable,
-  type MachineState,
-} from '../../shared/vagrantOutput';
+import { isErrorLine, lineNode, lockedHint, lockedMachine, machineStates, parseMachineReadable, type MachineState } from '../../shared/vagrantOutput';
 import type { ServiceContext } from './context';
 import { ioError } from './files';
 import { getNodes, LAB_KUBECONFIG, writeLabKubeconfig } from './kubectl';
@@ -702,7 +694,8 @@ export class LabRunner {
   }
 
   private async waitReady(job: Job, kubectl: string, kubeconfig: string): Promise<void> {
-    const expected = labMachines(job.config).map((m) => m.hostname);
+    const machines = labMachines(job.config);
+    const expected = machines.map((m) => m.nodeName);
     const deadline = Date.now() + this.options.readyTimeoutMs;
     let said = '';
     for (;;) {
@@ -724,7 +717,7 @@ export class LabRunner {
             machine: null,
             step: stepLabels['nodes-ready']!,
             message: `Not every node became Ready within ${Math.round(this.options.readyTimeoutMs / 1000)} s: ${'error' in answer ? answer.error : detail}.`,
-            hint: `The VMs are up, so the cause is inside them: read the provisioning lines above, or run \`vagrant ssh ${waiting[0] === job.config.server.name ? 'server' : (job.config.agents.find((a) => a.name === waiting[0])?.name ?? 'server')} -c "sudo journalctl -u k3s*"\` in the lab folder. Run Up again when fixed.`,
+            hint: `The VMs are up, so the cause is inside them: read the provisioning lines above, or run \`vagrant ssh ${machines.find((m) => m.nodeName === waiting[0])?.machine ?? 'server'} -c "sudo journalctl -u k3s*"\` in the lab folder. Run Up again when fixed.`,
             lastLines: [],
           },
           null,
@@ -750,14 +743,14 @@ export class LabRunner {
     const nodes: NodeStatus[] = labMachines(config).map((m) => {
       const state = states.find((s) => s.name === m.machine);
       return {
-        name: m.hostname,
+        name: m.nodeName,
         machine: m.machine,
         role: m.role,
         ip: m.ip,
         vagrantState: state?.state ?? 'unknown',
         vagrantStateText: state?.short ?? 'unknown',
         provider: state?.provider ?? null,
-        ready: readiness ? (readiness.get(m.hostname) ?? false) : null,
+        ready: readiness ? (readiness.get(m.nodeName) ?? false) : null,
       };
     });
     return { dir, nodes, clusterReachable: readiness !== null, checkedAt: Date.now(), kubeconfigPath: hasKubeconfig ? kubeconfig : null };
@@ -765,7 +758,7 @@ export class LabRunner {
 
   private unknownStatus(dir: string, config: LabConfig, error: string): LabStatus {
     const nodes: NodeStatus[] = labMachines(config).map((m) => ({
-      name: m.hostname,
+      name: m.nodeName,
       machine: m.machine,
       role: m.role,
       ip: m.ip,

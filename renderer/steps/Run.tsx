@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
 import type { JobInfo, JobKind, LabStatus } from '../../shared/jobs';
 import type { LabConfig } from '../../shared/lab/schema';
-import { labMachines } from '../../shared/vagrantOutput';
+import { labMachines } from '../../shared/lab/machines';
 import { api, inElectron } from '../api';
 import { AfterUpPanel } from '../components/AfterUpPanel';
 import { ErrorBanner } from '../components/ErrorBanner';

@@ -81,3 +81,8 @@ export function prefixFromNetmask(mask: string): number | null {
   if (!/^1*0*$/.test(bits)) return null;
   return bits.indexOf('0') === -1 ? 32 : bits.indexOf('0');
 }
+
+/** A prefix length such as 16 to its netmask, 255.255.0.0: how Vagrant takes `netmask:`. */
+export function netmaskFromPrefix(prefixLength: number): string {
+  return formatIPv4(prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0);
+}

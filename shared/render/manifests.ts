@@ -6,9 +6,11 @@
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Service } from 'kubernetes-models/v1/Service';
 import { stringify } from 'yaml';
+import { labMachines } from '../lab/machines';
 import { REGISTRY_PORT, type LabConfig } from '../lab/schema';
 
 const namespace = 'kube-system';
+const serverNodeName = (config: LabConfig) => labMachines(config).find((m) => m.role === 'server')!.nodeName;
 const podLabels = { app: 'kube-registry', version: 'v0' };
 
 export function registryDeployment(config: LabConfig): Deployment {
@@ -22,9 +24,9 @@ export function registryDeployment(config: LabConfig): Deployment {
       template: {
         metadata: { labels: podLabels },
         spec: {
-          // The images live in a hostPath on the server: the pod must always land there. k3s names
-          // the node after its host name, lower-cased.
-          nodeSelector: { 'kubernetes.io/hostname': config.server.name.toLowerCase() },
+          // The images live in a hostPath on the server: the pod must always land there. The kubelet
+          // labels the node with the name k3s is given (--node-name).
+          nodeSelector: { 'kubernetes.io/hostname': serverNodeName(config) },
           containers: [
             {
               name: 'registry',

@@ -1,13 +1,14 @@
 /**
- * The provision scripts as the guest runs them, taken from the rendered Vagrantfile (loaded by the
- * real Ruby in a recording stand-in for Vagrant) and run by the real shell against a stand-in
- * `ip` that answers like iproute2 does on a VirtualBox guest. Only the network script runs, with
- * its /etc paths pointed into a temp folder; the k3s scripts are parsed, never run.
+ * The provision scripts, taken from the rendered Vagrantfile (loaded by the real Ruby in a
+ * recording stand-in for Vagrant): where they stop before touching the guest, run by the real shell
+ * against a stand-in `ip`, and what the k3s scripts hand the installer. guest.test.ts runs them
+ * for real in a guest with systemd-networkd and netplan.
  */
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provisioningOf } from '../../e2e/fixtures/guest/provisioners';
 import { runTool } from '../../electron/services/process';
 import { seedLab } from './testing';
 import { renderVagrantfile } from './vagrantfile';
@@ -28,17 +29,12 @@ const ipAddrOutput = (bridged: string, iface: string) =>
     `3: ${iface}    inet ${bridged}/24 brd 192.168.1.255 scope global ${iface}\\       valid_lft forever preferred_lft forever`,
   ].join('\n');
 
-/** A stand-in for iproute2's `ip`: logs every call; two default routes to delete, then none. */
+/** A stand-in for iproute2's `ip`: logs every call and answers the address listing. */
 async function fakeIp(dir: string, addrOutput: string): Promise<void> {
   const script = `#!/bin/sh
 echo "ip $*" >> "${dir}/ip.log"
 case "$*" in
   "-o -4 addr show") cat "${dir}/addr.txt" ;;
-  "route del default")
-    n=$(cat "${dir}/defaults" 2>/dev/null || echo 2)
-    [ "$n" -gt 0 ] || { echo "RTNETLINK answers: No such process" >&2; exit 2; }
-    echo $((n - 1)) > "${dir}/defaults" ;;
-  "route add default"*) ;;
   *) echo "unexpected: ip $*" >&2; exit 1 ;;
 esac
 `;
@@ -48,17 +44,8 @@ esac
 }
 
 async function scriptsOf(vagrantfile: string): Promise<Map<string, Record<string, string>>> {
-  const file = path.join(work, `Vagrantfile-${Math.random().toString(36).slice(2)}`);
-  await writeFile(file, vagrantfile);
-  const run = await runTool('ruby', [path.join(import.meta.dirname, 'vagrantfile-harness.rb'), file]);
-  expect(run.exitCode, run.stderr).toBe(0);
-  const byMachine = new Map<string, Record<string, string>>();
-  for (const call of JSON.parse(run.stdout) as { path: string[]; args: string[]; options: { inline?: string } }[]) {
-    if (call.path.at(-1) !== 'provision') continue;
-    const machine = call.path[2]!;
-    byMachine.set(machine, { ...byMachine.get(machine), [call.args[0]!]: call.options.inline! });
-  }
-  return byMachine;
+  const machines = await provisioningOf(vagrantfile, work);
+  return new Map([...machines].map(([machine, provisioning]) => [machine, provisioning.scripts]));
 }
 
 async function runNetworkScript(script: string, iface: string, bridged: string) {
@@ -76,21 +63,14 @@ async function runNetworkScript(script: string, iface: string, bridged: string) 
 }
 
 describe('the network script, run by the shell', () => {
-  it('finds the interface that carries the bridged address, routes via the LAN router only and uses the external DNS', async () => {
-    const lab = { ...seedLab(), network: { ...seedLab().network, dns: ['8.8.8.8', '1.1.1.1'] } };
-    const scripts = await scriptsOf(renderVagrantfile(lab));
-    const agent = await runNetworkScript(scripts.get('agent2')!.network!, 'enp0s8', '192.168.1.112');
-    expect(agent.run.exitCode, agent.run.stderr).toBe(0);
-    expect(agent.ipCalls).toEqual([
-      'ip -o -4 addr show',
-      'ip route del default',
-      'ip route del default',
-      'ip route del default',
-      'ip route add default via 192.168.1.1 dev enp0s8',
-    ]);
-    expect(agent.resolv).toBe('nameserver 8.8.8.8\nnameserver 1.1.1.1\n');
-    expect(agent.original).toBe('nameserver 10.0.2.3\n');
-    expect(agent.run.stdout).toContain('Default route via 192.168.1.1 on enp0s8');
+  it('stops with a clear message on a box without netplan, and changes nothing', async () => {
+    const scripts = await scriptsOf(renderVagrantfile(seedLab()));
+    // PATH here has the stand-in `ip` and /usr/bin, /bin: no netplan (Debian keeps it in /usr/sbin).
+    const result = await runNetworkScript(scripts.get('agent2')!.network!, 'enp0s8', '192.168.1.112');
+    expect(result.run.exitCode).toBe(1);
+    expect(result.run.stderr).toContain("This box has no netplan: Cluster Lab keeps the lab's route and DNS in netplan's configuration");
+    expect(result.ipCalls).toEqual(['ip -o -4 addr show']);
+    expect(result.resolv).toBe('nameserver 10.0.2.3\n');
   });
 
   it('stops with a clear message when no interface carries the address, and changes nothing', async () => {
@@ -109,14 +89,14 @@ describe('the k3s scripts', () => {
     const scripts = await scriptsOf(renderVagrantfile(seedLab()));
     const server = scripts.get('server')!.k3s!;
     expect(server).toContain(
-      'export INSTALL_K3S_EXEC="server --node-ip=$NODE_IP --node-external-ip=$NODE_IP --bind-address=$NODE_IP --advertise-address=$NODE_IP --flannel-iface=$IFACE --tls-san=$SERVER_NAME"',
+      'export INSTALL_K3S_EXEC="server --node-ip=$NODE_IP --node-external-ip=$NODE_IP --bind-address=$NODE_IP --advertise-address=$NODE_IP --flannel-iface=$IFACE --node-name=$NODE_NAME --tls-san=$SERVER_NAME"',
     );
     expect(server).toContain('cp /etc/rancher/k3s/registries.yaml /vagrant_shared/registries.yaml');
     for (const agent of ['agent1', 'agent2']) {
       const script = scripts.get(agent)!.k3s!;
       expect(script).toContain('export K3S_URL="https://$SERVER_IP:6443"');
       expect(script).toContain('export K3S_TOKEN_FILE=/etc/rancher/k3s/cluster-token');
-      expect(script).toContain('--node-ip=$NODE_IP --node-external-ip=$NODE_IP --flannel-iface=$IFACE');
+      expect(script).toContain('--node-ip=$NODE_IP --node-external-ip=$NODE_IP --flannel-iface=$IFACE --node-name=$NODE_NAME');
       expect(script.indexOf('[ -s /vagrant_shared/token ]')).toBeLessThan(script.indexOf('k3s-install.sh'));
     }
   });

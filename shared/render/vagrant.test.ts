@@ -14,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTool } from '../../electron/services/process';
 import { MAX_AGENTS, validateLab, type LabConfig } from '../lab/schema';
 import { seedLab } from './testing';
-import { renderVagrantfile, SERVER_MACHINE } from './vagrantfile';
+import { SERVER_MACHINE } from '../lab/machines';
+import { netmaskFromPrefix, parseCidr } from '../lab/net';
+import { renderVagrantfile } from './vagrantfile';
 
 const harness = path.join(import.meta.dirname, 'vagrantfile-harness.rb');
 let work: string;
@@ -143,16 +145,18 @@ async function checkRendered(dir: string, lab: LabConfig): Promise<void> {
   expect(box).toBeDefined();
   const found = machines(calls);
   const expected = [{ machine: SERVER_MACHINE, name: lab.server.name, ip: lab.server.ip }, ...lab.agents.map((a) => ({ machine: a.name, ...a }))];
+  const netmask = netmaskFromPrefix(parseCidr(lab.network.subnet)!.prefixLength);
   expect([...found.keys()]).toEqual(expected.map((e) => e.machine));
   for (const node of expected) {
     const machine = found.get(node.machine)!;
     expect(machine.hostname).toBe(node.name);
     expect(machine.network?.args).toEqual(['public_network']);
-    expect(machine.network?.options).toEqual({ bridge: lab.network.bridge, ip: node.ip });
+    expect(machine.network?.options).toEqual({ bridge: lab.network.bridge, ip: node.ip, netmask });
     expect(Object.keys(machine.scripts)).toEqual(['network', 'k3s']);
     expect(machine.always).toEqual(['network']);
     for (const script of Object.values(machine.scripts)) {
       expect(script).toContain(`NODE_IP='${node.ip}'\n`);
+      expect(script).toContain(`NODE_NAME='${node.name.toLowerCase()}'\n`);
       const parsed = await runTool('sh', ['-n', '-c', script]);
       expect(parsed.exitCode, parsed.stderr).toBe(0);
     }

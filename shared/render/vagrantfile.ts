@@ -6,13 +6,14 @@
  * single-quoted words inside literal heredocs; the scripts themselves are fixed text.
  */
 import type { LabConfig } from '../lab/schema';
+import { labMachines, SERVER_MACHINE, type LabMachine } from '../lab/machines';
+import { netmaskFromPrefix, parseCidr } from '../lab/net';
 import { LAB_SCHEMA_VERSION } from '../lab/schema';
 import { rubyHeredoc, rubyString, shellAssign, shellHeredoc } from './escape';
 import { registryHost, renderRegistriesYaml } from './registries';
 
 /** The synced folder as the guests see it; the host side is `./shared` in the lab folder. */
 export const GUEST_SHARED = '/vagrant_shared';
-export const SERVER_MACHINE = 'server';
 
 /** A URL or a local `.box` file is not a box name: Vagrant needs a name to store it under. */
 export function boxSource(box: string): { name: string; url: string | null } {
@@ -48,22 +49,100 @@ const commonScript = [
   'fi',
 ];
 
-/** Runs on every `vagrant up`: DHCP on the NAT interface puts its own route and resolver back. */
-const networkScript = [
-  "# Everything leaves through the LAN router, not the host's NAT, so no request can reach the",
-  "# host's Telepresence VIF and loop back into the cluster.",
-  'while ip route del default >/dev/null 2>&1; do :; done',
-  'ip route add default via "$GATEWAY" dev "$IFACE"',
-  '',
-  '# External DNS instead of the resolver the NAT network hands out. /etc/resolv.conf may be a',
-  '# symlink owned by systemd-resolved; it becomes a plain file (the original is kept once).',
-  '[ -e /etc/resolv.conf.cluster-lab-orig ] || cp -P /etc/resolv.conf /etc/resolv.conf.cluster-lab-orig 2>/dev/null || true',
-  'resolv=$(mktemp /etc/resolv.conf.XXXXXX)',
-  'for server in $DNS_SERVERS; do echo "nameserver $server"; done > "$resolv"',
-  'chmod 644 "$resolv"',
-  'mv -f "$resolv" /etc/resolv.conf',
-  'echo "Default route via $GATEWAY on $IFACE; DNS $DNS_SERVERS"',
-];
+/**
+ * Runs on every `vagrant up`. The lab's promise (the only default route goes via the LAN router on
+ * the bridged NIC; names are asked only of the lab's DNS servers) is written into the guest's own
+ * network configuration, so the guest keeps it by itself: after a networkd restart, a DHCP
+ * renewal, the bridged link going down and up, a reboot, and the `netplan apply` Vagrant runs on
+ * every up after rewriting its 50-vagrant.yaml (vagrant 2.3.4
+ * plugins/guests/debian/cap/configure_networks.rb, configure_netplan). Netplan merges the files of
+ * /etc/netplan in name order, a later mapping key overriding an earlier one, so 60-cluster-lab.yaml
+ * amends the box's file and Vagrant's without touching either.
+ *
+ * The NAT adapter keeps its DHCP address, which Vagrant's SSH comes in on (10.0.2.2 is on its
+ * link), but takes neither a route nor a resolver from DHCP.
+ */
+const networkScript = String.raw`
+if ! command -v netplan >/dev/null 2>&1; then
+  echo "This box has no netplan: Cluster Lab keeps the lab's route and DNS in netplan's configuration, which Ubuntu 18.04 and later have. Choose such a box in the Lab step (Box), for example bento/ubuntu-24.04." >&2
+  exit 1
+fi
+NETPLAN_FILE=/etc/netplan/60-cluster-lab.yaml
+
+# The interfaces besides the bridged one that hold a DHCP lease: VirtualBox's NAT adapter. They are
+# remembered in the file, so one whose lease is being renewed right now is not left out.
+NAT_IFACES=$(ip -o -4 addr show | awk -v skip="$IFACE" '$2 != skip && $2 != "lo" && / dynamic / { print $2 }')
+if [ -f "$NETPLAN_FILE" ]; then
+  NAT_IFACES="$NAT_IFACES $(sed -n 's/^# nat-interfaces: //p' "$NETPLAN_FILE")"
+fi
+NAT_IFACES=$(for nat in $NAT_IFACES; do [ "$nat" = "$IFACE" ] || echo "$nat"; done | sort -u | tr '\n' ' ')
+for name in $IFACE $NAT_IFACES; do
+  case "$name" in
+    *[!A-Za-z0-9._-]*) echo "Unexpected interface name '$name': the network configuration is left as it was." >&2; exit 1 ;;
+  esac
+done
+
+netplan_tmp=$(mktemp /etc/netplan/.60-cluster-lab.XXXXXX)
+{
+  echo "# Written by Cluster Lab on every vagrant up: the lab's default route and DNS, owned by the guest."
+  echo "# nat-interfaces: $NAT_IFACES"
+  echo "network:"
+  echo "  version: 2"
+  echo "  ethernets:"
+  for nat in $NAT_IFACES; do
+    echo "    \"$nat\":"
+    echo "      dhcp4: true"
+    echo "      dhcp4-overrides:"
+    echo "        use-routes: false"
+    echo "        use-dns: false"
+  done
+  echo "    \"$IFACE\":"
+  echo "      routes:"
+  echo "        - to: 0.0.0.0/0"
+  echo "          via: $GATEWAY"
+  # Added when the link comes back, networkd can be quicker than the kernel's route to the LAN and
+  # be refused ("Nexthop has invalid gateway"), leaving the node without a default route: the
+  # router is on this link whatever the kernel's table says at that moment.
+  echo "          on-link: true"
+  echo "      nameservers:"
+  echo "        addresses: [$(echo $DNS_SERVERS | sed 's/ /, /g')]"
+} > "$netplan_tmp"
+# netplan warns about a configuration that others can read.
+chmod 600 "$netplan_tmp"
+mv -f "$netplan_tmp" "$NETPLAN_FILE"
+netplan apply
+
+# With systemd-resolved, /etc/resolv.conf points at its stub, which asks the links' DNS servers:
+# now only the lab's. Without it nothing else writes the file, so it is written here. The stub link
+# an earlier Cluster Lab replaced with a plain file is put back.
+if [ ! -L /etc/resolv.conf ] && [ -L /etc/resolv.conf.cluster-lab-orig ]; then
+  mv -f /etc/resolv.conf.cluster-lab-orig /etc/resolv.conf
+fi
+if ! { [ -L /etc/resolv.conf ] && readlink /etc/resolv.conf | grep -q /run/systemd/resolve/; }; then
+  resolv=$(mktemp /etc/resolv.conf.XXXXXX)
+  for server in $DNS_SERVERS; do echo "nameserver $server"; done > "$resolv"
+  chmod 644 "$resolv"
+  mv -f "$resolv" /etc/resolv.conf
+fi
+
+# netplan apply returns before networkd has finished: wait until the lab's route is the only default.
+lab_route_only() {
+  ip -4 route show default | awk -v gw="$GATEWAY" -v dev="$IFACE" '
+    { n++ } $2 == "via" && $3 == gw && $4 == "dev" && $5 == dev { ok++ }
+    END { exit !(n == 1 && ok == 1) }'
+}
+for _ in $(seq 1 60); do
+  if lab_route_only; then
+    echo "Default route via $GATEWAY on $IFACE only; DNS $DNS_SERVERS ($NETPLAN_FILE)"
+    exit 0
+  fi
+  sleep 0.5
+done
+echo "After 30 s the default routes are not the lab's: $(ip -4 route show default | tr '\n' ';') expected only via $GATEWAY on $IFACE. Check the default route and the subnet in the Addresses step (lab.json), and that $GATEWAY is the LAN's router." >&2
+exit 1
+`
+  .trim()
+  .split('\n');
 
 const installK3s = [
   'command -v curl >/dev/null 2>&1 || { apt-get update && apt-get install -y curl; } || apk add curl || dnf install -y curl',
@@ -88,8 +167,9 @@ function serverScript(config: LabConfig): string[] {
     'mkdir -p /etc/rancher/k3s',
     ...registriesLines(config),
     '',
-    '# k3s would pick the NAT interface every VM shares (k3s-io/k3s#72): pin it to the bridged one.',
-    'export INSTALL_K3S_EXEC="server --node-ip=$NODE_IP --node-external-ip=$NODE_IP --bind-address=$NODE_IP --advertise-address=$NODE_IP --flannel-iface=$IFACE --tls-san=$SERVER_NAME"',
+    '# k3s would pick the NAT interface every VM shares (k3s-io/k3s#72): pin it to the bridged one. The node',
+    "# is named explicitly: Vagrant gives only a dotted server name's first label to the host name.",
+    'export INSTALL_K3S_EXEC="server --node-ip=$NODE_IP --node-external-ip=$NODE_IP --bind-address=$NODE_IP --advertise-address=$NODE_IP --flannel-iface=$IFACE --node-name=$NODE_NAME --tls-san=$SERVER_NAME"',
     ...installK3s,
     '',
     'echo "Waiting for k3s to write its token and kubeconfig"',
@@ -109,7 +189,7 @@ function serverScript(config: LabConfig): string[] {
     `awk -v ip="$SERVER_IP" '{ sub(/server: https:\\/\\/[^ ]*:6443/, "server: https://" ip ":6443"); print }' /etc/rancher/k3s/k3s.yaml > ${GUEST_SHARED}/.k3s.yaml.tmp`,
     `mv -f ${GUEST_SHARED}/.k3s.yaml.tmp ${GUEST_SHARED}/k3s.yaml`,
     ...(config.registry.enabled ? [`cp /etc/rancher/k3s/registries.yaml ${GUEST_SHARED}/registries.yaml`] : []),
-    'echo "k3s server is up on $NODE_IP ($IFACE)"',
+    'echo "k3s server $NODE_NAME is up on $NODE_IP ($IFACE)"',
   ];
 }
 
@@ -132,9 +212,9 @@ function agentScript(config: LabConfig): string[] {
     'export K3S_URL="https://$SERVER_IP:6443"',
     'export K3S_TOKEN_FILE=/etc/rancher/k3s/cluster-token',
     '# Without these the agent advertises the NAT address every VM shares (k3s-io/k3s#72).',
-    'export INSTALL_K3S_EXEC="agent --node-ip=$NODE_IP --node-external-ip=$NODE_IP --flannel-iface=$IFACE"',
+    'export INSTALL_K3S_EXEC="agent --node-ip=$NODE_IP --node-external-ip=$NODE_IP --flannel-iface=$IFACE --node-name=$NODE_NAME"',
     ...installK3s,
-    'echo "k3s agent $(hostname) joined from $NODE_IP ($IFACE)"',
+    'echo "k3s agent $NODE_NAME joined from $NODE_IP ($IFACE)"',
   ];
 }
 
@@ -149,24 +229,17 @@ function labEnv(config: LabConfig): string[] {
   ];
 }
 
-interface NodeSpec {
-  machine: string;
-  hostname: string;
-  ip: string;
-  role: 'server' | 'agent';
-}
-
-function nodes(config: LabConfig): NodeSpec[] {
-  return [
-    { machine: SERVER_MACHINE, hostname: config.server.name, ip: config.server.ip, role: 'server' },
-    ...config.agents.map((agent) => ({ machine: agent.name, hostname: agent.name, ip: agent.ip, role: 'agent' as const })),
-  ];
-}
-
-function nodeBlock(node: NodeSpec): string {
+function nodeBlock(node: LabMachine): string {
   const script = node.role === 'server' ? 'SERVER_SCRIPT' : 'AGENT_SCRIPT';
+  const nodeEnv = [shellAssign('NODE_IP', node.ip), shellAssign('NODE_NAME', node.nodeName)];
   const args = [rubyString(node.machine), rubyString(node.hostname), rubyString(node.ip), script].join(', ');
-  return `lab_node(config, ${args}, ${rubyHeredoc('SHELL', [shellAssign('NODE_IP', node.ip)], '  ', ')')}`;
+  return `lab_node(config, ${args}, ${rubyHeredoc('SHELL', nodeEnv, '  ', ')')}`;
+}
+
+function netmask(config: LabConfig): string {
+  const subnet = parseCidr(config.network.subnet);
+  if (!subnet) throw new Error(`Not a subnet: ${config.network.subnet}`);
+  return netmaskFromPrefix(subnet.prefixLength);
 }
 
 export function renderVagrantfile(config: LabConfig): string {
@@ -183,13 +256,18 @@ export function renderVagrantfile(config: LabConfig): string {
     `# One k3s server and ${agents} agent${agents === 1 ? '' : 's'} on a bridged network: each VM has a static address on the`,
     "# host's LAN, routes through the LAN router and asks external DNS, so the cluster never reaches",
     "# the host's Telepresence VIF. Machines: " +
-      nodes(config)
+      labMachines(config)
         .map((n) => n.machine)
         .join(', ') +
       '.',
     '',
     '# The host network device the VMs are bridged onto (as `VBoxManage list bridgedifs` names it).',
     `BRIDGE = ${rubyString(config.network.bridge)}`,
+    '',
+    "# The LAN's netmask: without it Vagrant's VirtualBox provider gives the bridged NIC 255.255.255.0",
+    '# (vagrant 2.3.4 plugins/providers/virtualbox/action/network.rb, bridged_network_config), and on a',
+    '# wider LAN the router would be off-link.',
+    `NETMASK = ${rubyString(netmask(config))}`,
     '',
     "# The lab's values, as the provision scripts read them.",
     `LAB_ENV = ${rubyHeredoc('SHELL', labEnv(config), '')}`,
@@ -207,7 +285,7 @@ export function renderVagrantfile(config: LabConfig): string {
     'def lab_node(config, machine, hostname, ip, script, node_env)',
     `  config.vm.define machine, primary: machine == ${rubyString(SERVER_MACHINE)} do |node|`,
     '    node.vm.hostname = hostname',
-    "    node.vm.network 'public_network', bridge: BRIDGE, ip: ip",
+    "    node.vm.network 'public_network', bridge: BRIDGE, ip: ip, netmask: NETMASK",
     "    node.vm.provision 'network', type: 'shell', run: 'always', inline: LAB_ENV + node_env + COMMON_SCRIPT + NETWORK_SCRIPT",
     "    node.vm.provision 'k3s', type: 'shell', inline: LAB_ENV + node_env + COMMON_SCRIPT + script",
     '  end',
@@ -224,7 +302,7 @@ export function renderVagrantfile(config: LabConfig): string {
     `    vb.linked_clone = ${config.vm.linkedClone ? 'true' : 'false'}`,
     '  end',
     '',
-    ...nodes(config).map((node) => `  ${nodeBlock(node)}`),
+    ...labMachines(config).map((node) => `  ${nodeBlock(node)}`),
     'end',
     '',
   ];
