@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guessBridgeName, matchBridgedIf, normalizeMac, parseBridgedifs } from './bridgedifs';
+import { bridgeProblem, guessBridgeName, matchBridgedIf, normalizeMac, parseBridgedifs, usableBridges } from './bridgedifs';
 
 // The layout VBoxManage prints (field names padded to one column, blocks split by a blank line),
 // with made-up addresses: Linux lists kernel names, macOS `en0: Wi-Fi (AirPort)`, Windows the
@@ -167,5 +167,37 @@ describe('normalizeMac and guessBridgeName', () => {
     expect(guessBridgeName({ name: 'Ethernet', description: 'Realtek PCIe GbE Family Controller', wireless: false }, 'win32')).toBe(
       'Realtek PCIe GbE Family Controller',
     );
+  });
+});
+
+describe('the bridge Vagrant will take (bridgeProblem)', () => {
+  const unknown = { name: 'eth9', ipv4: null, prefixLength: null, mac: null, wireless: false, status: 'Unknown' };
+  const entries = [...parseBridgedifs(linux), unknown];
+
+  it('takes an Up bridge, matched case-insensitively as Vagrant matches it', () => {
+    expect(bridgeProblem('wlp5s0', entries)).toBeNull();
+    expect(bridgeProblem('WLP5S0', entries)).toBeNull();
+    expect(bridgeProblem('en0: Wi-Fi (AirPort)', parseBridgedifs(macos))).toBeNull();
+  });
+
+  it('refuses a bridge VirtualBox reports Down or Unknown, since Vagrant drops those and would ask', () => {
+    expect(usableBridges(entries).map((e) => e.name)).toEqual(['wlp5s0']);
+    const down = bridgeProblem('enp0s31f6', entries)!;
+    expect(down.message).toBe(
+      'VirtualBox reports the lab\'s bridge "enp0s31f6" as Down, and Vagrant skips such interfaces: it would stop and ask which one to bridge onto.',
+    );
+    expect(down.hint).toContain('Bridges VirtualBox offers now: wlp5s0 (192.168.1.23).');
+    expect(down.hint).toContain('Connect enp0s31f6 (cable or Wi-Fi)');
+    expect(bridgeProblem('eth9', entries)!.message).toContain('as Unknown');
+  });
+
+  it('refuses a name VirtualBox does not list, naming the ones it does and how to pick', () => {
+    const missing = bridgeProblem('en0', parseBridgedifs(macos))!;
+    expect(missing.message).toBe('VirtualBox offers no bridge called "en0": Vagrant would stop and ask which interface to bridge onto.');
+    expect(missing.hint).toContain(
+      'Bridges VirtualBox offers now: en0: Wi-Fi (AirPort) (10.0.0.229), en5: USB Ethernet(?), bridge100 (192.168.61.1).',
+    );
+    expect(missing.hint).toContain('`cluster-lab render --bridge NAME`');
+    expect(bridgeProblem('wlp5s0', [])!.hint).toContain('VirtualBox offers no bridge that is up now');
   });
 });

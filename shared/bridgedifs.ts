@@ -89,3 +89,35 @@ export function guessBridgeName(nic: { name: string; description: string; wirele
   if (platform === 'darwin') return `${nic.name}: ${nic.wireless ? 'Wi-Fi' : 'Ethernet'}`;
   return nic.name;
 }
+
+/**
+ * The bridges Vagrant will consider: it drops every interface VirtualBox reports as Down or Unknown
+ * before it matches `bridge:` (vagrant 2.3.4 plugins/providers/virtualbox/action/network.rb,
+ * bridged_adapter: `bridgedifs.delete_if { |i| i[:status] == "Down" || i[:status] == "Unknown" }`).
+ */
+export function usableBridges(entries: BridgedIf[]): BridgedIf[] {
+  return entries.filter((entry) => entry.status !== 'Down' && entry.status !== 'Unknown');
+}
+
+/**
+ * Why Vagrant would not find the lab's bridge, or null when it would. Vagrant then prints the
+ * usable interfaces and asks which to use, which ends in UIExpectsTTY without a terminal
+ * (lib/vagrant/ui.rb) and, on Windows, reads an empty answer again and again: so it is never let
+ * get that far. Names match as Vagrant matches them, case-insensitively.
+ */
+export function bridgeProblem(bridge: string, entries: BridgedIf[]): { message: string; hint: string } | null {
+  const usable = usableBridges(entries);
+  const same = (entry: BridgedIf) => entry.name.toLowerCase() === bridge.toLowerCase();
+  if (usable.some(same)) return null;
+  const known = entries.find(same);
+  const message = known
+    ? `VirtualBox reports the lab's bridge "${known.name}" as ${known.status}, and Vagrant skips such interfaces: it would stop and ask which one to bridge onto.`
+    : `VirtualBox offers no bridge called "${bridge}": Vagrant would stop and ask which interface to bridge onto.`;
+  const choices = usable.length
+    ? `Bridges VirtualBox offers now: ${usable.map((entry) => `${entry.name}${entry.ipv4 ? ` (${entry.ipv4})` : ''}`).join(', ')}.`
+    : 'VirtualBox offers no bridge that is up now: connect this computer to the LAN first.';
+  const fix = known
+    ? `Connect ${known.name} (cable or Wi-Fi) and try again, or pick another interface in the Network step (or \`cluster-lab render --bridge NAME\`).`
+    : 'Pick the interface in the Network step (or `cluster-lab render --bridge NAME`), then write the lab again.';
+  return { message, hint: `${choices} ${fix}` };
+}

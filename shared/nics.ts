@@ -1,4 +1,5 @@
 /** The host NIC model and the rules that decide which NICs a lab may bridge onto. Pure. */
+import type { BridgedIf } from './bridgedifs';
 
 export type NicType = 'wired' | 'wireless' | 'virtual' | 'loopback' | 'unknown';
 
@@ -28,8 +29,8 @@ export interface NicReport {
   neighbours: string[];
   /** When the report was read (ms since epoch): the UI says how fresh it is. */
   detectedAt: number;
-  /** Whether VBoxManage answered `list bridgedifs`: without it, bridge names are guesses. */
-  virtualBoxSeen: boolean;
+  /** What VBoxManage answered to `list bridgedifs`; null when it could not be asked, and bridge names are guesses. */
+  bridges: BridgedIf[] | null;
   /** What could not be read (VBoxManage failed, neighbour table unreadable), for a person. */
   notes: string[];
 }

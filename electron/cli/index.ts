@@ -5,7 +5,8 @@
 import { describeError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import { createServices } from '../services';
 import { createContext, type ServiceContext } from '../services/context';
-import { commands, type CommandIo } from './commands';
+import type { CommandIo } from './command';
+import { commands } from './commands';
 import { version } from './version';
 
 const usage = `Usage: cluster-lab <command> [options]

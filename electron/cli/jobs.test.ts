@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seedBridgeEnv } from '../../e2e/fixtures/seedBridges';
 import { seedLab } from '../../shared/render/testing';
 import { writeLab } from '../services/labFolder';
 import { main } from './index';
@@ -11,7 +12,14 @@ const fakeBin = path.resolve(import.meta.dirname, '../../e2e/fixtures/bin');
 let home: string;
 let dir: string;
 const env = (extra: Record<string, string> = {}) => ({
-  env: { ...process.env, PATH: `${fakeBin}${path.delimiter}${process.env.PATH}`, HOME: home, KUBECONFIG: path.join(home, 'kube'), ...extra },
+  env: {
+    ...process.env,
+    PATH: `${fakeBin}${path.delimiter}${process.env.PATH}`,
+    HOME: home,
+    KUBECONFIG: path.join(home, 'kube'),
+    ...seedBridgeEnv(),
+    ...extra,
+  },
   homeDir: home,
 });
 

@@ -8,7 +8,7 @@ import { AppError } from '../../shared/errors';
 import type { JobInfo, JobKind, LabStatus, LogLine } from '../../shared/jobs';
 import { openLab } from '../services/labFolder';
 import { labMachines } from '../../shared/lab/machines';
-import { parseFlags, printJson, type Command, type CommandIo } from './commands';
+import { parseFlags, printJson, requireDir, type Command, type CommandIo } from './command';
 
 const kinds: { kind: Exclude<JobKind, 'status'>; summary: string; what: string }[] = [
   {
@@ -24,11 +24,6 @@ const kinds: { kind: Exclude<JobKind, 'status'>; summary: string; what: string }
   },
   { kind: 'provision', summary: 're-run the install scripts on the running VMs', what: 'Runs vagrant provision.' },
 ];
-
-function requireDir(dir: string | undefined, usage: string): string {
-  if (!dir) throw new AppError('invalid_input', '--dir is required: the lab folder (the one with lab.json).', { hint: usage.split('\n')[0] });
-  return dir;
-}
 
 function printLine(io: CommandIo, line: LogLine): void {
   if (line.stream === 'stderr') io.err(`${line.text}\n`);

@@ -1,5 +1,5 @@
 import { detectNics } from '../services/network';
-import { parseFlags, printJson, type Command } from './commands';
+import { parseFlags, printJson, type Command } from './command';
 
 const usage = `Usage: cluster-lab nics [--json]
 Lists this computer's network interfaces: the ones a lab can bridge onto, and the others with the reason they cannot.

@@ -2,7 +2,7 @@ import { AppError } from '../../shared/errors';
 import { MAX_AGENTS } from '../../shared/lab/schema';
 import { networkWarnings } from '../../shared/lab/plan';
 import { detectNics, planLab } from '../services/network';
-import { parseFlags, printJson, type Command } from './commands';
+import { parseFlags, printJson, type Command } from './command';
 
 const usage = `Usage: cluster-lab plan --nic NAME [--agents N] [--json]
 Suggests static IPs for the server and N agents (default 2, at most ${MAX_AGENTS}) on NAME's subnet, the default route and DNS.

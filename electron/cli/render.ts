@@ -3,7 +3,6 @@
  * schema and lab-folder service as the app. Bad input exits 2 with one line per problem, each
  * naming the flag that fixes it, and nothing is written.
  */
-import path from 'node:path';
 import { AppError, type FieldIssue } from '../../shared/errors';
 import { defaultLabConfig, k3sChannelPattern, MAX_AGENTS, validateLab } from '../../shared/lab/schema';
 import { hostFit } from '../../shared/lab/fit';
@@ -12,7 +11,7 @@ import { shellQuote } from '../../shared/render/escape';
 import { hostInfo } from '../services/host';
 import { readLabJson, refuseUnknownFields } from '../services/labFolder';
 import { planLab } from '../services/network';
-import { parseFlags, printJson, type Command } from './commands';
+import { parseFlags, pathFlag, printJson, requireDir, type Command } from './command';
 
 const usage = `Usage: cluster-lab render --dir DIR [--config lab.json | flags] [--json]
 Writes a lab folder (lab.json, Vagrantfile, registry.yaml, shared/, logs/). A file edited by hand since
@@ -176,7 +175,7 @@ function badFlags(issues: FieldIssue[]): AppError {
 
 /** The lab before the flags: lab.json as it is, or the defaults; with --nic, the plan's network and nodes on top. */
 async function baseLab(flags: Flags, services: Parameters<Command['run']>[1]): Promise<unknown> {
-  const start = flags.config ? await readLabJson(flags.config) : defaultLabConfig();
+  const start = flags.config ? await readLabJson(pathFlag(flags.config)) : defaultLabConfig();
   if (!flags.nic) return start;
   try {
     const planned = await planLab(services.ctx, { nic: flags.nic, agents: flags.agent?.length, base: draftFrom(start) });
@@ -193,16 +192,16 @@ export const renderCommand: Command = {
   usage,
   async run(argv, services, io) {
     const { values: flags } = parseFlags(argv, flagOptions, usage);
-    if (!flags.dir) throw new AppError('invalid_input', 'Say where the lab goes: --dir DIR.', { hint: usage.split('\n')[0] });
+    const dir = requireDir(flags.dir, usage, 'where the lab goes');
     const { patch, issues } = flagPatch(flags);
     const lab = fillFromFlags(overlay(await baseLab(flags, services), patch));
     const checked = validateLab(lab);
-    if (checked.ok && flags.config) refuseUnknownFields(lab, checked.config, flags.config);
+    if (checked.ok && flags.config) refuseUnknownFields(lab, checked.config, pathFlag(flags.config));
     // A flag that could not be read already has its line; the schema's view of it adds nothing.
     const unread = new Set(issues.map((issue) => issue.path));
     const problems = [...issues, ...(checked.ok ? [] : flagIssues(checked.issues, flags).filter((issue) => !unread.has(issue.path)))];
     if (problems.length || !checked.ok) throw badFlags(problems);
-    const report = await services.handlers['lab.write']({ dir: path.resolve(flags.dir), config: checked.config });
+    const report = await services.handlers['lab.write']({ dir, config: checked.config });
     if (flags.json) {
       printJson(io, report);
       return 0;

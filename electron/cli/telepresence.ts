@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors';
 import { RECURSION_BLOCK_SINCE, type TelepresenceState } from '../../shared/telepresence';
-import { parseFlags, printJson, type Command } from './commands';
+import { parseFlags, pathFlag, printJson, type Command } from './command';
 
 const usage = `Usage: cluster-lab telepresence --recursion-block DURATION [--config PATH]
        cluster-lab telepresence --remove [--config PATH]
@@ -45,7 +45,7 @@ export const telepresenceCommand: Command = {
     if (chosen !== 1) {
       throw new AppError('invalid_input', 'Give exactly one of --recursion-block DURATION, --remove or --show.', { hint: usage.split('\n')[0] });
     }
-    const configPath = values.config;
+    const configPath = values.config === undefined ? undefined : pathFlag(values.config);
     const state = values.show
       ? await services.handlers['telepresence.state']({ configPath })
       : await services.handlers['telepresence.setRecursionBlock']({ duration: values.remove ? null : values['recursion-block']!, configPath }).catch(

@@ -24,6 +24,7 @@ const plan = (over: Partial<LabPlan> = {}): LabPlan => ({
   cpus: 2,
   linkedClone: true,
   nic: null,
+  bridge: null,
   subnet: null,
   k3sVersion: null,
   ...over,
@@ -221,7 +222,7 @@ describe('doctor: does the lab fit', () => {
 
 describe('doctor: the chosen NIC', () => {
   const lab = plan({ nic: 'wlp5s0', subnet: '192.168.1.0/24' });
-  const nics = (nic: Nic | null) => ({ gateway: null, nics: nic ? [nic] : [], neighbours: [], detectedAt: 0, virtualBoxSeen: true, notes: [] });
+  const nics = (nic: Nic | null) => ({ gateway: null, nics: nic ? [nic] : [], neighbours: [], detectedAt: 0, bridges: [], notes: [] });
 
   it('passes while the NIC holds the planned subnet', () => {
     expect(statusOf(facts({ plan: lab, nics: nics(wifi()) }), 'nic')).toBe('ok');
@@ -234,6 +235,24 @@ describe('doctor: the chosen NIC', () => {
   });
   it('is not checked before a NIC is chosen', () => {
     expect(byId(doctorChecks(facts({ plan: plan() })), 'nic')).toBeUndefined();
+  });
+
+  it("fails the lab's bridge when VirtualBox lists it Down or Unknown, or not at all, as Vagrant would judge it", () => {
+    const bridged = plan({ nic: 'wlp5s0', bridge: 'wlp5s0', subnet: '192.168.1.0/24' });
+    const entry = (status: string) => ({ name: 'wlp5s0', ipv4: '192.168.1.23', prefixLength: 24, mac: null, wireless: true, status });
+    const withBridges = (bridges: ReturnType<typeof entry>[] | null) => facts({ plan: bridged, nics: { ...nics(wifi()), bridges } });
+    expect(byId(doctorChecks(withBridges([entry('Up')])), 'bridge')?.status).toBe('ok');
+    for (const status of ['Down', 'Unknown'])
+      expect(byId(doctorChecks(withBridges([entry(status)])), 'bridge')).toMatchObject({
+        status: 'fail',
+        message: expect.stringContaining(`as ${status}, and Vagrant skips such interfaces`),
+      });
+    expect(byId(doctorChecks(withBridges([])), 'bridge')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('offers no bridge called "wlp5s0"'),
+    });
+    // Without VirtualBox's list there is nothing to judge: the tool check says VirtualBox is missing.
+    expect(byId(doctorChecks(withBridges(null)), 'bridge')).toBeUndefined();
   });
 });
 

@@ -6,6 +6,7 @@
 import { readFile, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Check, CheckStatus, DoctorReport } from '../../shared/doctor';
+import { bridgeProblem } from '../../shared/bridgedifs';
 import { AppError } from '../../shared/errors';
 import { toolMeta, toolNames, type HostInfo, type ToolInfo, type ToolName, type ToolReport } from '../../shared/host';
 import { formatCidr, inSubnet, parseCidr, parseIPv4 } from '../../shared/lab/net';
@@ -66,6 +67,8 @@ export interface LabPlan {
   cpus: number;
   linkedClone: boolean;
   nic: string | null;
+  /** The bridge as VirtualBox names it (`VBoxManage list bridgedifs`). */
+  bridge: string | null;
   subnet: string | null;
   /** A pinned k3s release (`v1.33.5+k3s1`): its minor is checked against kubectl's. */
   k3sVersion: string | null;
@@ -403,6 +406,16 @@ function nicCheck(facts: DoctorFacts): Check | null {
   return check('nic', 'ok', `${nicName} is up at ${nic.ipv4}/${nic.prefixLength}${planned ? `, inside the lab's ${formatCidr(planned)}` : ''}.`);
 }
 
+/** Whether Vagrant will take the lab's bridge, judged on what VirtualBox lists as Vagrant judges it. */
+function bridgeCheck(facts: DoctorFacts): Check | null {
+  const bridge = facts.plan?.bridge;
+  const entries = facts.nics?.bridges;
+  if (!bridge || !entries) return null;
+  const problem = bridgeProblem(bridge, entries);
+  if (problem) return check('bridge', 'fail', problem.message, problem.hint);
+  return check('bridge', 'ok', `VirtualBox offers the bridge "${bridge}" and reports it up: Vagrant will use it without asking.`);
+}
+
 /** Every check, in the order a person fixes things: tools, the machine, the lab's fit, the network. */
 export function doctorChecks(facts: DoctorFacts): Check[] {
   const { tools } = facts;
@@ -420,6 +433,7 @@ export function doctorChecks(facts: DoctorFacts): Check[] {
     ...sizeChecks(facts),
     diskCheck(facts.disks),
     nicCheck(facts),
+    bridgeCheck(facts),
   ];
   return checks.filter((c): c is Check => c !== null);
 }
@@ -430,7 +444,7 @@ export function planFrom(config: unknown): LabPlan | null {
   const lab = config as Partial<Record<keyof LabConfig, unknown>>;
   const vm = labSchema.shape.vm.safeParse(lab.vm);
   if (!vm.success) return null;
-  const network = (lab.network ?? {}) as { nic?: unknown; subnet?: unknown };
+  const network = (lab.network ?? {}) as { nic?: unknown; bridge?: unknown; subnet?: unknown };
   const k3s = (lab.k3s ?? {}) as { source?: unknown; value?: unknown };
   const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
   return {
@@ -440,6 +454,7 @@ export function planFrom(config: unknown): LabPlan | null {
     cpus: vm.data.cpus,
     linkedClone: vm.data.linkedClone,
     nic: text(network.nic),
+    bridge: text(network.bridge),
     subnet: text(network.subnet),
     k3sVersion: k3s.source === 'version' ? text(k3s.value) : null,
   };

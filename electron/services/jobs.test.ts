@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../shared/contract';
 import { LOG_BATCH_MAX_LINES, type LabStatus, type LogBatch, type LogLine } from '../../shared/jobs';
 import { seedLab } from '../../shared/render/testing';
+import { seedBridgeEnv } from '../../e2e/fixtures/seedBridges';
 import { machineStates, parseMachineReadable } from '../../shared/vagrantOutput';
 import { createContext, type ServiceContext } from './context';
 import { LabRunner, LOCK_FILE, type RunnerOptions } from './jobs';
@@ -27,7 +28,14 @@ afterEach(async () => {
 
 function setup(extraEnv: Record<string, string> = {}, options: RunnerOptions = {}, pathDirs = [fakeBin, process.env.PATH ?? '']) {
   const ctx: ServiceContext = createContext({
-    env: { ...process.env, PATH: pathDirs.join(path.delimiter), HOME: home, KUBECONFIG: path.join(home, '.kube', 'config'), ...extraEnv },
+    env: {
+      ...process.env,
+      PATH: pathDirs.join(path.delimiter),
+      HOME: home,
+      KUBECONFIG: path.join(home, '.kube', 'config'),
+      ...seedBridgeEnv(),
+      ...extraEnv,
+    },
     homeDir: home,
   });
   const seen: { [K in EventName]: EventPayload<K>[] } = { 'job.update': [], 'job.log': [], 'lab.status': [] };
@@ -84,6 +92,20 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     ]);
   });
 
+  it('shows a dotted, mixed-case server name as the node k3s names it, Ready, in the node table', async () => {
+    await writeLab(dir, { ...seedLab(), server: { name: 'K3s.Lab.Example', ip: '192.168.1.110' } });
+    const { runner, seen } = setup();
+    const up = await runner.wait((await runner.start(dir, 'up')).id);
+    expect(up.status, JSON.stringify(up.failure)).toBe('succeeded');
+    const status = seen['lab.status'].at(-1) as LabStatus;
+    expect(status.nodes.map((n) => [n.machine, n.name, n.ready])).toEqual([
+      ['server', 'k3s.lab.example', true],
+      ['agent1', 'agent1', true],
+      ['agent2', 'agent2', true],
+    ]);
+    expect(await readFile(path.join(dir, 'registry.yaml'), 'utf8')).toContain('kubernetes.io/hostname: k3s.lab.example');
+  });
+
   it('names the failing machine and step and keeps its last error lines', async () => {
     const { runner } = setup({ FAKE_VAGRANT_FAIL: 'agent1:provision' });
     const job = await runner.wait((await runner.start(dir, 'up')).id);
@@ -107,6 +129,21 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     await expect(runner.start(dir, 'up')).rejects.toMatchObject({ code: 'tool_missing', hint: expect.stringContaining('developer.hashicorp.com') });
     expect(await readdir(path.join(dir, 'logs'))).toEqual([]);
     expect(await readdir(dir)).not.toContain(LOCK_FILE);
+  });
+
+  it.each(['Down', 'Unknown'] as const)('refuses Up before vagrant starts when VirtualBox reports the bridge %s', async (status) => {
+    const { runner } = setup(seedBridgeEnv(status));
+    await expect(runner.start(dir, 'up')).rejects.toMatchObject({
+      code: 'conflict',
+      message: `VirtualBox reports the lab's bridge "wlp5s0" as ${status}, and Vagrant skips such interfaces: it would stop and ask which one to bridge onto.`,
+      hint: expect.stringContaining('pick another interface in the Network step'),
+    });
+    expect(await readdir(path.join(dir, 'logs'))).toEqual([]);
+    expect(await readdir(dir)).not.toContain('.vagrant');
+    expect(await readdir(dir)).not.toContain(LOCK_FILE);
+    // Down needs no bridge: it runs.
+    const down = await runner.wait((await runner.start(dir, 'down')).id);
+    expect(down.status).toBe('succeeded');
   });
 
   it('refuses a second job on the same lab, in this runner and in another one (another process), and takes over a stale lock', async () => {

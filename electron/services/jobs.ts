@@ -32,6 +32,7 @@ import type { ServiceContext } from './context';
 import { ioError } from './files';
 import { getNodes, LAB_KUBECONFIG, writeLabKubeconfig } from './kubectl';
 import { openLab } from './labFolder';
+import { assertBridgeUsable } from './network';
 import { streamTool, type StreamingProcess } from './process';
 import { findExecutable } from './tools';
 import { vagrantArgs, vagrantEnv, vagrantStatus } from './vagrant';
@@ -386,6 +387,9 @@ export class LabRunner {
         },
       );
     const tools = await requireTools(this.ctx, toolsFor[kind]);
+    // Only Up attaches the bridged adapters (a new VM, or one booted again); Provision, Down and
+    // Destroy work on what is there and need no bridge.
+    if (kind === 'up') await assertBridgeUsable(this.ctx, tools.VBoxManage, config.network.bridge);
     const startedAt = Date.now();
     const id = `${kind}-${startedAt.toString(36)}-${randomBytes(3).toString('hex')}`;
     const lock = labFolderLock(dir);

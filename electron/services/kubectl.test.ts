@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -109,7 +110,7 @@ describe('merging into the user kubeconfig', () => {
     await mkdir(path.dirname(target));
     await writeFile(target, theirs);
     const env = { KUBECONFIG: `${target}:${path.join(home, 'second')}` };
-    expect(userKubeconfigPath(ctx(env))).toBe(target);
+    expect(userKubeconfigPath(ctx(env), existsSync)).toBe(target);
     const result = await mergeIntoUserKubeconfig(ctx(env), await labFile(), { setCurrent: false });
     expect(result).toMatchObject({ path: target, context: 'cluster-lab', currentContext: 'work' });
     expect(await readFile(result.backupPath!, 'utf8')).toBe(theirs);
@@ -139,5 +140,68 @@ describe('merging into the user kubeconfig', () => {
     });
     expect(await readFile(broken, 'utf8')).toBe('clusters: [oops\n');
     expect((await readdir(home)).filter((f) => f.startsWith('broken'))).toEqual(['broken']);
+  });
+
+  it('picks the file the real kubectl writes a new context into, for every shape of KUBECONFIG', async () => {
+    const file = (name: string) => path.join(home, 'pick', name);
+    await mkdir(path.join(home, 'pick'));
+    const cases: { entries: string[]; existing: string[] }[] = [
+      { entries: ['a'], existing: [] },
+      { entries: ['a', 'b'], existing: [] },
+      { entries: ['a', 'b', 'c'], existing: ['b'] },
+      { entries: ['a', 'b', 'a'], existing: ['a', 'b'] },
+    ];
+    for (const { entries, existing } of cases) {
+      await rm(path.join(home, 'pick'), { recursive: true, force: true });
+      await mkdir(path.join(home, 'pick'));
+      for (const name of existing) await writeFile(file(name), 'apiVersion: v1\nkind: Config\n');
+      const env = { KUBECONFIG: entries.map(file).join(':') };
+      const ours = userKubeconfigPath(ctx(env), existsSync);
+      const set = await runTool('kubectl', ['config', 'set-context', 'probe', '--cluster=probe'], {
+        env: { ...env, PATH: process.env.PATH, HOME: home },
+      });
+      expect(set.exitCode, set.stderr).toBe(0);
+      const written = [];
+      for (const name of new Set(entries)) if ((await readFile(file(name), 'utf8').catch(() => '')).includes('probe')) written.push(file(name));
+      expect(written, `KUBECONFIG=${entries.join(':')} with ${existing.join(',') || 'none'} existing`).toEqual([ours]);
+    }
+  });
+
+  it('writes through a symlinked kubeconfig, makes a new one readable by its owner only, and leaves no lock', async () => {
+    const real = path.join(home, 'dotfiles', 'kubeconfig');
+    await mkdir(path.dirname(real));
+    await writeFile(real, theirs);
+    await mkdir(path.join(home, '.kube'));
+    await symlink(real, path.join(home, '.kube', 'config'));
+    const result = await mergeIntoUserKubeconfig(ctx({}), await labFile(), { setCurrent: false });
+    expect(result.path).toBe(path.join(home, '.kube', 'config'));
+    expect((await lstat(path.join(home, '.kube', 'config'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(real, 'utf8')).toContain('name: cluster-lab');
+    expect(await readdir(path.join(home, '.kube'))).toEqual(['config']);
+
+    const fresh = path.join(home, 'fresh', 'config');
+    await mergeIntoUserKubeconfig(ctx({ KUBECONFIG: fresh }), await labFile(), { setCurrent: true });
+    expect((await stat(fresh)).mode & 0o777).toBe(0o600);
+  });
+
+  it("waits for kubectl's lock on the file, and says who holds it when it stays", async () => {
+    const target = path.join(home, 'locked', 'config');
+    await mkdir(path.dirname(target));
+    await writeFile(`${target}.lock`, '');
+    // kubectl itself refuses the file while the lock is there: it is the same lock.
+    const refused = await runTool('kubectl', ['config', 'set-context', 'probe', '--cluster=probe'], {
+      env: { KUBECONFIG: target, PATH: process.env.PATH, HOME: home },
+    });
+    expect(refused.stderr).toContain(`${target}.lock: file exists`);
+    await expect(mergeIntoUserKubeconfig(ctx({ KUBECONFIG: target }), await labFile(), { setCurrent: false })).rejects.toMatchObject({
+      code: 'busy',
+      message: `${target} is locked by another program: ${target}.lock exists.`,
+    });
+    expect(existsSync(target)).toBe(false);
+    // Released while waiting: the merge goes on.
+    const merging = mergeIntoUserKubeconfig(ctx({ KUBECONFIG: target }), await labFile(), { setCurrent: false });
+    await rm(`${target}.lock`);
+    await expect(merging).resolves.toMatchObject({ path: target });
+    expect(await readdir(path.dirname(target))).toEqual(['config']);
   });
 });

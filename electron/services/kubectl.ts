@@ -4,7 +4,8 @@
  * under the lab's name, keeps it in the lab folder, and merges it into the user's kubeconfig on
  * request without touching their other contexts.
  */
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { AppError } from '../../shared/errors';
@@ -126,10 +127,47 @@ export async function getNodes(
   }
 }
 
-/** The kubeconfig kubectl uses: the first file in KUBECONFIG, else ~/.kube/config. */
-export function userKubeconfigPath(ctx: Pick<ServiceContext, 'env' | 'platform' | 'homeDir'>): string {
-  const first = (ctx.env.KUBECONFIG ?? '').split(ctx.platform === 'win32' ? ';' : ':').find((p) => p.trim() !== '');
-  return first ?? path.join(ctx.homeDir, '.kube', 'config');
+/**
+ * The file kubectl writes a new context into, by client-go's rule (tools/clientcmd/config.go,
+ * PathOptions.GetDefaultFilename): with one KUBECONFIG entry, that one; with several, the first
+ * that exists, else the last; without KUBECONFIG, ~/.kube/config. Entries are deduplicated and
+ * empty ones skipped, as GetEnvVarFiles and the loader do.
+ */
+export function userKubeconfigPath(ctx: Pick<ServiceContext, 'env' | 'platform' | 'homeDir'>, exists: (file: string) => boolean): string {
+  const files = [...new Set((ctx.env.KUBECONFIG ?? '').split(ctx.platform === 'win32' ? ';' : ':').filter((p) => p.trim() !== ''))];
+  if (files.length === 0) return path.join(ctx.homeDir, '.kube', 'config');
+  if (files.length === 1) return files[0]!;
+  return files.find(exists) ?? files.at(-1)!;
+}
+
+/**
+ * kubectl's lock on a kubeconfig while it writes: `<file>.lock`, created exclusively and removed
+ * afterwards (client-go tools/clientcmd/loader.go, lockFile). A lock another program holds is waited
+ * on briefly, since kubectl holds it only while it writes.
+ */
+async function withKubeconfigLock<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${file}.lock`;
+  await mkdir(path.dirname(file), { recursive: true }).catch((error: unknown) => {
+    throw ioError(error, path.dirname(file), 'create');
+  });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await (await open(lock, 'wx', 0o600)).close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(error, lock, 'create the lock');
+      if (attempt >= 20)
+        throw new AppError('busy', `${file} is locked by another program: ${lock} exists.`, {
+          hint: `kubectl holds that lock only while it writes the file. If no kubectl is running, delete ${lock} and try again.`,
+        });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lock, { force: true });
+  }
 }
 
 /**
@@ -182,16 +220,21 @@ export async function mergeIntoUserKubeconfig(
   const lab = parseKubeconfig(labText, labKubeconfig);
   const context = lab.contexts?.[0]?.name;
   if (!context) throw new AppError('failed', `${labKubeconfig} has no context.`, { hint: 'Run Up again to rewrite it.' });
-  const target = userKubeconfigPath(ctx);
-  const existing = await readFile(target, 'utf8').catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw ioError(error, target, 'read');
+  const target = userKubeconfigPath(ctx, existsSync);
+  return withKubeconfigLock(target, async () => {
+    // kubectl writes through a symlinked kubeconfig (a dotfiles repository, say): so does this.
+    const real = await realpath(target).catch(() => target);
+    const existing = await readFile(real, 'utf8').catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw ioError(error, target, 'read');
+    });
+    // Read as a kubeconfig first: a file that is not one is refused before anything is touched.
+    if (existing !== null) parseKubeconfig(existing, target);
+    const mergedText = mergeKubeconfigText(existing ?? '', lab, { setCurrent: options.setCurrent, context });
+    const merged = parseKubeconfig(mergedText, target);
+    const backupPath = existing === null ? null : await backupFile(real);
+    // A new file holds credentials: only its owner may read it, as kubectl makes it (0600).
+    await atomicWrite(real, mergedText, { mode: existing === null ? 0o600 : undefined });
+    return { path: target, context, backupPath, currentContext: merged['current-context'] ?? null };
   });
-  // Read as a kubeconfig first: a file that is not one is refused before anything is touched.
-  if (existing !== null) parseKubeconfig(existing, target);
-  const mergedText = mergeKubeconfigText(existing ?? '', lab, { setCurrent: options.setCurrent, context });
-  const merged = parseKubeconfig(mergedText, target);
-  const backupPath = existing === null ? null : await backupFile(target);
-  await atomicWrite(target, mergedText, { mode: existing === null ? 0o600 : undefined });
-  return { path: target, context, backupPath, currentContext: merged['current-context'] ?? null };
 }

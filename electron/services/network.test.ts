@@ -77,7 +77,7 @@ describe('detectNics on this machine', () => {
   it('lists the real NICs, excludes loopback and takes bridge names from VBoxManage when it is there', async () => {
     const ctx = createContext({ env: { ...process.env, PATH: `${fakeBin}${path.delimiter}${process.env.PATH}` } });
     const report = await detectNics(ctx);
-    expect(report.virtualBoxSeen).toBe(true);
+    expect(report.bridges).not.toBeNull();
     expect(report.nics.find((n) => n.name === 'lo')?.excluded).toMatch(/^loopback/);
     const pickable = report.nics.filter((n) => n.excluded === false);
     expect(pickable.length).toBeGreaterThan(0);
@@ -90,7 +90,7 @@ describe('detectNics on this machine', () => {
 
   it('marks names as guesses without VirtualBox', async () => {
     const report = await detectNics(createContext({ env: { ...process.env, PATH: '/usr/bin:/bin' } }));
-    expect(report.virtualBoxSeen).toBe(false);
+    expect(report.bridges).toBeNull();
     for (const nic of report.nics) expect(nic.bridgeNameSource).toBe('guess');
   });
 

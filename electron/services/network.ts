@@ -5,7 +5,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import si from 'systeminformation';
-import { guessBridgeName, matchBridgedIf, normalizeMac, parseBridgedifs, type BridgedIf } from '../../shared/bridgedifs';
+import {
+  bridgeProblem,
+  guessBridgeName,
+  matchBridgedIf,
+  normalizeMac,
+  parseBridgedifs,
+  usableBridges,
+  type BridgedIf,
+} from '../../shared/bridgedifs';
 import { AppError } from '../../shared/errors';
 import { hostsFilePath, hostsLine, hostsTextState, type HostsCheck } from '../../shared/hosts';
 import { draftFrom, suggestPlan } from '../../shared/lab/plan';
@@ -88,8 +96,8 @@ async function readNeighbours(ctx: ServiceContext, notes: string[]): Promise<str
   return parseNeighbours(ctx.platform, result.stdout);
 }
 
-async function readBridgedifs(ctx: ServiceContext, notes: string[]): Promise<BridgedIf[] | null> {
-  const file = await findExecutable('VBoxManage', ctx);
+async function readBridgedifs(ctx: ServiceContext, notes: string[], vboxmanage?: string): Promise<BridgedIf[] | null> {
+  const file = vboxmanage ?? (await findExecutable('VBoxManage', ctx));
   if (!file) return null;
   const result = await runTool(file, ['list', 'bridgedifs'], { env: ctx.env, timeoutMs: 15_000 });
   if (result.exitCode !== 0) {
@@ -122,7 +130,8 @@ async function detect(ctx: ServiceContext): Promise<NicReport> {
     let excluded = exclusionReason({ name: iface.iface, ipv4, up, internal: iface.internal, virtual: iface.virtual }, ctx.platform);
     const entry = bridged ? matchBridgedIf({ name: iface.iface, description: iface.ifaceName, mac: iface.mac, ipv4 }, bridged) : null;
     if (bridged && !excluded && !entry) excluded = 'VirtualBox does not offer it for bridging (not in VBoxManage list bridgedifs)';
-    if (entry && !excluded && /^down$/i.test(entry.status)) excluded = 'VirtualBox reports it down, and Vagrant skips bridges that are down';
+    if (entry && !excluded && !usableBridges([entry]).length)
+      excluded = `VirtualBox reports it ${entry.status.toLowerCase()}, and Vagrant skips bridges that are down or unknown`;
     return {
       name: iface.iface,
       bridgeName:
@@ -141,7 +150,7 @@ async function detect(ctx: ServiceContext): Promise<NicReport> {
   // The default NIC first, then the pickable ones, then the rest: the order a person reads them in.
   const rank = (nic: Nic) => (nic.default ? 0 : nic.excluded === false ? 1 : 2);
   nics.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
-  return { gateway: gateway && isIPv4(gateway) ? gateway : null, nics, neighbours, detectedAt: Date.now(), virtualBoxSeen: bridged !== null, notes };
+  return { gateway: gateway && isIPv4(gateway) ? gateway : null, nics, neighbours, detectedAt: Date.now(), bridges: bridged, notes };
 }
 
 const cache = new WeakMap<ServiceContext, { at: number; report: Promise<NicReport> }>();
@@ -156,6 +165,20 @@ export function detectNics(ctx: ServiceContext, options: { refresh?: boolean } =
     if (cache.get(ctx)?.report === report) cache.delete(ctx);
   });
   return report;
+}
+
+/**
+ * Before a job that can create VMs: the lab's bridge must be one Vagrant will take, or the job is
+ * refused here, naming the bridges there are, before Vagrant can stop to ask.
+ */
+export async function assertBridgeUsable(ctx: ServiceContext, vboxmanage: string, bridge: string): Promise<void> {
+  const notes: string[] = [];
+  const entries = await readBridgedifs(ctx, notes, vboxmanage);
+  // VBoxManage failing is VirtualBox's own problem, which Vagrant reports better than a guess here.
+  if (!entries) return;
+  const problem = bridgeProblem(bridge, entries);
+  if (problem)
+    throw new AppError('conflict', problem.message, { hint: problem.hint, issues: [{ path: 'network.bridge', message: problem.message }] });
 }
 
 /** The NIC a lab will bridge onto, or a bad-input error that says why not and what may be picked. */

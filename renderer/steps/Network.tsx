@@ -86,7 +86,7 @@ export function NetworkStep() {
             <p className="muted small network-meta">
               Default route via <span className="mono">{report.gateway ?? 'none detected'}</span> · read{' '}
               {new Date(report.detectedAt).toLocaleTimeString()}
-              {!report.virtualBoxSeen && ' · VirtualBox not found: bridge names are best guesses'}
+              {!report.bridges && ' · VirtualBox not found: bridge names are best guesses'}
             </p>
           )}
           {report?.notes.map((note) => (

@@ -20,7 +20,7 @@ const wlan: Nic = {
 
 function report(nic: Partial<Nic> = {}, rest: Partial<NicReport> = {}): { nic: Nic; report: NicReport } {
   const chosen = { ...wlan, ...nic };
-  return { nic: chosen, report: { gateway: '192.168.1.1', nics: [chosen], neighbours: [], detectedAt: 0, virtualBoxSeen: true, notes: [], ...rest } };
+  return { nic: chosen, report: { gateway: '192.168.1.1', nics: [chosen], neighbours: [], detectedAt: 0, bridges: [], notes: [], ...rest } };
 }
 
 const ips = (config: ReturnType<typeof suggestPlan>) => [config.server.ip, ...config.agents.map((a) => a.ip)];
