@@ -5,6 +5,7 @@ import type { Page } from '@playwright/test';
 import { writeLab } from '../electron/services/labFolder';
 import { seedLab } from '../shared/render/testing';
 import { expect, repoRoot, screenshot, test } from './fixtures/app';
+import { seedBridgeEnv } from './fixtures/seedBridges';
 
 /** A lab folder written the way the Review step and `cluster-lab render` write it, opened from the Run step. */
 async function openLabInRunStep(page: Page, home: string): Promise<string> {
@@ -81,6 +82,21 @@ test.describe('with the fake vagrant and kubectl', () => {
       await expect(nodes.locator(`tr[data-machine="${machine}"]`)).toHaveAttribute('data-state', 'poweroff');
     await expect(page.getByLabel('export KUBECONFIG line')).toHaveCount(0);
     await screenshot(page, 'run-down');
+  });
+});
+
+test.describe("when VirtualBox reports the lab's bridge as down", () => {
+  test.use({ tools: 'fakes', extraEnv: seedBridgeEnv('Down') });
+
+  test('Up is refused before Vagrant starts, naming the bridge and the ones VirtualBox offers', async ({ appPage: page, labEnv }) => {
+    const dir = await openLabInRunStep(page, labEnv.home);
+    await page.getByRole('button', { name: 'Up', exact: true }).click();
+    const alert = page.getByRole('alert');
+    await expect(alert).toContainText('VirtualBox reports the lab\'s bridge "wlp5s0" as Down, and Vagrant skips such interfaces');
+    await expect(alert).toContainText('Bridges VirtualBox offers now:');
+    await expect(alert).toContainText('pick another interface in the Network step');
+    await screenshot(page, 'run-up-refused-bridge-down');
+    expect(await readdir(dir)).not.toContain('.vagrant');
   });
 });
 

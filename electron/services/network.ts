@@ -177,8 +177,7 @@ export async function assertBridgeUsable(ctx: ServiceContext, vboxmanage: string
   // VBoxManage failing is VirtualBox's own problem, which Vagrant reports better than a guess here.
   if (!entries) return;
   const problem = bridgeProblem(bridge, entries);
-  if (problem)
-    throw new AppError('conflict', problem.message, { hint: problem.hint, issues: [{ path: 'network.bridge', message: problem.message }] });
+  if (problem) throw new AppError('conflict', problem.message, { hint: problem.hint });
 }
 
 /** The NIC a lab will bridge onto, or a bad-input error that says why not and what may be picked. */

@@ -33,6 +33,7 @@ const fieldCases: [string, (c: LabConfig) => unknown, RegExp | string][] = [
   ['agents.0.name', (c) => (c.agents[0]!.name = 'multi'), /already used by the server/],
   ['network.subnet', (c) => (c.network.subnet = '192.168.1.110/32'), /single address, too small .* \/30 or larger/],
   ['network.subnet', (c) => (c.network.subnet = '192.168.1.110/31'), /point-to-point .* \/30 or larger/],
+  ['network.subnet', (c) => (c.network.subnet = '10.0.0.0/7'), /^Subnet 10\.0\.0\.0\/7 is wider than any LAN .* from a \/8 to a \/30/],
   ['network.dns', (c) => (c.network.dns = []), /at least one DNS server/],
   ['network.dns.1', (c) => (c.network.dns = ['1.1.1.1', 'dns.google']), /DNS server must be an IPv4 address/],
 ];

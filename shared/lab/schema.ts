@@ -137,6 +137,13 @@ function networkIssues(lab: LabConfig): FieldIssue[] {
   const subnet = parseCidr(lab.network.subnet);
   if (!subnet) return issues;
   const cidr = formatCidr(subnet);
+  if (subnet.prefixLength < 8) {
+    issues.push({
+      path: 'network.subnet',
+      message: `Subnet ${cidr} is wider than any LAN (a /${subnet.prefixLength}): use the LAN's own subnet, from a /8 to a /30 (a /24 such as 192.168.1.0/24 is typical).`,
+    });
+    return issues;
+  }
   if (subnet.prefixLength > 30) {
     const what = subnet.prefixLength === 32 ? 'a single address' : 'a point-to-point link with no broadcast address';
     issues.push({

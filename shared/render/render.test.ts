@@ -11,6 +11,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { runTool } from '../../electron/services/process';
+import { prefixFromNetmask } from '../lab/net';
 import { assertLab } from '../lab/schema';
 import { rubyHeredoc, rubyString, shellAssign, shellQuote } from './escape';
 import { renderLab, renderLabJson } from './index';
@@ -72,6 +73,23 @@ describe('the Vagrantfile for the seed lab', () => {
     expect(renderVagrantfile(lab)).not.toContain('registries.yaml');
     expect(renderLab(lab).map((f) => f.name)).toEqual(['Vagrantfile', 'lab.json']);
     expect(renderLab(seedLab()).map((f) => f.name)).toEqual(['Vagrantfile', 'registry.yaml', 'lab.json']);
+  });
+});
+
+describe('any LAN from a /8 to a /30', () => {
+  it('gives Vagrant the LAN netmask, so the router is on-link, and the schema agrees', () => {
+    for (let prefix = 8; prefix <= 30; prefix++) {
+      // The router first, the server next, at the start of the subnet: valid for every prefix.
+      const lab = assertLab({
+        ...seedLab(),
+        network: { ...seedLab().network, subnet: `10.0.0.0/${prefix}`, gateway: '10.0.0.1' },
+        server: { name: 'multi', ip: '10.0.0.2' },
+        agents: [],
+      });
+      const netmask = /^NETMASK = '([\d.]+)'$/m.exec(renderVagrantfile(lab))?.[1];
+      expect(prefixFromNetmask(netmask ?? ''), `/${prefix}`).toBe(prefix);
+    }
+    expect(() => assertLab({ ...seedLab(), network: { ...seedLab().network, subnet: '10.0.0.0/7', gateway: '10.0.0.1' } })).toThrow(/problem/);
   });
 });
 
