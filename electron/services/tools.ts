@@ -6,7 +6,8 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { toolNames, type ToolInfo, type ToolName, type ToolReport } from '../../shared/host';
+import { AppError } from '../../shared/errors';
+import { toolMeta, toolNames, type ToolInfo, type ToolName, type ToolReport } from '../../shared/host';
 import type { ServiceContext } from './context';
 import { runTool } from './process';
 
@@ -102,4 +103,19 @@ export function compareVersions(a: string, b: string): number {
     if (d !== 0) return d;
   }
   return 0;
+}
+
+/** The tools a job needs, found before anything starts; one message naming every missing one and where to get it. */
+export async function requireTools(ctx: Pick<ServiceContext, 'env' | 'platform'>, names: ToolName[]): Promise<Record<ToolName, string>> {
+  const found = await Promise.all(names.map(async (name) => [name, await findExecutable(name, ctx)] as const));
+  const missing = found.filter(([, file]) => file === null).map(([name]) => name);
+  if (missing.length)
+    throw new AppError(
+      'tool_missing',
+      `${missing.map((n) => toolMeta[n].label).join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not installed (not found on PATH).`,
+      {
+        hint: missing.map((n) => toolMeta[n].installHint).join(' '),
+      },
+    );
+  return Object.fromEntries(found) as Record<ToolName, string>;
 }

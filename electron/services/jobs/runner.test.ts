@@ -2,18 +2,18 @@ import { mkdtemp, readFile, readdir, rm, symlink, mkdir, writeFile } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventName, EventPayload } from '../../shared/contract';
-import { LOG_BATCH_MAX_LINES, type LabStatus, type LogBatch, type LogLine } from '../../shared/jobs';
-import { seedLab } from '../../shared/render/testing';
-import { seedBridgeEnv } from '../../e2e/fixtures/seedBridges';
-import { machineStates, parseMachineReadable } from '../../shared/vagrantOutput';
-import { createContext, type ServiceContext } from './context';
-import { LabRunner, LOCK_FILE, type RunnerOptions } from './jobs';
-import { writeLab } from './labFolder';
-import { findExecutable } from './tools';
-import { vagrantStatus } from './vagrant';
+import type { EventName, EventPayload } from '../../../shared/contract';
+import { LOG_BATCH_MAX_LINES, type LabStatus, type LogBatch, type LogLine } from '../../../shared/jobs';
+import { seedLab } from '../../../shared/render/testing';
+import { seedBridgeEnv } from '../../../e2e/fixtures/seedBridges';
+import { machineStates, parseMachineReadable } from '../../../shared/vagrantOutput';
+import { createContext, type ServiceContext } from '../context';
+import { LabRunner, LOCK_FILE, type RunnerOptions } from '.';
+import { writeLab } from '../labFolder';
+import { findExecutable } from '../tools';
+import { vagrantStatus } from '../vagrant';
 
-const fakeBin = path.resolve(import.meta.dirname, '../../e2e/fixtures/bin');
+const fakeBin = path.resolve(import.meta.dirname, '../../../e2e/fixtures/bin');
 let home: string;
 let dir: string;
 

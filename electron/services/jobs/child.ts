@@ -1,0 +1,85 @@
+/**
+ * A job's child process: every chunk it prints goes to the log as it arrives (the disk sets the
+ * pace), a non-zero exit becomes a failure that names the machine, and Cancel stops the whole
+ * process tree in stages: Ctrl-C first so Vagrant can clean up, then SIGTERM, then SIGKILL.
+ */
+import path from 'node:path';
+import { streamTool, type StreamingProcess } from '../process';
+import { childFailure, spawnFailure } from './diagnosis';
+import { Cancelled, type Job } from './job';
+import { delay, within } from './time';
+
+export interface StopTimings {
+  /** How long Vagrant gets to clean up after Ctrl-C, then after SIGTERM, before SIGKILL. */
+  sigintWaitMs: number;
+  sigtermWaitMs: number;
+}
+
+export async function runChild(job: Job, step: string, file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const { log } = job;
+  log.app(`$ ${path.basename(file)} ${args.join(' ')}`);
+  log.childStarted();
+  const collect = job.info.kind === 'status';
+  // The disk sets the pace when it is slower than the child: reading pauses, nothing piles up in memory.
+  let paused = false;
+  const take = (stream: 'stdout' | 'stderr', chunk: Uint8Array) => {
+    if (log.chunk(stream, chunk) || paused) return;
+    paused = true;
+    child.pause();
+    log.whenDrained(() => {
+      paused = false;
+      child.resume();
+    });
+  };
+  const child = streamTool(file, args, {
+    cwd: job.info.dir,
+    env,
+    onStdout: (chunk) => {
+      if (collect) job.statusOutput += Buffer.from(chunk).toString('utf8');
+      take('stdout', chunk);
+    },
+    onStderr: (chunk) => take('stderr', chunk),
+  });
+  job.child = child;
+  const result = await child.done;
+  job.child = null;
+  log.childEnded();
+  if (job.cancelRequested) throw new Cancelled();
+  if (result.spawnError) throw spawnFailure(step, file, result.spawnError);
+  if (result.exitCode === 0) return;
+  const isVagrant = path.basename(file).replace(/\.exe$/i, '') === 'vagrant';
+  throw childFailure({
+    step,
+    file,
+    args,
+    result,
+    tail: log.lastLines(60),
+    stopped: isVagrant ? log.whereItStopped() : { node: null, action: null },
+  });
+}
+
+export async function stopTree(job: Job, child: StreamingProcess, timings: StopTimings): Promise<void> {
+  const { log } = job;
+  await child.signalTree('SIGINT');
+  if (!(await within(child.done, timings.sigintWaitMs))) {
+    log.app(`Still running ${timings.sigintWaitMs / 1000} s after Ctrl-C: sending SIGTERM.`);
+    await child.signalTree('SIGTERM');
+    if (!(await within(child.done, timings.sigtermWaitMs))) {
+      log.app('Still running: killing it (SIGKILL).');
+      await child.signalTree('SIGKILL');
+      await child.done;
+    }
+  }
+  // The command has ended; anything it started that is still alive (a stuck ssh, a VBoxManage) goes too.
+  if (child.treeAlive()) {
+    log.app('Processes started by the command are still running: stopping them.');
+    await child.signalTree('SIGTERM');
+    const deadline = Date.now() + timings.sigtermWaitMs;
+    while (child.treeAlive() && Date.now() < deadline) await delay(50);
+    if (child.treeAlive()) {
+      await child.signalTree('SIGKILL');
+      const reaped = Date.now() + 2_000;
+      while (child.treeAlive() && Date.now() < reaped) await delay(20);
+    }
+  }
+}

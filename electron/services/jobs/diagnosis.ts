@@ -1,0 +1,61 @@
+/**
+ * Why a child failed, in words a person can act on: which machine and what it was doing (from
+ * Vagrant's `==> name: action` lines), Vagrant's machine lock, and the last error lines.
+ */
+import path from 'node:path';
+import type { LogLine } from '../../../shared/jobs';
+import { stripAnsi } from '../../../shared/lines';
+import { isErrorLine, lockedHint, lockedMachine } from '../../../shared/vagrantOutput';
+import type { StreamResult } from '../process';
+import { StepFailure } from './job';
+
+export interface ChildEnd {
+  step: string;
+  file: string;
+  args: string[];
+  result: StreamResult;
+  /** The last lines of the log, the child's and Cluster Lab's. */
+  tail: LogLine[];
+  /** For Vagrant: the machine the last tagged line spoke for and its last action. */
+  stopped: { node: string | null; action: string | null };
+}
+
+export function childFailure({ step, file, args, result, tail, stopped }: ChildEnd): StepFailure {
+  const own = tail.filter((line) => line.stream !== 'app');
+  const text = own.map((line) => stripAnsi(line.text)).join('\n');
+  const locked = lockedMachine(text);
+  const errors = own.filter((line) => line.stream === 'stderr' || isErrorLine(line.text)).map((line) => stripAnsi(line.text));
+  const lastLines = (errors.length ? errors : own.map((line) => stripAnsi(line.text))).slice(-10);
+  const tool = path.basename(file).replace(/\.exe$/i, '');
+  const exit = result.exitCode === null ? `was stopped by ${result.signal ?? 'a signal'}` : `exited with ${result.exitCode}`;
+  const machine = locked?.machine ?? stopped.node;
+  const doing = stopped.action ? ` while "${stopped.action.replace(/\.\.\.$/, '')}"` : '';
+  return new StepFailure(
+    {
+      machine,
+      step,
+      message: locked
+        ? `Vagrant says machine "${locked.machine ?? 'unknown'}" is locked by another process.`
+        : `${tool} ${args[0] === '--kubeconfig' ? args.slice(2).join(' ') : args[0]} failed${machine ? ` on ${machine}` : ''}${doing} (${exit}).`,
+      hint: locked
+        ? lockedHint
+        : 'The highlighted lines below are the last errors; the whole log is in the log file. Fix the cause, then run the step again (Provision re-runs the install scripts on running VMs).',
+      lastLines,
+    },
+    result.exitCode,
+  );
+}
+
+/** The child could not even start. */
+export function spawnFailure(step: string, file: string, spawnError: string): StepFailure {
+  return new StepFailure(
+    {
+      machine: null,
+      step,
+      message: `Could not start ${file}: ${spawnError}.`,
+      hint: 'Check the installation (Check machine step), then try again.',
+      lastLines: [],
+    },
+    null,
+  );
+}

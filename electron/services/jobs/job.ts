@@ -1,0 +1,38 @@
+/** A job as the runner holds it, and the two ways a step ends early. */
+import type { ToolName } from '../../../shared/host';
+import type { JobInfo } from '../../../shared/jobs';
+import type { LabConfig } from '../../../shared/lab/schema';
+import type { StreamingProcess } from '../process';
+import type { JobLog } from './log';
+
+export interface Job {
+  info: JobInfo;
+  config: LabConfig;
+  tools: Record<ToolName, string>;
+  log: JobLog;
+  child: StreamingProcess | null;
+  cancelRequested: boolean;
+  finished: Promise<JobInfo>;
+  /** What `vagrant status --machine-readable` printed, for the Status job. */
+  statusOutput: string;
+}
+
+/** A step that failed, with what to tell a person. */
+export class StepFailure extends Error {
+  constructor(
+    readonly failure: NonNullable<JobInfo['failure']>,
+    readonly exitCode: number | null,
+  ) {
+    super(failure.message);
+  }
+}
+
+/** The job was cancelled while the step ran. */
+export class Cancelled extends Error {}
+
+/** A copy of the job's state for a caller, never the live object. */
+export const snapshot = (info: JobInfo): JobInfo => ({
+  ...info,
+  steps: info.steps.map((s) => ({ ...s })),
+  failure: info.failure && { ...info.failure },
+});

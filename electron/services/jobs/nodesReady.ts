@@ -1,0 +1,45 @@
+/** Up's last step: wait until the cluster says every node of the lab is Ready. */
+import { labMachines } from '../../../shared/lab/machines';
+import type { ServiceContext } from '../context';
+import { getNodes } from '../kubectl';
+import { Cancelled, StepFailure, type Job } from './job';
+import { delay } from './time';
+
+export interface ReadyTimings {
+  readyTimeoutMs: number;
+  readyPollMs: number;
+}
+
+export async function waitNodesReady(ctx: ServiceContext, job: Job, step: string, kubeconfig: string, timings: ReadyTimings): Promise<void> {
+  const machines = labMachines(job.config);
+  const expected = machines.map((m) => m.nodeName);
+  const deadline = Date.now() + timings.readyTimeoutMs;
+  let said = '';
+  for (;;) {
+    const answer = await getNodes(job.tools.kubectl, kubeconfig, ctx);
+    const ready = new Set('nodes' in answer ? answer.nodes.filter((n) => n.ready).map((n) => n.name) : []);
+    const waiting = expected.filter((name) => !ready.has(name));
+    const news =
+      'error' in answer
+        ? `The cluster does not answer yet: ${answer.error}`
+        : `${expected.length - waiting.length}/${expected.length} nodes Ready${waiting.length ? ` (waiting for ${waiting.join(', ')})` : ''}.`;
+    if (news !== said) job.log.app((said = news));
+    if (waiting.length === 0) return;
+    if (job.cancelRequested) throw new Cancelled();
+    if (Date.now() >= deadline) {
+      const seen = new Map('nodes' in answer ? answer.nodes.map((n) => [n.name, n.ready]) : []);
+      const detail = waiting.map((name) => (seen.has(name) ? `${name} is NotReady` : `${name} has not joined`)).join(', ');
+      throw new StepFailure(
+        {
+          machine: null,
+          step,
+          message: `Not every node became Ready within ${Math.round(timings.readyTimeoutMs / 1000)} s: ${'error' in answer ? answer.error : detail}.`,
+          hint: `The VMs are up, so the cause is inside them: read the provisioning lines above, or run \`vagrant ssh ${machines.find((m) => m.nodeName === waiting[0])?.machine ?? 'server'} -c "sudo journalctl -u k3s*"\` in the lab folder. Run Up again when fixed.`,
+          lastLines: [],
+        },
+        null,
+      );
+    }
+    await delay(timings.readyPollMs);
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * Jobs on a lab folder (Up, Down, Destroy, Provision, Status), one at a time per lab, also across
+ * processes through the folder's lock. A job runs its kind's steps from the table in steps.ts, in
+ * order; its log file gets every byte as it arrives and the views get the lines in batches.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '../../../shared/errors';
+import {
+  LOG_BATCH_MAX_LINES,
+  VIEW_SCROLLBACK_LINES,
+  type JobInfo,
+  type JobKind,
+  type JobStep,
+  type LabStatus,
+  type LogLine,
+} from '../../../shared/jobs';
+import { labMachines } from '../../../shared/lab/machines';
+import { machineStates, parseMachineReadable } from '../../../shared/vagrantOutput';
+import type { ServiceContext } from '../context';
+import { ioError } from '../files';
+import { openLab } from '../labFolder';
+import { assertBridgeUsable } from '../network';
+import { requireTools } from '../tools';
+import { vagrantStatus } from '../vagrant';
+import { stopTree, type StopTimings } from './child';
+import { Cancelled, snapshot, StepFailure, type Job } from './job';
+import { labFolderLock } from './lock';
+import { JobLog, type LogOptions } from './log';
+import type { ReadyTimings } from './nodesReady';
+import { jobSteps, jobTools, steps, type StepId } from './steps';
+import { labStatusFrom, unknownLabStatus } from './status';
+
+export type RunnerOptions = Partial<LogOptions & ReadyTimings & StopTimings>;
+
+export interface StartOptions {
+  /** Every line, unbatched and never omitted, as it is split (the CLI prints them all). */
+  onLine?: (line: LogLine) => void;
+}
+
+const defaults: Required<RunnerOptions> = {
+  batchMs: 100,
+  maxBatchLines: LOG_BATCH_MAX_LINES,
+  tailLines: VIEW_SCROLLBACK_LINES,
+  readyTimeoutMs: 5 * 60_000,
+  readyPollMs: 3_000,
+  sigintWaitMs: 30_000,
+  sigtermWaitMs: 10_000,
+};
+
+const fileStamp = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+
+export class LabRunner {
+  private readonly options: Required<RunnerOptions>;
+  /** The latest job of each lab folder (running or finished), for attach. */
+  private readonly latest = new Map<string, Job>();
+  private readonly byId = new Map<string, Job>();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    options: RunnerOptions = {},
+  ) {
+    this.options = { ...defaults, ...options };
+  }
+
+  /** Start a job; refused (never a second vagrant) while one runs on the lab, here or in another process. */
+  async start(dirInput: string, kind: JobKind, startOptions: StartOptions = {}): Promise<JobInfo> {
+    const dir = path.resolve(dirInput);
+    const config = await openLab(dir);
+    const running = this.latest.get(dir);
+    if (running?.info.status === 'running')
+      throw new AppError(
+        'busy',
+        `The ${running.info.kind} job is already running on this lab (since ${new Date(running.info.startedAt).toLocaleTimeString()}).`,
+        {
+          hint: 'Cluster Lab runs one job per lab at a time: wait for it to finish, or cancel it first.',
+        },
+      );
+    const tools = await requireTools(this.ctx, jobTools(kind));
+    // Only Up attaches the bridged adapters (a new VM, or one booted again); Provision, Down and
+    // Destroy work on what is there and need no bridge.
+    if (kind === 'up') await assertBridgeUsable(this.ctx, tools.VBoxManage, config.network.bridge);
+    const startedAt = Date.now();
+    const id = `${kind}-${startedAt.toString(36)}-${randomBytes(3).toString('hex')}`;
+    const lock = labFolderLock(dir);
+    await lock.acquire({ jobId: id, kind, startedAt });
+    try {
+      const logsDir = path.join(dir, 'logs');
+      await mkdir(logsDir, { recursive: true }).catch((error: unknown) => {
+        throw ioError(error, logsDir, 'create');
+      });
+      const jobStepList: JobStep[] = jobSteps[kind].map((id) => ({
+        id,
+        label: steps[id].label,
+        status: steps[id].skip?.(config) ? 'skipped' : 'pending',
+      }));
+      const info: JobInfo = {
+        id,
+        dir,
+        kind,
+        status: 'running',
+        startedAt,
+        endedAt: null,
+        exitCode: null,
+        steps: jobStepList,
+        currentStep: null,
+        logFile: path.join(logsDir, `${fileStamp(startedAt)}-${id}.log`),
+        lineCount: 0,
+      };
+      const machines = new Set(labMachines(config).map((m) => m.machine));
+      const log = new JobLog(
+        info.logFile,
+        machines,
+        this.options,
+        (lines, omitted, total) => {
+          info.lineCount = total;
+          this.ctx.events.emit('job.log', { jobId: id, lines, omitted, total });
+        },
+        startOptions.onLine,
+      );
+      const job: Job = { info, config, tools, log, child: null, cancelRequested: false, finished: Promise.resolve(info), statusOutput: '' };
+      // A finished job's log tail is let go when the next one starts on the lab.
+      const previous = this.latest.get(dir);
+      if (previous) this.byId.delete(previous.info.id);
+      this.latest.set(dir, job);
+      this.byId.set(id, job);
+      job.finished = this.run(job, lock.release);
+      this.update(job);
+      return snapshot(info);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  /** Cancel a job: Ctrl-C for Vagrant's cleanup, then SIGTERM, then SIGKILL, the whole tree; resolves when it has ended. */
+  async cancel(jobId: string): Promise<JobInfo> {
+    const job = this.byId.get(jobId);
+    if (!job) throw new AppError('not_found', `There is no job ${jobId}.`, { hint: 'It may have ended already; refresh the status.' });
+    if (job.info.status !== 'running') return snapshot(job.info);
+    if (!job.cancelRequested) {
+      job.cancelRequested = true;
+      job.log.app('Cancel requested: stopping the running command (Ctrl-C first, so Vagrant can clean up and release its machine locks).');
+      if (job.child) await stopTree(job, job.child, this.options);
+    }
+    return snapshot(await job.finished);
+  }
+
+  /** The lab's running (or last) job and the tail of its log, for a view that arrives late. */
+  attach(dirInput: string): { job: JobInfo | null; tail: LogLine[] } {
+    const job = this.latest.get(path.resolve(dirInput));
+    if (!job) return { job: null, tail: [] };
+    job.log.flush();
+    return { job: snapshot(job.info), tail: job.log.lastLines(this.options.tailLines) };
+  }
+
+  /** A job's end (for the CLI and tests). */
+  async wait(jobId: string): Promise<JobInfo> {
+    const job = this.byId.get(jobId);
+    if (!job) throw new AppError('not_found', `There is no job ${jobId}.`);
+    return snapshot(await job.finished);
+  }
+
+  runningJobs(): JobInfo[] {
+    return [...this.latest.values()].filter((job) => job.info.status === 'running').map((job) => snapshot(job.info));
+  }
+
+  /** Node states from Vagrant, plus readiness from the cluster when it answers. */
+  async status(dirInput: string): Promise<LabStatus> {
+    const dir = path.resolve(dirInput);
+    const config = await openLab(dir);
+    try {
+      const tools = await requireTools(this.ctx, ['vagrant']);
+      return await labStatusFrom(this.ctx, dir, config, await vagrantStatus(tools.vagrant, dir, this.ctx));
+    } catch (error) {
+      return unknownLabStatus(dir, config, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Cancel every running job and wait for each to end: nothing is left half-killed. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.runningJobs().map((job) => this.cancel(job.id).catch(() => {})));
+  }
+
+  private update(job: Job): void {
+    this.ctx.events.emit('job.update', snapshot(job.info));
+  }
+
+  private async run(job: Job, releaseLock: () => Promise<void>): Promise<JobInfo> {
+    const { info, log } = job;
+    log.app(`${info.kind} started for lab "${job.config.name}" in ${info.dir}`);
+    try {
+      for (const step of info.steps) {
+        if (step.status === 'skipped') continue;
+        if (job.cancelRequested) throw new Cancelled();
+        step.status = 'running';
+        step.startedAt = Date.now();
+        info.currentStep = step.id;
+        log.app(`Step: ${step.label}`);
+        this.update(job);
+        const id = step.id as StepId;
+        await steps[id].run({ ctx: this.ctx, job, label: step.label, timings: this.options });
+        step.status = 'succeeded';
+        step.endedAt = Date.now();
+        this.update(job);
+      }
+      info.status = 'succeeded';
+      info.exitCode = 0;
+      info.currentStep = null;
+      log.app(`${info.kind} finished.`);
+    } catch (error) {
+      const step = info.steps.find((s) => s.status === 'running');
+      if (step) step.endedAt = Date.now();
+      if (error instanceof Cancelled || job.cancelRequested) {
+        info.status = 'cancelled';
+        if (step) step.status = 'cancelled';
+        log.app(`${info.kind} cancelled.`);
+      } else {
+        info.status = 'failed';
+        if (step) step.status = 'failed';
+        info.exitCode = error instanceof StepFailure ? error.exitCode : null;
+        info.failure =
+          error instanceof StepFailure
+            ? error.failure
+            : {
+                machine: null,
+                step: step?.label ?? null,
+                message: error instanceof Error ? error.message : String(error),
+                hint: error instanceof AppError ? error.hint : undefined,
+                lastLines: [],
+              };
+        log.app(`${info.kind} failed: ${info.failure.message}${info.failure.hint ? ` ${info.failure.hint}` : ''}`);
+      }
+      for (const rest of info.steps) if (rest.status === 'pending') rest.status = 'skipped';
+    }
+    try {
+      await log.close();
+    } catch (error) {
+      info.failure ??= { machine: null, step: null, message: (error as Error).message, lastLines: [] };
+    }
+    await releaseLock();
+    info.endedAt = Date.now();
+    info.lineCount = log.seq;
+    this.update(job);
+    // After every job the node table is refreshed, so it never shows what was true before the job.
+    const status =
+      info.kind === 'status' && info.status === 'succeeded'
+        ? await labStatusFrom(this.ctx, info.dir, job.config, machineStates(parseMachineReadable(job.statusOutput)))
+        : await this.status(info.dir).catch((error: unknown) => unknownLabStatus(info.dir, job.config, String(error)));
+    this.ctx.events.emit('lab.status', status);
+    return snapshot(info);
+  }
+}
