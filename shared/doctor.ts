@@ -3,8 +3,31 @@ import type { HostFacts } from './host';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
+/** Every check the doctor makes, by id: a screen or a script can rely on these. */
+export const checkIds = [
+  'tool-vagrant',
+  'tool-vboxmanage',
+  'tool-kubectl',
+  'tool-telepresence',
+  'vagrant-virtualbox',
+  'kubectl-skew',
+  'tool-locations',
+  'kvm',
+  'vboxdrv',
+  'kernel-modules',
+  'apple-silicon',
+  'hyperv',
+  'lab',
+  'memory',
+  'cpus',
+  'disk',
+  'nic',
+  'bridge',
+] as const;
+export type CheckId = (typeof checkIds)[number];
+
 export interface Check {
-  id: string;
+  id: CheckId;
   status: CheckStatus;
   message: string;
   fix: string;

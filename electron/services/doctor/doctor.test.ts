@@ -2,12 +2,12 @@ import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Check } from '../../shared/doctor';
-import type { ToolInfo, ToolReport } from '../../shared/host';
-import { defaultLabConfig } from '../../shared/lab/schema';
-import type { Nic } from '../../shared/nics';
-import { createContext } from './context';
-import { doctorChecks, planFrom, runDoctor, type DoctorFacts, type LabPlan } from './doctor';
+import type { Check } from '../../../shared/doctor';
+import type { ToolInfo, ToolReport } from '../../../shared/host';
+import { defaultLabConfig } from '../../../shared/lab/schema';
+import type { Nic } from '../../../shared/nics';
+import { createContext } from '../context';
+import { doctorChecks, sizingFrom, runDoctor, type DoctorFacts, type LabSizing } from '.';
 
 const GiB = 2 ** 30;
 const tool = (version: string | null, dir = '/usr/bin', name = 'x'): ToolInfo =>
@@ -18,7 +18,7 @@ const goodTools = (): ToolReport => ({
   kubectl: tool('1.33.2', '/usr/bin', 'kubectl'),
   telepresence: tool('2.21.3', '/usr/bin', 'telepresence'),
 });
-const plan = (over: Partial<LabPlan> = {}): LabPlan => ({
+const plan = (over: Partial<LabSizing> = {}): LabSizing => ({
   nodes: 3,
   memoryMb: 4096,
   cpus: 2,
@@ -59,8 +59,8 @@ function facts(over: Partial<DoctorFacts> = {}): DoctorFacts {
     tools: goodTools(),
     pathDirs: ['/usr/bin', '/bin'],
     installDirs: ['/usr/local/bin', '/snap/bin'],
-    plan: null,
-    planProblem: null,
+    sizing: null,
+    labProblem: null,
     modules: ['vboxdrv', 'vboxnetflt', 'ext4'],
     hypervisorPresent: null,
     disks: [],
@@ -123,8 +123,8 @@ describe('doctor: tools', () => {
   });
 
   it('warns when kubectl is outside the skew of a pinned k3s release', () => {
-    expect(statusOf(facts({ plan: plan({ k3sVersion: 'v1.33.5+k3s1' }) }), 'kubectl-skew')).toBe('ok');
-    expect(statusOf(facts({ plan: plan({ k3sVersion: 'v1.30.1+k3s1' }) }), 'kubectl-skew')).toBe('warn');
+    expect(statusOf(facts({ sizing: plan({ k3sVersion: 'v1.33.5+k3s1' }) }), 'kubectl-skew')).toBe('ok');
+    expect(statusOf(facts({ sizing: plan({ k3sVersion: 'v1.30.1+k3s1' }) }), 'kubectl-skew')).toBe('warn');
   });
 
   it('says where each tool was found, and that install folders off PATH are used', () => {
@@ -184,19 +184,19 @@ describe('doctor: virtualisation', () => {
 describe('doctor: does the lab fit', () => {
   it('fails a lab whose VMs leave the host no memory, warns when it is tight', () => {
     const small = { ...facts().host, totalMemoryBytes: 8 * GiB };
-    expect(byId(doctorChecks(facts({ host: small, plan: plan() })), 'memory')).toMatchObject({
+    expect(byId(doctorChecks(facts({ host: small, sizing: plan() })), 'memory')).toMatchObject({
       status: 'fail',
       message: expect.stringMatching(/3 VMs × 4096 MB = 12\.0 GiB/),
     });
-    expect(statusOf(facts({ host: { ...small, totalMemoryBytes: 15 * GiB }, plan: plan() }), 'memory')).toBe('warn');
-    expect(statusOf(facts({ plan: plan() }), 'memory')).toBe('ok');
+    expect(statusOf(facts({ host: { ...small, totalMemoryBytes: 15 * GiB }, sizing: plan() }), 'memory')).toBe('warn');
+    expect(statusOf(facts({ sizing: plan() }), 'memory')).toBe('ok');
   });
 
   it('fails a VM with more vCPUs than the host has, warns when the lab oversubscribes', () => {
     const quad = { ...facts().host, cpus: 4 };
-    expect(statusOf(facts({ host: quad, plan: plan({ cpus: 6 }) }), 'cpus')).toBe('fail');
-    expect(statusOf(facts({ host: quad, plan: plan() }), 'cpus')).toBe('warn');
-    expect(statusOf(facts({ plan: plan() }), 'cpus')).toBe('ok');
+    expect(statusOf(facts({ host: quad, sizing: plan({ cpus: 6 }) }), 'cpus')).toBe('fail');
+    expect(statusOf(facts({ host: quad, sizing: plan() }), 'cpus')).toBe('warn');
+    expect(statusOf(facts({ sizing: plan() }), 'cpus')).toBe('ok');
   });
 
   it('adds up what shares one disk, and fails when it does not fit', () => {
@@ -205,18 +205,18 @@ describe('doctor: does the lab fit', () => {
       { role: "the VMs' disks", path: '/home/u/VirtualBox VMs', freeBytes: 10 * GiB, device: 1, needBytes: 12 * GiB },
       { role: 'the lab folder', path: '/data/lab', freeBytes: 500 * GiB, device: 2, needBytes: GiB / 4 },
     ];
-    expect(byId(doctorChecks(facts({ plan: plan(), disks })), 'disk')).toMatchObject({
+    expect(byId(doctorChecks(facts({ sizing: plan(), disks })), 'disk')).toMatchObject({
       status: 'fail',
       message: expect.stringMatching(/need about 14\.0 GiB, and that disk has 10\.0 GiB free/),
     });
-    expect(statusOf(facts({ plan: plan(), disks: disks.map((d) => ({ ...d, freeBytes: 16 * GiB })) }), 'disk')).toBe('warn');
-    expect(statusOf(facts({ plan: plan(), disks: disks.map((d) => ({ ...d, freeBytes: 100 * GiB })) }), 'disk')).toBe('ok');
+    expect(statusOf(facts({ sizing: plan(), disks: disks.map((d) => ({ ...d, freeBytes: 16 * GiB })) }), 'disk')).toBe('warn');
+    expect(statusOf(facts({ sizing: plan(), disks: disks.map((d) => ({ ...d, freeBytes: 100 * GiB })) }), 'disk')).toBe('ok');
   });
 
   it('reads the plan from half-filled wizard settings', () => {
-    expect(planFrom(defaultLabConfig())).toMatchObject({ nodes: 3, memoryMb: 4096, cpus: 2, nic: null, subnet: null, k3sVersion: null });
-    expect(planFrom({ vm: { memoryMb: 'lots' } })).toBeNull();
-    expect(planFrom(null)).toBeNull();
+    expect(sizingFrom(defaultLabConfig())).toMatchObject({ nodes: 3, memoryMb: 4096, cpus: 2, nic: null, subnet: null, k3sVersion: null });
+    expect(sizingFrom({ vm: { memoryMb: 'lots' } })).toBeNull();
+    expect(sizingFrom(null)).toBeNull();
   });
 });
 
@@ -225,22 +225,22 @@ describe('doctor: the chosen NIC', () => {
   const nics = (nic: Nic | null) => ({ gateway: null, nics: nic ? [nic] : [], neighbours: [], detectedAt: 0, bridges: [], notes: [] });
 
   it('passes while the NIC holds the planned subnet', () => {
-    expect(statusOf(facts({ plan: lab, nics: nics(wifi()) }), 'nic')).toBe('ok');
+    expect(statusOf(facts({ sizing: lab, nics: nics(wifi()) }), 'nic')).toBe('ok');
   });
   it('fails when the NIC is gone, has no address, or moved to another network', () => {
-    expect(byId(doctorChecks(facts({ plan: lab, nics: nics(null) })), 'nic')?.message).toMatch(/no longer exists/);
-    expect(byId(doctorChecks(facts({ plan: lab, nics: nics(wifi({ ipv4: null, prefixLength: null })) })), 'nic')?.message).toMatch(/no IPv4/);
-    const moved = byId(doctorChecks(facts({ plan: lab, nics: nics(wifi({ ipv4: '10.0.0.7', prefixLength: 24 })) })), 'nic')!;
+    expect(byId(doctorChecks(facts({ sizing: lab, nics: nics(null) })), 'nic')?.message).toMatch(/no longer exists/);
+    expect(byId(doctorChecks(facts({ sizing: lab, nics: nics(wifi({ ipv4: null, prefixLength: null })) })), 'nic')?.message).toMatch(/no IPv4/);
+    const moved = byId(doctorChecks(facts({ sizing: lab, nics: nics(wifi({ ipv4: '10.0.0.7', prefixLength: 24 })) })), 'nic')!;
     expect(moved).toMatchObject({ status: 'fail', message: expect.stringMatching(/10\.0\.0\.7\/24, outside the lab's 192\.168\.1\.0\/24/) });
   });
   it('is not checked before a NIC is chosen', () => {
-    expect(byId(doctorChecks(facts({ plan: plan() })), 'nic')).toBeUndefined();
+    expect(byId(doctorChecks(facts({ sizing: plan() })), 'nic')).toBeUndefined();
   });
 
   it("fails the lab's bridge when VirtualBox lists it Down or Unknown, or not at all, as Vagrant would judge it", () => {
     const bridged = plan({ nic: 'wlp5s0', bridge: 'wlp5s0', subnet: '192.168.1.0/24' });
     const entry = (status: string) => ({ name: 'wlp5s0', ipv4: '192.168.1.23', prefixLength: 24, mac: null, wireless: true, status });
-    const withBridges = (bridges: ReturnType<typeof entry>[] | null) => facts({ plan: bridged, nics: { ...nics(wifi()), bridges } });
+    const withBridges = (bridges: ReturnType<typeof entry>[] | null) => facts({ sizing: bridged, nics: { ...nics(wifi()), bridges } });
     expect(byId(doctorChecks(withBridges([entry('Up')])), 'bridge')?.status).toBe('ok');
     for (const status of ['Down', 'Unknown'])
       expect(byId(doctorChecks(withBridges([entry(status)])), 'bridge')).toMatchObject({
