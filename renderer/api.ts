@@ -84,4 +84,3 @@ class SocketApi implements LabApi {
 }
 
 export const api: LabApi = window.lab ?? new SocketApi();
-export const inElectron = Boolean(window.lab);

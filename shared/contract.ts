@@ -48,6 +48,7 @@ export const calls = {
   'lab.write': call<WriteReport>()(z.object({ dir, config: labInput }).strict()),
   'lab.open': call<LabConfig>()(z.object({ dir }).strict()),
   'lab.status': call<LabStatus>()(z.object({ dir }).strict()),
+  'shell.capabilities': call<{ pickFolder: boolean; openFolder: boolean }>()(none),
   'dialog.pickFolder': call<{ supported: boolean; dir: string | null }>()(z.object({ defaultPath: z.string().max(4096).optional() }).strict()),
   'shell.openFolder': call<{ supported: boolean }>()(z.object({ dir }).strict()),
   'job.start': call<JobInfo>()(z.object({ dir, kind: z.enum(jobKinds) }).strict()),

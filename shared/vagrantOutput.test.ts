@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isErrorLine, lineNode, lockedMachine, machineReadableError, machineStates, parseMachineReadable, unescapeField } from './vagrantOutput';
 
 // Real output of Debian's Vagrant 2.3.4, copied from the project's reference material so the test stands alone.
-const reference = (name: string) => readFileSync(new URL(`../e2e/fixtures/reference/vagrant-2.3.4/${name}`, import.meta.url), 'utf8');
+const reference = (name: string) => readFileSync(new URL(`../fixtures/reference/vagrant-2.3.4/${name}`, import.meta.url), 'utf8');
 
 describe('vagrant status --machine-readable', () => {
   it('reads every machine of the reference output with its provider', () => {

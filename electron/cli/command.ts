@@ -4,8 +4,10 @@
  */
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { CallArgs, CallName, CallResult } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import type { Services } from '../services';
+import { dispatch } from '../services/dispatch';
 
 export interface CommandIo {
   out(text: string): void;
@@ -49,4 +51,15 @@ export function pathFlag(value: string, cwd = process.cwd()): string {
 export function requireDir(dir: string | undefined, usage: string, what = 'the lab folder (the one with lab.json)'): string {
   if (!dir) throw new AppError('invalid_input', `--dir is required: ${what}.`, { hint: usage.split('\n')[0] });
   return pathFlag(dir);
+}
+
+/**
+ * A service call from the CLI, the way every shell makes it: through the dispatcher, so the
+ * contract's schema checks the arguments; an error comes back as the AppError it was.
+ */
+export async function call<K extends CallName>(services: Services, name: K, args: CallArgs<K>): Promise<CallResult<K>> {
+  const envelope = await dispatch(services.handlers, name, args);
+  if (envelope.ok) return envelope.value as CallResult<K>;
+  const { code, message, hint, issues } = envelope.error;
+  throw new AppError(code, message, { hint, issues });
 }

@@ -1,6 +1,6 @@
 import type { CheckStatus } from '../../shared/doctor';
 import { toolMeta, toolNames } from '../../shared/host';
-import { parseFlags, pathFlag, printJson, type Command } from './command';
+import { call, parseFlags, pathFlag, printJson, type Command } from './command';
 
 const usage = `Usage: cluster-lab doctor [--json] [--dir DIR]
 Checks this machine before a lab runs: OS, CPUs, memory, the tools (vagrant, VBoxManage, kubectl,
@@ -17,7 +17,7 @@ export const doctorCommand: Command = {
   usage,
   async run(argv, services, io) {
     const { values } = parseFlags(argv, { json: { type: 'boolean', default: false }, dir: { type: 'string' } }, usage);
-    const report = await services.handlers['doctor.run']({ dir: values.dir === undefined ? undefined : pathFlag(values.dir) });
+    const report = await call(services, 'doctor.run', { dir: values.dir === undefined ? undefined : pathFlag(values.dir) });
     const failed = report.checks.some((c) => c.status === 'fail');
     if (values.json) {
       printJson(io, { checks: report.checks, tools: report.tools, host: report.host });

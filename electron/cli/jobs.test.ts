@@ -2,13 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seedBridgeEnv } from '../../e2e/fixtures/seedBridges';
+import { seedBridgeEnv } from '../../fixtures/seedBridges';
 import { seedLab } from '../../shared/render/testing';
 import { writeLab } from '../services/labFolder';
 import { main } from './index';
 import { runCli } from './runCli';
 
-const fakeBin = path.resolve(import.meta.dirname, '../../e2e/fixtures/bin');
+const fakeBin = path.resolve(import.meta.dirname, '../../fixtures/bin');
 let home: string;
 let dir: string;
 const env = (extra: Record<string, string> = {}) => ({

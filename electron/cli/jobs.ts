@@ -6,9 +6,8 @@
 import { createInterface } from 'node:readline/promises';
 import { AppError } from '../../shared/errors';
 import type { JobInfo, JobKind, LabStatus, LogLine } from '../../shared/jobs';
-import { openLab } from '../services/labFolder';
 import { labMachines } from '../../shared/lab/machines';
-import { parseFlags, printJson, requireDir, type Command, type CommandIo } from './command';
+import { call, parseFlags, printJson, requireDir, type Command, type CommandIo } from './command';
 
 const kinds: { kind: Exclude<JobKind, 'status'>; summary: string; what: string }[] = [
   {
@@ -71,7 +70,7 @@ The log streams to stdout (and to DIR/logs/); Ctrl-C cancels cleanly. Exit 0 on 
       if (values.yes && kind !== 'destroy') throw new AppError('invalid_input', `--yes is only for destroy.`, { hint: usage.split('\n')[0] });
       const dir = requireDir(values.dir, usage);
       if (kind === 'destroy' && !values.yes) {
-        const lab = await openLab(dir);
+        const lab = await call(services, 'lab.open', { dir });
         const machines = labMachines(lab)
           .map((m) => m.machine)
           .join(', ');
@@ -86,7 +85,15 @@ The log streams to stdout (and to DIR/logs/); Ctrl-C cancels cleanly. Exit 0 on 
           return 1;
         }
       }
-      const job = await services.jobs.start(dir, kind, { onLine: (line) => printLine(io, line) });
+      // The CLI runs one job and prints every line of it, unbatched (the views' batches may omit lines).
+      const stopPrinting = services.jobs.onLine((_, line) => printLine(io, line));
+      let job;
+      try {
+        job = await call(services, 'job.start', { dir, kind });
+      } catch (error) {
+        stopPrinting();
+        throw error;
+      }
       let interrupted = false;
       const off = io.onInterrupt?.(() => {
         if (interrupted) {
@@ -94,7 +101,7 @@ The log streams to stdout (and to DIR/logs/); Ctrl-C cancels cleanly. Exit 0 on 
           return;
         }
         interrupted = true;
-        void services.jobs.cancel(job.id).catch(() => {});
+        void call(services, 'job.cancel', { jobId: job.id }).catch(() => {});
       });
       try {
         const done = await services.jobs.wait(job.id);
@@ -102,6 +109,7 @@ The log streams to stdout (and to DIR/logs/); Ctrl-C cancels cleanly. Exit 0 on 
         return done.status === 'succeeded' ? 0 : 1;
       } finally {
         off?.();
+        stopPrinting();
       }
     },
   };
@@ -132,7 +140,7 @@ const statusCommand: Command = {
   usage: statusUsage,
   async run(argv, services, io) {
     const { values } = parseFlags(argv, { dir: { type: 'string' }, json: { type: 'boolean', default: false } }, statusUsage);
-    const status = await services.handlers['lab.status']({ dir: requireDir(values.dir, statusUsage) });
+    const status = await call(services, 'lab.status', { dir: requireDir(values.dir, statusUsage) });
     if (values.json) printJson(io, status);
     else printStatus(io, status);
     return status.error ? 1 : 0;

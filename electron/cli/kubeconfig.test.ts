@@ -2,13 +2,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seedBridgeEnv } from '../../e2e/fixtures/seedBridges';
+import { seedBridgeEnv } from '../../fixtures/seedBridges';
 import { seedLab } from '../../shared/render/testing';
 import { K3S_KUBECONFIG, writeLabKubeconfig } from '../services/kubectl';
 import { writeLab } from '../services/labFolder';
 import { runCli } from './runCli';
 
-const fakeBin = path.resolve(import.meta.dirname, '../../e2e/fixtures/bin');
+const fakeBin = path.resolve(import.meta.dirname, '../../fixtures/bin');
 const k3sYaml = `apiVersion: v1
 clusters:
 - cluster:

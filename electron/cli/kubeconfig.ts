@@ -4,7 +4,7 @@ import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import { LAB_KUBECONFIG } from '../services/kubectl';
 import { resolveLabDir } from '../services/labFolder';
-import { parseFlags, printJson, requireDir, type Command } from './command';
+import { call, parseFlags, printJson, requireDir, type Command } from './command';
 
 const usage = `Usage: cluster-lab kubeconfig --dir DIR [--merge [--set-current]] [--json]
 Without --merge: prints the lab's kubeconfig (DIR/${LAB_KUBECONFIG}, written by Up) and the line that
@@ -35,7 +35,7 @@ export const kubeconfigCommand: Command = {
         hint: usage.split('\n')[0],
       });
     if (values.merge) {
-      const merged = await services.handlers['kubeconfig.merge']({ dir, setCurrent: values['set-current'] });
+      const merged = await call(services, 'kubeconfig.merge', { dir, setCurrent: values['set-current'] });
       if (values.json) printJson(io, merged);
       else {
         io.out(`Merged context "${merged.context}" into ${merged.path}\n`);
@@ -44,7 +44,7 @@ export const kubeconfigCommand: Command = {
       }
       return 0;
     }
-    const lab = await services.handlers['lab.open']({ dir });
+    const lab = await call(services, 'lab.open', { dir });
     const file = path.join(resolveLabDir(services.ctx, dir), LAB_KUBECONFIG);
     const exists = existsSync(file);
     const exportLine = `export KUBECONFIG=${file}`;

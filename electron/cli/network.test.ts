@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './runCli';
 
-const fakeBin = path.resolve(import.meta.dirname, '../../e2e/fixtures/bin');
+const fakeBin = path.resolve(import.meta.dirname, '../../fixtures/bin');
 const env = { ...process.env, PATH: `${fakeBin}${path.delimiter}${process.env.PATH}` };
 
 const run = (argv: string[]) => runCli(argv, { env });

@@ -1,5 +1,4 @@
-import { detectNics } from '../services/network';
-import { parseFlags, printJson, type Command } from './command';
+import { call, parseFlags, printJson, type Command } from './command';
 
 const usage = `Usage: cluster-lab nics [--json]
 Lists this computer's network interfaces: the ones a lab can bridge onto, and the others with the reason they cannot.
@@ -11,7 +10,7 @@ export const nicsCommand: Command = {
   usage,
   async run(argv, services, io) {
     const { values } = parseFlags(argv, { json: { type: 'boolean', default: false } }, usage);
-    const report = await detectNics(services.ctx);
+    const report = await call(services, 'nics.list', {});
     if (values.json) {
       printJson(io, {
         gateway: report.gateway,

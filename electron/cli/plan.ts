@@ -1,8 +1,7 @@
 import { AppError } from '../../shared/errors';
 import { MAX_AGENTS } from '../../shared/lab/schema';
 import { networkWarnings } from '../../shared/lab/plan';
-import { detectNics, planLab } from '../services/network';
-import { parseFlags, printJson, type Command } from './command';
+import { call, parseFlags, printJson, type Command } from './command';
 
 const usage = `Usage: cluster-lab plan --nic NAME [--agents N] [--json]
 Suggests static IPs for the server and N agents (default 2, at most ${MAX_AGENTS}) on NAME's subnet, the default route and DNS.
@@ -23,7 +22,7 @@ export const planCommand: Command = {
       if (!(agents >= 0 && agents <= MAX_AGENTS))
         throw new AppError('invalid_input', `--agents must be a whole number from 0 to ${MAX_AGENTS}, not "${values.agents}".`);
     }
-    const config = await planLab(services.ctx, { nic: values.nic, agents });
+    const config = await call(services, 'plan.suggest', { nic: values.nic, agents });
     const plan = {
       nic: config.network.nic,
       bridge: config.network.bridge,
@@ -40,7 +39,7 @@ export const planCommand: Command = {
     io.out(`NIC ${plan.nic} (bridge "${plan.bridge}") on ${plan.subnet}\n  default route ${plan.gateway}, DNS ${plan.dns.join(', ')}\n`);
     io.out(`  ${plan.server.name.padEnd(12)}${plan.server.ip}  (server)\n`);
     for (const agent of plan.agents) io.out(`  ${agent.name.padEnd(12)}${agent.ip}\n`);
-    for (const warning of networkWarnings(config, await detectNics(services.ctx))) io.err(`warning: ${warning.message}\n`);
+    for (const warning of networkWarnings(config, await call(services, 'nics.list', {}))) io.err(`warning: ${warning.message}\n`);
     return 0;
   },
 };

@@ -10,8 +10,7 @@ import { draftFrom } from '../../shared/lab/plan';
 import { shellQuote } from '../../shared/render/escape';
 import { hostInfo } from '../services/host';
 import { readLabJson, refuseUnknownFields } from '../services/labFolder';
-import { planLab } from '../services/network';
-import { parseFlags, pathFlag, printJson, requireDir, type Command } from './command';
+import { call, parseFlags, pathFlag, printJson, requireDir, type Command } from './command';
 
 const usage = `Usage: cluster-lab render --dir DIR [--config lab.json | flags] [--json]
 Writes a lab folder (lab.json, Vagrantfile, registry.yaml, shared/, logs/). A file edited by hand since
@@ -178,7 +177,7 @@ async function baseLab(flags: Flags, services: Parameters<Command['run']>[1]): P
   const start = flags.config ? await readLabJson(pathFlag(flags.config)) : defaultLabConfig();
   if (!flags.nic) return start;
   try {
-    const planned = await planLab(services.ctx, { nic: flags.nic, agents: flags.agent?.length, base: draftFrom(start) });
+    const planned = await call(services, 'plan.suggest', { nic: flags.nic, agents: flags.agent?.length, base: draftFrom(start) });
     return overlay(start, { network: planned.network, server: planned.server, agents: planned.agents });
   } catch (error) {
     if (error instanceof AppError && error.issues?.length) throw badFlags(flagIssues(error.issues, flags));
@@ -201,7 +200,7 @@ export const renderCommand: Command = {
     const unread = new Set(issues.map((issue) => issue.path));
     const problems = [...issues, ...(checked.ok ? [] : flagIssues(checked.issues, flags).filter((issue) => !unread.has(issue.path)))];
     if (problems.length || !checked.ok) throw badFlags(problems);
-    const report = await services.handlers['lab.write']({ dir, config: checked.config });
+    const report = await call(services, 'lab.write', { dir, config: checked.config });
     if (flags.json) {
       printJson(io, report);
       return 0;

@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors';
 import { RECURSION_BLOCK_SINCE, type TelepresenceState } from '../../shared/telepresence';
-import { parseFlags, pathFlag, printJson, type Command } from './command';
+import { call, parseFlags, pathFlag, printJson, type Command } from './command';
 
 const usage = `Usage: cluster-lab telepresence --recursion-block DURATION [--config PATH]
        cluster-lab telepresence --remove [--config PATH]
@@ -47,8 +47,8 @@ export const telepresenceCommand: Command = {
     }
     const configPath = values.config === undefined ? undefined : pathFlag(values.config);
     const state = values.show
-      ? await services.handlers['telepresence.state']({ configPath })
-      : await services.handlers['telepresence.setRecursionBlock']({ duration: values.remove ? null : values['recursion-block']!, configPath }).catch(
+      ? await call(services, 'telepresence.state', { configPath })
+      : await call(services, 'telepresence.setRecursionBlock', { duration: values.remove ? null : values['recursion-block']!, configPath }).catch(
           (error: unknown) => {
             // The message already names the setting and gives examples; its per-field copy would only repeat it here.
             if (error instanceof AppError && error.issues?.length) throw new AppError(error.code, error.message, { hint: error.hint });

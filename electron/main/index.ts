@@ -77,22 +77,22 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(() => {
     denyPermissions(session.defaultSession);
-    const services = createServices(createContext());
+    const services = createServices(createContext(), {
+      async pickFolder(defaultPath) {
+        const result = await dialog.showOpenDialog(window!, {
+          title: 'Choose the lab folder',
+          defaultPath,
+          properties: ['openDirectory', 'createDirectory'],
+        });
+        return result.canceled ? null : (result.filePaths[0] ?? null);
+      },
+      async openFolder(dir) {
+        const error = await shell.openPath(dir);
+        if (error)
+          throw new AppError('io', `Could not open ${dir}: ${error}.`, { hint: 'Open the folder from your file manager; its path is shown above.' });
+      },
+    });
     guardQuitWhileJobsRun(services);
-    services.handlers['dialog.pickFolder'] = async ({ defaultPath }) => {
-      const result = await dialog.showOpenDialog(window!, {
-        title: 'Choose the lab folder',
-        defaultPath,
-        properties: ['openDirectory', 'createDirectory'],
-      });
-      return { supported: true, dir: result.canceled ? null : (result.filePaths[0] ?? null) };
-    };
-    services.handlers['shell.openFolder'] = async ({ dir }) => {
-      const error = await shell.openPath(dir);
-      if (error)
-        throw new AppError('io', `Could not open ${dir}: ${error}.`, { hint: 'Open the folder from your file manager; its path is shown above.' });
-      return { supported: true };
-    };
     registerIpc(ipcMain, services.handlers, appSenderCheck(contents, appUrl));
     forwardEvents(services.ctx.events, contents);
     createWindow();

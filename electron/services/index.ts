@@ -2,7 +2,9 @@
  * The service layer as the contract sees it: one handler per call. Every shell (Electron IPC,
  * browser host, CLI) is built on this object, so they all run the very same code.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { AppError } from '../../shared/errors';
 import type { Handlers } from '../../shared/contract';
 import { createContext, type ServiceContext } from './context';
 import { runDoctor } from './doctor';
@@ -22,7 +24,35 @@ export interface Services {
   dispose(): Promise<void>;
 }
 
-export function createServices(ctx: ServiceContext = createContext()): Services {
+/**
+ * What only a desktop shell can do, handed in by that shell (Electron's dialog and shell modules);
+ * browser mode and the CLI have neither, and the calls say so (`supported: false`).
+ */
+export interface ShellCapabilities {
+  /** Ask the person for a folder; null when they cancel. */
+  pickFolder?(defaultPath: string | undefined): Promise<string | null>;
+  /** Show a folder in the file manager; rejects with the reason it could not. */
+  openFolder?(dir: string): Promise<void>;
+}
+
+/**
+ * A folder to show in the file manager: an existing directory, never a file. (Electron's
+ * shell.openPath runs what it is given, so an executable must never reach it.)
+ */
+async function existingFolder(dir: string): Promise<string> {
+  const isDirectory = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDirectory)
+    throw new AppError('invalid_input', `${dir} is not a folder that exists.`, {
+      hint: 'Write the lab first (Review step); only its folder can be opened.',
+      issues: [{ path: 'dir', message: `${dir} is not an existing folder.` }],
+    });
+  return dir;
+}
+
+export function createServices(ctx: ServiceContext = createContext(), shell: ShellCapabilities = {}): Services {
   const jobs = new LabRunner(ctx);
   // Every lab folder a person types means the same thing to every call: `~` is home, relative is refused.
   const lab = (dir: string) => resolveLabDir(ctx, dir);
@@ -45,8 +75,14 @@ export function createServices(ctx: ServiceContext = createContext()): Services 
     'lab.write': ({ dir, config }) => writeLab(lab(dir), config),
     'lab.open': ({ dir }) => openLab(lab(dir)),
     'lab.status': ({ dir }) => jobs.status(lab(dir)),
-    'dialog.pickFolder': async () => ({ supported: false, dir: null }),
-    'shell.openFolder': async () => ({ supported: false }),
+    'shell.capabilities': async () => ({ pickFolder: Boolean(shell.pickFolder), openFolder: Boolean(shell.openFolder) }),
+    'dialog.pickFolder': async ({ defaultPath }) =>
+      shell.pickFolder ? { supported: true, dir: await shell.pickFolder(defaultPath) } : { supported: false, dir: null },
+    'shell.openFolder': async ({ dir }) => {
+      if (!shell.openFolder) return { supported: false };
+      await shell.openFolder(await existingFolder(lab(dir)));
+      return { supported: true };
+    },
     'job.start': ({ dir, kind }) => jobs.start(lab(dir), kind),
     'job.cancel': ({ jobId }) => jobs.cancel(jobId),
     'job.attach': async ({ dir }) => jobs.attach(lab(dir)),

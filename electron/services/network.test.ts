@@ -9,7 +9,7 @@ import { checkHosts, detectNics, parseNeighbours, pickNic } from './network';
 import { runTool } from './process';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const fakeBin = path.join(repoRoot, 'e2e/fixtures/bin');
+const fakeBin = path.join(repoRoot, 'fixtures/bin');
 
 describe('parseNeighbours', () => {
   it('reads `ip neigh` and skips entries nobody answered', () => {

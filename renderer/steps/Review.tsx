@@ -7,7 +7,8 @@ import { useEffect, useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
 import type { FilePreview, FileState, WriteReport } from '../../shared/lab/files';
 import { shellQuote } from '../../shared/render/escape';
-import { api, inElectron } from '../api';
+import { api } from '../api';
+import { useShellCapabilities } from '../useShellCapabilities';
 import { CodeView, DiffView } from '../components/CodeView';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Field } from '../components/Field';
@@ -51,8 +52,7 @@ export function ReviewStep() {
   const [writing, setWriting] = useState(false);
   const [report, setReport] = useState<WriteReport | null>(null);
   const [writeError, setWriteError] = useState<ErrorInfo | null>(null);
-  const [pickerSupported, setPickerSupported] = useState(inElectron);
-  const [openerSupported, setOpenerSupported] = useState(inElectron);
+  const shell = useShellCapabilities();
 
   const setDir = (next: string) => {
     setReport(null);
@@ -63,7 +63,6 @@ export function ReviewStep() {
   const choose = async () => {
     const envelope = await api.invoke('dialog.pickFolder', dir ? { defaultPath: dir } : {});
     if (!envelope.ok) return setWriteError(envelope.error);
-    if (!envelope.value.supported) return setPickerSupported(false);
     if (envelope.value.dir) setDir(envelope.value.dir);
   };
 
@@ -82,7 +81,6 @@ export function ReviewStep() {
   const openFolder = async (target: string) => {
     const envelope = await api.invoke('shell.openFolder', { dir: target });
     if (!envelope.ok) setWriteError(envelope.error);
-    else if (!envelope.value.supported) setOpenerSupported(false);
   };
 
   if (!valid) {
@@ -118,11 +116,11 @@ export function ReviewStep() {
           <Field
             label="Lab folder"
             error={dirError}
-            help={inElectron ? undefined : 'The full path of a folder on the computer running Cluster Lab; ~ is your home folder.'}
+            help={shell.pickFolder ? undefined : 'The full path of a folder on the computer running Cluster Lab; ~ is your home folder.'}
           >
             <input value={dir} onChange={(e) => setDir(e.target.value)} className="mono" spellCheck={false} />
           </Field>
-          {pickerSupported && (
+          {shell.pickFolder && (
             <button type="button" onClick={() => void choose()}>
               Choose…
             </button>
@@ -155,7 +153,7 @@ export function ReviewStep() {
               The lab is in <span className="mono">{report.dir}</span>. Go on to Run, or start it yourself:{' '}
               <code>cd {shellQuote(report.dir)} && vagrant up</code>
             </div>
-            {openerSupported && (
+            {shell.openFolder && (
               <button type="button" className="link" onClick={() => void openFolder(report.dir)}>
                 Open the folder
               </button>

@@ -3,12 +3,13 @@
  * down, with the live log, the node table and, once up, how to use the cluster. One job at a time;
  * a reloaded page reattaches to the running job and its log.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
-import type { JobInfo, JobKind, LabStatus } from '../../shared/jobs';
-import type { LabConfig } from '../../shared/lab/schema';
+import type { JobInfo, JobKind } from '../../shared/jobs';
 import { labMachines } from '../../shared/lab/machines';
-import { api, inElectron } from '../api';
+import { api } from '../api';
+import { useLabJob } from '../useLabJob';
+import { useShellCapabilities } from '../useShellCapabilities';
 import { AfterUpPanel } from '../components/AfterUpPanel';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { LogView, type LogViewHandle } from '../components/LogView';
@@ -18,7 +19,6 @@ import './Run.css';
 import { StepHeader } from '../components/StepHeader';
 
 const openedKey = 'cluster-lab.run.dir';
-const sameDir = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a.replace(/[\\/]+$/, '') === b.replace(/[\\/]+$/, '');
 
 const kindLabel: Record<JobKind, string> = { up: 'Up', down: 'Down', destroy: 'Destroy', provision: 'Provision', status: 'Status' };
 const statusBadge: Record<JobInfo['status'], string> = { running: 'info', succeeded: 'ok', failed: 'fail', cancelled: 'warn' };
@@ -29,76 +29,12 @@ export function RunStep() {
   const [opened, setOpened] = useState<string | null>(() => sessionStorage.getItem(openedKey));
   const dir = opened ?? state.writtenDir;
   const [pathInput, setPathInput] = useState(dir ?? '');
-  const [config, setConfig] = useState<LabConfig | null>(null);
   const [openError, setOpenError] = useState<ErrorInfo | null>(null);
-  const [job, setJob] = useState<JobInfo | null>(null);
-  const [status, setStatus] = useState<LabStatus | null>(null);
-  const [actionError, setActionError] = useState<ErrorInfo | null>(null);
   const [confirmDestroy, setConfirmDestroy] = useState(false);
-  const [refreshing, setRefreshing] = useState(false);
-  const [cancelling, setCancelling] = useState(false);
   const log = useRef<LogViewHandle>(null);
-  const jobRef = useRef<JobInfo | null>(null);
-  const dirRef = useRef(dir);
-  dirRef.current = dir;
-
-  /** A job this view has not shown yet: a fresh log. */
-  const follow = useCallback((info: JobInfo) => {
-    if (jobRef.current?.id !== info.id) log.current?.reset();
-    jobRef.current = info;
-    setJob(info);
-    if (info.status !== 'running') setCancelling(false);
-  }, []);
-
-  const refresh = useCallback(async () => {
-    const target = dirRef.current;
-    if (!target) return;
-    setRefreshing(true);
-    const result = await api.invoke('lab.status', { dir: target });
-    setRefreshing(false);
-    if (!sameDir(target, dirRef.current)) return;
-    if (result.ok) setStatus(result.value);
-    else setActionError(result.error);
-  }, []);
-
-  useEffect(() => {
-    const offs = [
-      api.on('job.update', (info) => {
-        if (info.id === jobRef.current?.id || sameDir(info.dir, dirRef.current)) follow(info);
-      }),
-      api.on('job.log', (batch) => {
-        if (batch.jobId === jobRef.current?.id) log.current?.append(batch.lines, batch.total);
-      }),
-      api.on('lab.status', (next) => {
-        if (sameDir(next.dir, dirRef.current)) setStatus(next);
-      }),
-    ];
-    return () => offs.forEach((off) => off());
-  }, [follow]);
-
-  useEffect(() => {
-    if (!dir) return;
-    let live = true;
-    setStatus(null);
-    setJob(null);
-    jobRef.current = null;
-    log.current?.reset();
-    void api.invoke('lab.open', { dir }).then((result) => {
-      if (!live) return;
-      setConfig(result.ok ? result.value : null);
-      setOpenError(result.ok ? null : result.error);
-      if (result.ok) void refresh();
-    });
-    void api.invoke('job.attach', { dir }).then((result) => {
-      if (!live || !result.ok || !result.value.job) return;
-      const { job: attached, tail } = result.value;
-      follow(attached);
-      log.current?.append(tail, Math.max(attached.lineCount, (tail.at(-1)?.seq ?? -1) + 1));
-    });
-    return () => {
-      live = false;
-    };
-  }, [dir, follow, refresh]);
+  const [labState, lab] = useLabJob(dir, log);
+  const { config, job, status, actionError, refreshing, cancelling } = labState;
+  const shell = useShellCapabilities();
 
   const openFolder = (target: string) => {
     const trimmed = target.trim();
@@ -110,6 +46,7 @@ export function RunStep() {
       });
       return;
     }
+    setOpenError(null);
     sessionStorage.setItem(openedKey, trimmed);
     setOpened(trimmed);
   };
@@ -122,28 +59,9 @@ export function RunStep() {
     }
   };
 
-  const refillLog = useCallback(async () => {
-    const target = dirRef.current;
-    const current = jobRef.current;
-    if (!target || !current) return null;
-    const result = await api.invoke('job.attach', { dir: target });
-    return result.ok && result.value.job?.id === current.id ? result.value.tail : null;
-  }, []);
-
-  const start = async (kind: JobKind) => {
-    if (!dir) return;
+  const start = (kind: JobKind) => {
     setConfirmDestroy(false);
-    setActionError(null);
-    const result = await api.invoke('job.start', { dir, kind });
-    if (result.ok) follow(result.value);
-    else setActionError(result.error);
-  };
-
-  const cancel = async () => {
-    if (!job) return;
-    setCancelling(true);
-    const result = await api.invoke('job.cancel', { jobId: job.id });
-    if (!result.ok) setActionError(result.error);
+    void lab.start(kind);
   };
 
   const running = job?.status === 'running';
@@ -171,7 +89,7 @@ export function RunStep() {
                 if (event.key === 'Enter') openFolder(pathInput);
               }}
             />
-            {inElectron && (
+            {shell.pickFolder && (
               <button type="button" onClick={() => void pick()}>
                 Choose…
               </button>
@@ -189,38 +107,33 @@ export function RunStep() {
           </p>
         )}
         {!dir && <p className="banner info">No lab folder yet: write the lab on the Review step, or open a folder written earlier.</p>}
-        {openError && <ErrorBanner error={openError} title="This folder cannot be run" />}
+        {(openError ?? labState.openError) && <ErrorBanner error={(openError ?? labState.openError)!} title="This folder cannot be run" />}
       </div>
 
       <div className="run-actions" role="toolbar" aria-label="Lab actions">
         <button
           type="button"
           className="primary"
-          onClick={() => void start('up')}
+          onClick={() => start('up')}
           disabled={!ready || running}
           title="vagrant up, kubeconfig, registry, wait for Ready"
         >
           Up
         </button>
-        <button type="button" onClick={() => void start('down')} disabled={!ready || running} title="vagrant halt: the VMs stop, their disks stay">
+        <button type="button" onClick={() => start('down')} disabled={!ready || running} title="vagrant halt: the VMs stop, their disks stay">
           Down
         </button>
-        <button
-          type="button"
-          onClick={() => void start('provision')}
-          disabled={!ready || running}
-          title="vagrant provision: re-run the install scripts"
-        >
+        <button type="button" onClick={() => start('provision')} disabled={!ready || running} title="vagrant provision: re-run the install scripts">
           Provision
         </button>
         <button type="button" className="danger" onClick={() => setConfirmDestroy(true)} disabled={!ready || running}>
           Destroy…
         </button>
         <span className="run-spacer" />
-        <button type="button" onClick={() => void cancel()} disabled={!running || cancelling}>
+        <button type="button" onClick={() => void lab.cancel()} disabled={!running || cancelling}>
           {cancelling ? 'Cancelling…' : 'Cancel job'}
         </button>
-        <button type="button" onClick={() => void refresh()} disabled={!ready || refreshing}>
+        <button type="button" onClick={() => void lab.refresh()} disabled={!ready || refreshing}>
           {refreshing ? 'Refreshing…' : 'Refresh status'}
         </button>
       </div>
@@ -239,7 +152,7 @@ export function RunStep() {
             lab folder and its files stay; Up builds the VMs again from scratch.
           </div>
           <div className="run-confirm-buttons">
-            <button type="button" className="danger" onClick={() => void start('destroy')}>
+            <button type="button" className="danger" onClick={() => start('destroy')}>
               Destroy {machines.length} VMs
             </button>
             <button type="button" onClick={() => setConfirmDestroy(false)}>
@@ -263,7 +176,7 @@ export function RunStep() {
         <AfterUpPanel dir={dir} config={config} kubeconfigPath={status.kubeconfigPath} />
       )}
 
-      <LogView ref={log} nodes={machines} logFile={job?.logFile ?? null} jobId={job?.id ?? null} refill={refillLog} />
+      <LogView ref={log} nodes={machines} logFile={job?.logFile ?? null} jobId={job?.id ?? null} refill={lab.refill} />
     </section>
   );
 }

@@ -1,6 +1,6 @@
 /**
  * The rendered provision scripts, run as Vagrant runs them in a guest that behaves like Ubuntu under
- * VirtualBox (e2e/fixtures/guest: real systemd-networkd, real netplan, real DHCP on the NAT link),
+ * VirtualBox (fixtures/guest: real systemd-networkd, real netplan, real DHCP on the NAT link),
  * and the lab's promise checked after everything a real guest goes through: the only default route
  * goes via the LAN router on the bridged NIC, the links' DNS are the lab's, and the NAT adapter keeps
  * the address Vagrant's SSH needs. Needs root for the network namespaces; skipped otherwise.
@@ -9,8 +9,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Guest, guestHarnessMissing, NAT_DNS, NAT_GATEWAY, NAT_IP } from '../../e2e/fixtures/guest/guest';
-import { provisioningOf, type MachineProvisioning } from '../../e2e/fixtures/guest/provisioners';
+import { Guest, guestHarnessMissing, NAT_DNS, NAT_GATEWAY, NAT_IP } from '../../fixtures/guest/guest';
+import { provisioningOf, type MachineProvisioning } from '../../fixtures/guest/provisioners';
 import { prefixFromNetmask } from '../lab/net';
 import type { LabConfig } from '../lab/schema';
 import { seedLab } from './testing';

@@ -8,7 +8,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisioningOf } from '../../e2e/fixtures/guest/provisioners';
+import { provisioningOf } from '../../fixtures/guest/provisioners';
 import { runTool } from '../../electron/services/process';
 import { seedLab } from './testing';
 import { renderVagrantfile } from './vagrantfile';

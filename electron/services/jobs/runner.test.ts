@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../../shared/contract';
 import { LOG_BATCH_MAX_LINES, type LabStatus, type LogBatch, type LogLine } from '../../../shared/jobs';
 import { seedLab } from '../../../shared/render/testing';
-import { seedBridgeEnv } from '../../../e2e/fixtures/seedBridges';
+import { seedBridgeEnv } from '../../../fixtures/seedBridges';
 import { machineStates, parseMachineReadable } from '../../../shared/vagrantOutput';
 import { createContext, type ServiceContext } from '../context';
 import { LabRunner, LOCK_FILE, type RunnerOptions } from '.';
@@ -13,7 +13,7 @@ import { writeLab } from '../labFolder';
 import { findExecutable } from '../tools';
 import { vagrantStatus } from '../vagrant';
 
-const fakeBin = path.resolve(import.meta.dirname, '../../../e2e/fixtures/bin');
+const fakeBin = path.resolve(import.meta.dirname, '../../../fixtures/bin');
 let home: string;
 let dir: string;
 
@@ -174,7 +174,8 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
   it('cancels with Ctrl-C first, and ends the whole process tree', async () => {
     const { runner } = setup({ FAKE_VAGRANT_DELAY_MS: '30', FAKE_VAGRANT_GRANDCHILD: '1' }, { sigtermWaitMs: 500 });
     const seenLines: LogLine[] = [];
-    const job = await runner.start(dir, 'up', { onLine: (line) => seenLines.push(line) });
+    runner.onLine((_, line) => seenLines.push(line));
+    const job = await runner.start(dir, 'up');
     while (!seenLines.some((l) => l.text.includes('Booting VM'))) await new Promise((r) => setTimeout(r, 20));
     const grandchild = Number(await readFile(path.join(dir, '.vagrant', 'fake-grandchild.pid'), 'utf8'));
     expect(alive(grandchild)).toBe(true);
@@ -188,7 +189,8 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
   it('escalates to SIGTERM when Vagrant ignores Ctrl-C', async () => {
     const { runner } = setup({ FAKE_VAGRANT_DELAY_MS: '30', FAKE_VAGRANT_IGNORE_SIGINT: '1' }, { sigintWaitMs: 300 });
     const lines: LogLine[] = [];
-    const job = await runner.start(dir, 'up', { onLine: (l) => lines.push(l) });
+    runner.onLine((_, l) => lines.push(l));
+    const job = await runner.start(dir, 'up');
     await new Promise((r) => setTimeout(r, 300));
     expect((await runner.cancel(job.id)).status).toBe('cancelled');
     expect(lines.some((l) => l.text.includes('sending SIGTERM'))).toBe(true);
@@ -198,12 +200,11 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     const { runner, seen } = setup({ FAKE_VAGRANT_LINES: '100000', FAKE_VAGRANT_DELAY_MS: '0' }, { batchMs: 100 });
     let count = 0;
     let inOrder = true;
-    const job = await runner.start(dir, 'up', {
-      onLine: (line) => {
-        if (line.seq !== count) inOrder = false;
-        count++;
-      },
+    runner.onLine((_, line) => {
+      if (line.seq !== count) inOrder = false;
+      count++;
     });
+    const job = await runner.start(dir, 'up');
     const done = await runner.wait(job.id);
     expect(done.status).toBe('succeeded');
     expect(inOrder).toBe(true);

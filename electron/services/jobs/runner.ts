@@ -34,10 +34,8 @@ import { labStatusFrom, unknownLabStatus } from './status';
 
 export type RunnerOptions = Partial<LogOptions & ReadyTimings & StopTimings>;
 
-export interface StartOptions {
-  /** Every line, unbatched and never omitted, as it is split (the CLI prints them all). */
-  onLine?: (line: LogLine) => void;
-}
+/** Every line of every job, unbatched and never omitted, as it is split (the CLI prints them all). */
+export type LineListener = (jobId: string, line: LogLine) => void;
 
 const defaults: Required<RunnerOptions> = {
   batchMs: 100,
@@ -60,6 +58,7 @@ export class LabRunner {
   /** The latest job of each lab folder (running or finished), for attach. */
   private readonly latest = new Map<string, Job>();
   private readonly byId = new Map<string, Job>();
+  private readonly lineListeners = new Set<LineListener>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -69,7 +68,13 @@ export class LabRunner {
   }
 
   /** Start a job; refused (never a second vagrant) while one runs on the lab, here or in another process. */
-  async start(dirInput: string, kind: JobKind, startOptions: StartOptions = {}): Promise<JobInfo> {
+  /** Listen to every line of the jobs started from now on; returns the way to stop listening. */
+  onLine(listener: LineListener): () => void {
+    this.lineListeners.add(listener);
+    return () => this.lineListeners.delete(listener);
+  }
+
+  async start(dirInput: string, kind: JobKind): Promise<JobInfo> {
     const dir = path.resolve(dirInput);
     const config = await openLab(dir);
     const running = this.latest.get(dir);
@@ -121,7 +126,8 @@ export class LabRunner {
           info.lineCount = total;
           this.ctx.events.emit('job.log', { jobId: id, lines, omitted, total });
         },
-        startOptions.onLine,
+        // Only with a listener are lines tagged one by one: in a flood most are counted and filed, never shown.
+        this.lineListeners.size ? (line) => this.lineListeners.forEach((listener) => listener(id, line)) : undefined,
       );
       const job: Job = { info, config, tools, log, child: null, cancelRequested: false, finished: Promise.resolve(info), statusOutput: '' };
       // A finished job's log tail is let go when the next one starts on the lab.

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import type { CallArgs, CallName, CallResult, Envelope, EventName, EventPayload, LabApi } from '../shared/contract';
+import type { JobInfo, LabStatus, LogLine } from '../shared/jobs';
+import { seedLab } from '../shared/render/testing';
+import { LabJob, type LogSink } from './labJob';
+
+type Answer = (args: never) => Envelope<unknown> | Promise<Envelope<unknown>>;
+
+/** A LabApi that answers from a table and lets the test fire main's events. */
+class FakeApi implements LabApi {
+  readonly calls: { name: CallName; args: unknown }[] = [];
+  private readonly listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  constructor(readonly answers: Partial<Record<CallName, Answer>>) {}
+
+  async invoke<K extends CallName>(name: K, args: CallArgs<K>): Promise<Envelope<CallResult<K>>> {
+    this.calls.push({ name, args });
+    const answer = this.answers[name];
+    if (!answer) return { ok: false, error: { code: 'internal', message: `no answer for ${name}` } };
+    return (await answer(args as never)) as Envelope<CallResult<K>>;
+  }
+
+  on<K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void): () => void {
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    set.add(listener as (payload: unknown) => void);
+    return () => set.delete(listener as (payload: unknown) => void);
+  }
+
+  emit<K extends EventName>(name: K, payload: EventPayload<K>): void {
+    for (const listener of this.listeners.get(name) ?? []) listener(payload);
+  }
+
+  listenerCount(): number {
+    return [...this.listeners.values()].reduce((n, set) => n + set.size, 0);
+  }
+}
+
+class RecordingLog implements LogSink {
+  resets = 0;
+  lines: LogLine[] = [];
+  total = 0;
+  reset() {
+    this.resets++;
+    this.lines = [];
+  }
+  append(lines: LogLine[], total: number) {
+    this.lines.push(...lines);
+    this.total = total;
+  }
+}
+
+const dir = '/labs/demo';
+const line = (seq: number, text = `line ${seq}`): LogLine => ({ seq, stream: 'stdout', node: null, text });
+const job = (over: Partial<JobInfo> = {}): JobInfo => ({
+  id: 'up-1',
+  dir,
+  kind: 'up',
+  status: 'running',
+  startedAt: 1,
+  endedAt: null,
+  exitCode: null,
+  steps: [],
+  currentStep: null,
+  logFile: `${dir}/logs/up.log`,
+  lineCount: 0,
+  ...over,
+});
+const status = (over: Partial<LabStatus> = {}): LabStatus => ({
+  dir,
+  nodes: [],
+  clusterReachable: false,
+  checkedAt: 1,
+  kubeconfigPath: null,
+  ...over,
+});
+const ok = <T>(value: T): Envelope<T> => ({ ok: true, value });
+
+function setup(answers: Partial<Record<CallName, Answer>> = {}) {
+  const api = new FakeApi({
+    'lab.open': () => ok(seedLab()),
+    'lab.status': () => ok(status()),
+    'job.attach': () => ok({ job: null, tail: [] }),
+    ...answers,
+  });
+  const log = new RecordingLog();
+  const lab = new LabJob(api, () => log);
+  return { api, log, lab };
+}
+
+describe('LabJob: the Run step over a lab folder', () => {
+  it("opens a lab: its settings, its node table, and the running job's log so far", async () => {
+    const tail = [line(40), line(41)];
+    const { lab, log } = setup({ 'job.attach': () => ok({ job: job({ lineCount: 100 }), tail }) });
+    await lab.open(dir);
+    const state = lab.getState();
+    expect(state.config?.name).toBe('cluster-lab');
+    expect(state.status?.dir).toBe(dir);
+    expect(state.job?.id).toBe('up-1');
+    expect(log.lines).toEqual(tail);
+    // The count is the job's, not the tail's: the view says how many lines came before.
+    expect(log.total).toBe(100);
+  });
+
+  it('says why a folder cannot be opened, and asks nothing more of it', async () => {
+    const { lab, api } = setup({ 'lab.open': () => ({ ok: false, error: { code: 'not_found', message: 'No lab.json in /labs/demo.' } }) });
+    await lab.open(dir);
+    expect(lab.getState().openError?.message).toBe('No lab.json in /labs/demo.');
+    expect(api.calls.map((c) => c.name)).not.toContain('lab.status');
+  });
+
+  it("takes its job's log batches and no other job's, and follows a job another window or the CLI started on the lab", async () => {
+    const { lab, log, api } = setup({ 'job.start': () => ok(job()) });
+    await lab.open(dir);
+    await lab.start('up');
+    api.emit('job.log', { jobId: 'up-1', lines: [line(0)], omitted: 0, total: 1 });
+    api.emit('job.log', { jobId: 'other', lines: [line(0, 'not ours')], omitted: 0, total: 1 });
+    expect(log.lines.map((l) => l.text)).toEqual(['line 0']);
+    const resetsBefore = log.resets;
+    api.emit('job.update', job({ id: 'down-2', kind: 'down' }));
+    expect(lab.getState().job?.id).toBe('down-2');
+    expect(log.resets).toBe(resetsBefore + 1);
+    api.emit('job.update', job({ id: 'elsewhere', dir: '/labs/other' }));
+    expect(lab.getState().job?.id).toBe('down-2');
+  });
+
+  it('shows why a job was refused, and clears it on the next try', async () => {
+    let refuse = true;
+    const { lab } = setup({
+      'job.start': () => (refuse ? { ok: false, error: { code: 'busy', message: 'The up job is already running on this lab.' } } : ok(job())),
+    });
+    await lab.open(dir);
+    await lab.start('up');
+    expect(lab.getState().actionError?.code).toBe('busy');
+    refuse = false;
+    await lab.start('up');
+    expect(lab.getState().actionError).toBeNull();
+    expect(lab.getState().job?.status).toBe('running');
+  });
+
+  it('is cancelling from the click until the job says it ended', async () => {
+    const { lab, api } = setup({ 'job.start': () => ok(job()), 'job.cancel': () => ok(job()) });
+    await lab.open(dir);
+    await lab.start('up');
+    await lab.cancel();
+    expect(lab.getState().cancelling).toBe(true);
+    api.emit('job.update', job({ status: 'cancelled', endedAt: 2 }));
+    expect(lab.getState()).toMatchObject({ cancelling: false, job: { status: 'cancelled' } });
+  });
+
+  it('drops late answers about a folder it has left', async () => {
+    let release: () => void = () => {};
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const { lab } = setup({
+      'lab.open': async (args: { dir: string }) => {
+        if (args.dir === dir) await slow;
+        return ok({ ...seedLab(), name: args.dir === dir ? 'old' : 'new' });
+      },
+    });
+    const first = lab.open(dir);
+    await lab.open('/labs/other');
+    release();
+    await first;
+    expect(lab.getState()).toMatchObject({ dir: '/labs/other', config: { name: 'new' } });
+  });
+
+  it('refills the log only while the lab still runs the same job, and lets go of the events when disposed', async () => {
+    let attached: JobInfo | null = job();
+    const { lab, api } = setup({ 'job.attach': () => ok({ job: attached, tail: [line(7)] }) });
+    await lab.open(dir);
+    expect(await lab.refill()).toEqual([line(7)]);
+    attached = job({ id: 'up-9' });
+    expect(await lab.refill()).toBeNull();
+    lab.dispose();
+    expect(api.listenerCount()).toBe(0);
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * The Run step's model of one lab folder: its settings, its node table, the job running on it (or
+ * the last one) and that job's log, kept in step with main's events. Plain TypeScript over a
+ * LabApi, so it is tested with a fake one; `useLabJob` is its React face.
+ */
+import type { LabApi } from '../shared/contract';
+import type { ErrorInfo } from '../shared/errors';
+import type { JobInfo, JobKind, LabStatus, LogLine } from '../shared/jobs';
+import type { LabConfig } from '../shared/lab/schema';
+
+/** Where the job's lines go: the log view. */
+export interface LogSink {
+  reset(): void;
+  append(lines: LogLine[], total: number): void;
+}
+
+export interface LabJobState {
+  dir: string | null;
+  config: LabConfig | null;
+  openError: ErrorInfo | null;
+  job: JobInfo | null;
+  status: LabStatus | null;
+  actionError: ErrorInfo | null;
+  refreshing: boolean;
+  cancelling: boolean;
+}
+
+const empty = (dir: string | null): LabJobState => ({
+  dir,
+  config: null,
+  openError: null,
+  job: null,
+  status: null,
+  actionError: null,
+  refreshing: false,
+  cancelling: false,
+});
+
+export const sameDir = (a: string | null | undefined, b: string | null | undefined) =>
+  !!a && !!b && a.replace(/[\\/]+$/, '') === b.replace(/[\\/]+$/, '');
+
+export class LabJob {
+  private state: LabJobState = empty(null);
+  private readonly listeners = new Set<() => void>();
+  private readonly offs: (() => void)[];
+
+  constructor(
+    private readonly api: LabApi,
+    private readonly log: () => LogSink | null,
+  ) {
+    this.offs = [
+      api.on('job.update', (info) => {
+        if (info.id === this.state.job?.id || sameDir(info.dir, this.state.dir)) this.follow(info);
+      }),
+      api.on('job.log', (batch) => {
+        if (batch.jobId === this.state.job?.id) this.log()?.append(batch.lines, batch.total);
+      }),
+      api.on('lab.status', (next) => {
+        if (sameDir(next.dir, this.state.dir)) this.set({ status: next });
+      }),
+    ];
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getState = (): LabJobState => this.state;
+
+  private set(patch: Partial<LabJobState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+
+  /** A job this view has not shown yet starts a fresh log. */
+  private follow(info: JobInfo): void {
+    if (this.state.job?.id !== info.id) this.log()?.reset();
+    this.set({ job: info, ...(info.status !== 'running' ? { cancelling: false } : {}) });
+  }
+
+  /** Show the lab in `dir`: its settings, its node table, and the job running on it with its log so far. */
+  async open(dir: string | null): Promise<void> {
+    this.state = empty(dir);
+    this.log()?.reset();
+    this.set({});
+    if (!dir) return;
+    await Promise.all([
+      this.api.invoke('lab.open', { dir }).then((result) => {
+        if (!sameDir(dir, this.state.dir)) return;
+        this.set({ config: result.ok ? result.value : null, openError: result.ok ? null : result.error });
+        if (result.ok) return this.refresh();
+      }),
+      this.api.invoke('job.attach', { dir }).then((result) => {
+        if (!sameDir(dir, this.state.dir) || !result.ok || !result.value.job) return;
+        const { job, tail } = result.value;
+        this.follow(job);
+        this.log()?.append(tail, Math.max(job.lineCount, (tail.at(-1)?.seq ?? -1) + 1));
+      }),
+    ]);
+  }
+
+  async refresh(): Promise<void> {
+    const dir = this.state.dir;
+    if (!dir) return;
+    this.set({ refreshing: true });
+    const result = await this.api.invoke('lab.status', { dir });
+    if (!sameDir(dir, this.state.dir)) return;
+    this.set(result.ok ? { refreshing: false, status: result.value } : { refreshing: false, actionError: result.error });
+  }
+
+  async start(kind: JobKind): Promise<void> {
+    const dir = this.state.dir;
+    if (!dir) return;
+    this.set({ actionError: null });
+    const result = await this.api.invoke('job.start', { dir, kind });
+    if (result.ok) this.follow(result.value);
+    else this.set({ actionError: result.error });
+  }
+
+  async cancel(): Promise<void> {
+    const job = this.state.job;
+    if (!job) return;
+    this.set({ cancelling: true });
+    const result = await this.api.invoke('job.cancel', { jobId: job.id });
+    if (!result.ok) this.set({ actionError: result.error, cancelling: false });
+  }
+
+  /** The running job's log tail again, for a view that fell behind; null when the job is no longer the lab's. */
+  readonly refill = async (): Promise<LogLine[] | null> => {
+    const { dir, job } = this.state;
+    if (!dir || !job) return null;
+    const result = await this.api.invoke('job.attach', { dir });
+    return result.ok && result.value.job?.id === job.id ? result.value.tail : null;
+  };
+
+  dispose(): void {
+    for (const off of this.offs) off();
+    this.listeners.clear();
+  }
+}
