@@ -85,6 +85,24 @@ test.describe('with the fake vagrant and kubectl', () => {
   });
 });
 
+test.describe('with agents that take a while to boot', () => {
+  test.use({ tools: 'fakes', extraEnv: { FAKE_VAGRANT_DELAY_MS: '5', FAKE_VAGRANT_MACHINE_MS: 'server=0,*=2500' } });
+
+  test('Up brings the agents up side by side, and the step list and node table show each one', async ({ appPage: page, labEnv }) => {
+    await openLabInRunStep(page, labEnv.home);
+    await page.getByRole('button', { name: 'Up', exact: true }).click();
+    const agents = page.getByRole('list', { name: 'Machines of “vagrant up the agents, side by side”' });
+    await expect(agents.locator('li[data-machine="agent1"]')).toHaveAttribute('data-status', 'running');
+    await expect(agents.locator('li[data-machine="agent2"]')).toHaveAttribute('data-status', 'running');
+    const nodes = page.getByRole('table', { name: 'Nodes' });
+    await expect(nodes.locator('tr[data-machine="agent1"] .node-activity')).toHaveText('Up: running');
+    await expect(nodes.locator('tr[data-machine="agent2"] .node-activity')).toHaveText('Up: running');
+    await screenshot(page, 'run-up-agents-side-by-side');
+    await expect(page.getByLabel('Job', { exact: true })).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
+    await expect(agents.locator('li[data-status="succeeded"]')).toHaveCount(2);
+  });
+});
+
 test.describe("when VirtualBox reports the lab's bridge as down", () => {
   test.use({ tools: 'fakes', extraEnv: seedBridgeEnv('Down') });
 
@@ -110,8 +128,10 @@ test.describe('when a machine fails to provision', () => {
     await expect(failure).toContainText('Failed on agent1', { timeout: 30_000 });
     await expect(failure).toContainText('vagrant up failed on agent1');
     await expect(failure.getByLabel('Last error lines')).toContainText('Could not resolve host');
-    await expect(page.getByRole('list', { name: 'Steps' }).locator('li[data-status="failed"]')).toContainText('vagrant up');
-    await expect(page.getByRole('table', { name: 'Nodes' }).locator('tr[data-machine="agent2"]')).toHaveAttribute('data-state', 'not_created');
+    await expect(page.getByRole('list', { name: 'Steps' }).locator(':scope > li[data-status="failed"]')).toContainText('vagrant up the agents');
+    // The other agent ran to its end beside it: its VM is up and usable, and the failure says so.
+    await expect(failure).toContainText('agent2 came up.');
+    await expect(page.getByRole('table', { name: 'Nodes' }).locator('tr[data-machine="agent2"]')).toHaveAttribute('data-state', 'running');
     await screenshot(page, 'run-up-failed');
   });
 });

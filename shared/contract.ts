@@ -51,7 +51,7 @@ export const calls = {
   'shell.capabilities': call<{ pickFolder: boolean; openFolder: boolean }>()(none),
   'dialog.pickFolder': call<{ supported: boolean; dir: string | null }>()(z.object({ defaultPath: z.string().max(4096).optional() }).strict()),
   'shell.openFolder': call<{ supported: boolean }>()(z.object({ dir }).strict()),
-  'job.start': call<JobInfo>()(z.object({ dir, kind: z.enum(jobKinds) }).strict()),
+  'job.start': call<JobInfo>()(z.object({ dir, kind: z.enum(jobKinds), sequential: z.boolean().optional() }).strict()),
   'job.cancel': call<JobInfo>()(z.object({ jobId: z.string().min(1).max(100) }).strict()),
   'job.attach': call<{ job: JobInfo | null; tail: LogLine[] }>()(z.object({ dir }).strict()),
   'kubeconfig.merge': call<{ path: string; context: string; backupPath: string | null; currentContext: string | null }>()(

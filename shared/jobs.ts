@@ -4,12 +4,16 @@ export const jobKinds = ['up', 'down', 'destroy', 'provision', 'status'] as cons
 export type JobKind = (typeof jobKinds)[number];
 export type JobStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+
 export interface JobStep {
   id: string;
   label: string;
-  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+  status: StepStatus;
   startedAt?: number;
   endedAt?: number;
+  /** A step that works on several machines (side by side, or one after another): where each one is. */
+  machines?: { machine: string; status: StepStatus }[];
 }
 
 export interface JobInfo {

@@ -40,9 +40,10 @@ const env: NodeJS.ProcessEnv = {
 const dir = path.join(home, 'lab');
 const lab = seedLab();
 await writeLab(dir, lab);
-await mkdir(path.join(dir, '.vagrant'), { recursive: true });
-const running = Object.fromEntries(['server', ...lab.agents.map((a) => a.name)].map((name) => [name, 'running']));
-await writeFile(path.join(dir, '.vagrant', 'fake-state.json'), JSON.stringify(running));
+for (const name of ['server', ...lab.agents.map((a) => a.name)]) {
+  await mkdir(path.join(dir, '.vagrant', 'machines', name), { recursive: true });
+  await writeFile(path.join(dir, '.vagrant', 'machines', name, 'fake-state'), 'running');
+}
 
 const host = await startBrowserHost(env);
 const browser = await chromium.launch(chromiumLaunchOptions);

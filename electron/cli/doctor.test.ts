@@ -26,7 +26,7 @@ describe('cluster-lab doctor', () => {
       network: { nic: 'cl-gone0', bridge: 'cl-gone0', subnet: '192.168.1.0/24', hostIp: '', gateway: '192.168.1.1', dns: ['1.1.1.1'] },
       server: { name: 'multi', ip: '192.168.1.110' },
       agents: [{ name: 'agent1', ip: '192.168.1.111' }],
-      vm: { memoryMb: 262144, cpus: 64, box: 'bento/ubuntu-24.04', linkedClone: true },
+      vm: { memoryMb: 262144, cpus: 64, box: 'bento/ubuntu-24.04', linkedClone: true, parallel: true },
     };
     await writeFile(path.join(dir, 'lab.json'), JSON.stringify(lab));
     const { code, out } = await run(['doctor', '--dir', dir], { PATH: '', HOME: dir });

@@ -53,6 +53,16 @@ describe('cluster-lab up, status, down, destroy', () => {
     expect(destroyed.out).toContain('==> agent2: Destroying VM and associated drives...');
   });
 
+  it('brings the agents up one after another with --sequential, which only up and provision take', async () => {
+    const up = await runCli(['up', '--dir', dir, '--sequential'], env());
+    expect(up.code, up.err).toBe(0);
+    expect(up.out).toContain('[cluster-lab] Step: vagrant up the agents, one after another');
+    expect(up.out.indexOf('==> agent1: Machine booted and ready!')).toBeLessThan(up.out.indexOf("Bringing machine 'agent2' up"));
+    const down = await runCli(['down', '--dir', dir, '--sequential'], env());
+    expect(down.code).toBe(2);
+    expect(down.err).toContain('--sequential is for up and provision');
+  });
+
   it('exits 1 naming the failing machine, and 2 without --dir', async () => {
     const failed = await runCli(['up', '--dir', dir], env({ FAKE_VAGRANT_FAIL: 'agent2:boot' }));
     expect(failed.code).toBe(1);

@@ -57,8 +57,9 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 function jobCommand({ kind, summary, what }: (typeof kinds)[number]): Command {
-  const usage = `Usage: cluster-lab ${kind} --dir DIR${kind === 'destroy' ? ' [--yes]' : ''}
-${what}
+  const ordered = kind === 'up' || kind === 'provision';
+  const usage = `Usage: cluster-lab ${kind} --dir DIR${kind === 'destroy' ? ' [--yes]' : ''}${ordered ? ' [--sequential]' : ''}
+${what}${ordered ? "\nThe server goes first; then the agents side by side, or one after another with --sequential (or the\nlab's setting), for a host with few CPUs." : ''}
 The log streams to stdout (and to DIR/logs/); Ctrl-C cancels cleanly. Exit 0 on success, 1 on failure.
 `;
   return {
@@ -66,8 +67,16 @@ The log streams to stdout (and to DIR/logs/); Ctrl-C cancels cleanly. Exit 0 on 
     summary,
     usage,
     async run(argv, services, io) {
-      const { values } = parseFlags(argv, { dir: { type: 'string' }, yes: { type: 'boolean', default: false } }, usage);
+      const { values } = parseFlags(
+        argv,
+        { dir: { type: 'string' }, yes: { type: 'boolean', default: false }, sequential: { type: 'boolean', default: false } },
+        usage,
+      );
       if (values.yes && kind !== 'destroy') throw new AppError('invalid_input', `--yes is only for destroy.`, { hint: usage.split('\n')[0] });
+      if (values.sequential && !ordered)
+        throw new AppError('invalid_input', '--sequential is for up and provision: they bring the agents up side by side.', {
+          hint: usage.split('\n')[0],
+        });
       const dir = requireDir(values.dir, usage);
       if (kind === 'destroy' && !values.yes) {
         const lab = await call(services, 'lab.open', { dir });
@@ -89,7 +98,7 @@ The log streams to stdout (and to DIR/logs/); Ctrl-C cancels cleanly. Exit 0 on 
       const stopPrinting = services.jobs.onLine((_, line) => printLine(io, line));
       let job;
       try {
-        job = await call(services, 'job.start', { dir, kind });
+        job = await call(services, 'job.start', { dir, kind, ...(values.sequential ? { sequential: true } : {}) });
       } catch (error) {
         stopPrinting();
         throw error;

@@ -83,7 +83,7 @@ export function createServices(ctx: ServiceContext = createContext(), shell: She
       await shell.openFolder(await existingFolder(lab(dir)));
       return { supported: true };
     },
-    'job.start': ({ dir, kind }) => jobs.start(lab(dir), kind),
+    'job.start': ({ dir, kind, sequential }) => jobs.start(lab(dir), kind, { sequential }),
     'job.cancel': ({ jobId }) => jobs.cancel(jobId),
     'job.attach': async ({ dir }) => jobs.attach(lab(dir)),
     'kubeconfig.merge': async ({ dir, setCurrent }) => {

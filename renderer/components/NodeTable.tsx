@@ -9,7 +9,8 @@ const stateBadge = (state: NodeStatus['vagrantState']): string => {
   return 'info';
 };
 
-export function NodeTable({ status }: { status: LabStatus | null }) {
+/** `activity`: what a running job is doing to each machine (by machine name), shown under its state. */
+export function NodeTable({ status, activity }: { status: LabStatus | null; activity?: Record<string, string> }) {
   if (!status) return <p className="muted">Reading the state of the VMs…</p>;
   return (
     <table className="nodes" aria-label="Nodes">
@@ -33,6 +34,11 @@ export function NodeTable({ status }: { status: LabStatus | null }) {
             <td className="mono">{node.ip}</td>
             <td>
               <span className={`badge ${stateBadge(node.vagrantState)}`}>{node.vagrantStateText}</span>
+              {activity?.[node.machine] && (
+                <div className="small node-activity" data-activity={activity[node.machine]}>
+                  {activity[node.machine]}
+                </div>
+              )}
               {node.provider && node.provider !== 'virtualbox' && (
                 <div className="small field-error">Provider {node.provider}, not VirtualBox: destroy this VM and run Up again.</div>
               )}

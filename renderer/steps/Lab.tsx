@@ -128,6 +128,14 @@ export function LabStep() {
             Linked clones
             <span className="field-help">Each VM starts as a thin copy of the box: faster to create and much smaller on disk.</span>
           </label>
+          <label className="check">
+            <input type="checkbox" checked={config.vm.parallel} onChange={(e) => edit((d) => void (d.vm.parallel = e.target.checked))} />
+            Agents side by side
+            <span className="field-help">
+              Up brings the server up first, then every agent at once: the lab is ready in the time of its two slowest VMs. Off: one after another,
+              for a computer with few CPUs.
+            </span>
+          </label>
         </div>
 
         <div className="card form-card">

@@ -5,7 +5,7 @@
  */
 import { useRef, useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
-import type { JobInfo, JobKind } from '../../shared/jobs';
+import type { JobInfo, JobKind, StepStatus } from '../../shared/jobs';
 import { labMachines } from '../../shared/lab/machines';
 import { api } from '../api';
 import { useLabJob } from '../useLabJob';
@@ -22,6 +22,14 @@ const openedKey = 'cluster-lab.run.dir';
 
 const kindLabel: Record<JobKind, string> = { up: 'Up', down: 'Down', destroy: 'Destroy', provision: 'Provision', status: 'Status' };
 const statusBadge: Record<JobInfo['status'], string> = { running: 'info', succeeded: 'ok', failed: 'fail', cancelled: 'warn' };
+const machineBadge: Record<StepStatus, string> = {
+  pending: 'quiet',
+  running: 'info',
+  succeeded: 'ok',
+  failed: 'fail',
+  cancelled: 'warn',
+  skipped: 'quiet',
+};
 const stepMark: Record<string, string> = { pending: '○', running: '◐', succeeded: '●', failed: '✕', cancelled: '■', skipped: '–' };
 
 export function RunStep() {
@@ -167,7 +175,11 @@ export function RunStep() {
         {job && <JobCard job={job} />}
         <div className="card">
           <h3 className="run-card-title">Nodes</h3>
-          {dir && config ? <NodeTable status={status} /> : <p className="muted">Open a lab folder to see its VMs.</p>}
+          {dir && config ? (
+            <NodeTable status={status} activity={running ? machineActivity(job) : undefined} />
+          ) : (
+            <p className="muted">Open a lab folder to see its VMs.</p>
+          )}
           {status?.error && <p className="field-error">{status.error}</p>}
         </div>
       </div>
@@ -179,6 +191,14 @@ export function RunStep() {
       <LogView ref={log} nodes={machines} logFile={job?.logFile ?? null} jobId={job?.id ?? null} refill={lab.refill} />
     </section>
   );
+}
+
+/** What the running job is doing to each machine, from the step that works on several: for the node table. */
+function machineActivity(job: JobInfo): Record<string, string> {
+  const activity: Record<string, string> = {};
+  for (const step of job.steps)
+    if (step.status === 'running') for (const m of step.machines ?? []) activity[m.machine] = `${kindLabel[job.kind]}: ${m.status}`;
+  return activity;
 }
 
 function JobCard({ job }: { job: JobInfo }) {
@@ -198,6 +218,15 @@ function JobCard({ job }: { job: JobInfo }) {
           <li key={step.id} data-status={step.status} className={`run-step-${step.status}`}>
             <span aria-hidden="true">{stepMark[step.status]}</span> {step.label}
             <span className="muted small"> {step.status}</span>
+            {step.machines && step.machines.length > 1 && (
+              <ul className="run-step-machines" aria-label={`Machines of “${step.label}”`}>
+                {step.machines.map((m) => (
+                  <li key={m.machine} data-machine={m.machine} data-status={m.status} className={`badge ${machineBadge[m.status]}`}>
+                    {m.machine} {m.status}
+                  </li>
+                ))}
+              </ul>
+            )}
           </li>
         ))}
       </ol>

@@ -25,4 +25,17 @@ describe('hostFit', () => {
       expect.objectContaining({ level: 'info', path: 'vm.cpus', message: expect.stringContaining('6 vCPUs on 4 CPUs') }),
     ]);
   });
+
+  it('says when booting every agent at once would crowd the host, and not when they go one after another', () => {
+    const threeAgents = { ...seedLab(), agents: [1, 2, 3].map((n) => ({ name: `agent${n}`, ip: `192.168.1.${110 + n}` })) };
+    const host = { cpus: 4, totalMemoryBytes: 64 * GiB };
+    expect(hostFit(threeAgents, host)).toContainEqual({
+      level: 'info',
+      path: 'vm.parallel',
+      message:
+        'Up boots the 3 agents at once (3 × 2 = 6 vCPUs) on 4 CPUs: this computer will be crowded while they install. Turn off "Agents side by side" to bring them up one after another, slower but gentler.',
+    });
+    expect(hostFit({ ...threeAgents, vm: { ...threeAgents.vm, parallel: false } }, host).map((n) => n.path)).not.toContain('vm.parallel');
+    expect(hostFit(threeAgents, { ...host, cpus: 8 }).map((n) => n.path)).not.toContain('vm.parallel');
+  });
 });

@@ -7,7 +7,7 @@ import type { LabConfig } from './schema';
 
 export interface FitNote {
   level: 'warn' | 'info';
-  path: 'vm.memoryMb' | 'vm.cpus';
+  path: 'vm.memoryMb' | 'vm.cpus' | 'vm.parallel';
   message: string;
 }
 
@@ -47,6 +47,15 @@ export function hostFit(config: Pick<LabConfig, 'agents' | 'vm'>, host: Pick<Hos
       level: 'info',
       path: 'vm.cpus',
       message: `${nodes} VMs × ${cpus} vCPUs = ${nodes * cpus} vCPUs on ${host.cpus} CPUs: they take turns, which is fine for a lab at rest but slow under load.`,
+    });
+  }
+  // Up boots every agent at once: each boot keeps its vCPUs busy for minutes.
+  const agents = config.agents.length;
+  if (config.vm.parallel && agents >= 2 && Number.isFinite(cpus) && cpus <= host.cpus && agents * cpus > host.cpus) {
+    notes.push({
+      level: 'info',
+      path: 'vm.parallel',
+      message: `Up boots the ${agents} agents at once (${agents} × ${cpus} = ${agents * cpus} vCPUs) on ${host.cpus} CPUs: this computer will be crowded while they install. Turn off "Agents side by side" to bring them up one after another, slower but gentler.`,
     });
   }
   return notes;

@@ -112,6 +112,11 @@ export const labSchema = z
         message: 'Box must be a box name such as bento/ubuntu-24.04, an https:// URL of a .box file, or the path of a local .box file.',
       }),
       linkedClone: z.boolean(),
+      /**
+       * Bring the agents up side by side after the server (the default), or one after another, for
+       * a host with few CPUs. A lab.json written before this setting brings them up side by side.
+       */
+      parallel: z.boolean().default(true),
     }),
     k3s: z.discriminatedUnion('source', [
       z.object({
@@ -239,7 +244,7 @@ export function defaultLabConfig(): LabConfig {
       { name: 'agent1', ip: '' },
       { name: 'agent2', ip: '' },
     ],
-    vm: { memoryMb: DEFAULT_MEMORY_MB, cpus: DEFAULT_CPUS, box: DEFAULT_BOX, linkedClone: true },
+    vm: { memoryMb: DEFAULT_MEMORY_MB, cpus: DEFAULT_CPUS, box: DEFAULT_BOX, linkedClone: true, parallel: true },
     k3s: { source: 'channel', value: 'stable' },
     registry: { enabled: true },
   };

@@ -52,7 +52,7 @@ describe('the Vagrantfile for the seed lab', () => {
     const pinned = renderVagrantfile({ ...seedLab(), k3s: { source: 'version', value: 'v1.33.5+k3s1' } });
     expect(pinned).toContain("export INSTALL_K3S_VERSION='v1.33.5+k3s1'");
     expect(pinned).not.toContain('INSTALL_K3S_CHANNEL');
-    const sized = renderVagrantfile({ ...seedLab(), vm: { memoryMb: 2048, cpus: 3, box: 'bento/debian-12', linkedClone: false } });
+    const sized = renderVagrantfile({ ...seedLab(), vm: { ...seedLab().vm, memoryMb: 2048, cpus: 3, box: 'bento/debian-12', linkedClone: false } });
     expect(sized).toMatch(/vb\.memory = 2048\n\s+vb\.cpus = 3\n\s+vb\.linked_clone = false/);
     expect(sized).toContain("config.vm.box = 'bento/debian-12'");
   });

@@ -15,10 +15,19 @@ export interface StopTimings {
   sigtermWaitMs: number;
 }
 
-export async function runChild(job: Job, step: string, file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { log } = job;
-  log.app(`$ ${path.basename(file)} ${args.join(' ')}`);
-  log.childStarted();
+export interface ChildSpec {
+  /** The step's label, for a failure. */
+  step: string;
+  file: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** The one Vagrant machine the command works on, when it is one. */
+  machine?: string;
+}
+
+export async function runChild(job: Job, { step, file, args, env, machine }: ChildSpec): Promise<void> {
+  job.log.app(`$ ${path.basename(file)} ${args.join(' ')}`);
+  const log = job.log.child();
   const collect = job.info.kind === 'status';
   // The disk sets the pace when it is slower than the child: reading pauses, nothing piles up in memory.
   let paused = false;
@@ -40,21 +49,22 @@ export async function runChild(job: Job, step: string, file: string, args: strin
     },
     onStderr: (chunk) => take('stderr', chunk),
   });
-  job.child = child;
+  job.children.add(child);
   const result = await child.done;
-  job.child = null;
-  log.childEnded();
+  job.children.delete(child);
+  log.end();
   if (job.cancelRequested) throw new Cancelled();
   if (result.spawnError) throw spawnFailure(step, file, result.spawnError);
   if (result.exitCode === 0) return;
   const isVagrant = path.basename(file).replace(/\.exe$/i, '') === 'vagrant';
+  const stopped = isVagrant ? log.whereItStopped() : { node: null, action: null };
   throw childFailure({
     step,
     file,
     args,
     result,
     tail: log.lastLines(60),
-    stopped: isVagrant ? log.whereItStopped() : { node: null, action: null },
+    stopped: machine ? { node: machine, action: stopped.node === machine ? stopped.action : null } : stopped,
   });
 }
 

@@ -14,18 +14,17 @@ export interface ChildEnd {
   file: string;
   args: string[];
   result: StreamResult;
-  /** The last lines of the log, the child's and Cluster Lab's. */
+  /** The child's last lines. */
   tail: LogLine[];
   /** For Vagrant: the machine the last tagged line spoke for and its last action. */
   stopped: { node: string | null; action: string | null };
 }
 
 export function childFailure({ step, file, args, result, tail, stopped }: ChildEnd): StepFailure {
-  const own = tail.filter((line) => line.stream !== 'app');
-  const text = own.map((line) => stripAnsi(line.text)).join('\n');
+  const text = tail.map((line) => stripAnsi(line.text)).join('\n');
   const locked = lockedMachine(text);
-  const errors = own.filter((line) => line.stream === 'stderr' || isErrorLine(line.text)).map((line) => stripAnsi(line.text));
-  const lastLines = (errors.length ? errors : own.map((line) => stripAnsi(line.text))).slice(-10);
+  const errors = tail.filter((line) => line.stream === 'stderr' || isErrorLine(line.text)).map((line) => stripAnsi(line.text));
+  const lastLines = (errors.length ? errors : tail.map((line) => stripAnsi(line.text))).slice(-10);
   const tool = path.basename(file).replace(/\.exe$/i, '');
   const exit = result.exitCode === null ? `was stopped by ${result.signal ?? 'a signal'}` : `exited with ${result.exitCode}`;
   const machine = locked?.machine ?? stopped.node;

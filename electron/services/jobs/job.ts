@@ -10,8 +10,11 @@ export interface Job {
   config: LabConfig;
   tools: Record<ToolName, string>;
   log: JobLog;
-  child: StreamingProcess | null;
+  /** The processes the job runs now: one, or one per machine while they run side by side. */
+  children: Set<StreamingProcess>;
   cancelRequested: boolean;
+  /** One machine at a time rather than side by side (a lab setting, or `--sequential`). */
+  sequential: boolean;
   finished: Promise<JobInfo>;
   /** What `vagrant status --machine-readable` printed, for the Status job. */
   statusOutput: string;
@@ -33,6 +36,6 @@ export class Cancelled extends Error {}
 /** A copy of the job's state for a caller, never the live object. */
 export const snapshot = (info: JobInfo): JobInfo => ({
   ...info,
-  steps: info.steps.map((s) => ({ ...s })),
+  steps: info.steps.map((s) => ({ ...s, ...(s.machines ? { machines: s.machines.map((m) => ({ ...m })) } : {}) })),
   failure: info.failure && { ...info.failure },
 });

@@ -18,16 +18,85 @@ export interface LogOptions {
   tailLines: number;
 }
 
-/** One job's log: the file (every byte), the lines (split per stream), the batches, the tail. */
+/** What a child's lines tell of where it stopped: the machine its last tagged line spoke for, and that machine's last `==> name: action`. */
+export interface WhereItStopped {
+  node: string | null;
+  action: string | null;
+}
+
+const CHILD_TAIL_LINES = 200;
+
+/**
+ * One child's part of the log. Children may run side by side (one `vagrant up` per agent), so
+ * the file takes each child's output a whole line at a time: lines of two children never cut into
+ * each other, and every byte of each still reaches the file.
+ */
+export class ChildLog {
+  private readonly splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
+  private readonly partial: { stdout: Uint8Array | null; stderr: Uint8Array | null } = { stdout: null, stderr: null };
+  private tail: LogLine[] = [];
+
+  constructor(private readonly log: JobLog) {}
+
+  /** Returns false when the file cannot take more for now: the caller stops reading until `whenDrained`. */
+  chunk(stream: 'stdout' | 'stderr', chunk: Uint8Array): boolean {
+    let more = true;
+    // A line ends at LF, or at CR (download progress redraws itself with CR alone): either may be cut after.
+    const end = Math.max(chunk.lastIndexOf(10), chunk.lastIndexOf(13));
+    if (end < 0) this.partial[stream] = this.partial[stream] ? Buffer.concat([this.partial[stream], chunk]) : Buffer.from(chunk);
+    else {
+      const whole = chunk.subarray(0, end + 1);
+      more = this.log.write(this.partial[stream] ? Buffer.concat([this.partial[stream], whole]) : whole);
+      this.partial[stream] = end + 1 < chunk.length ? Buffer.from(chunk.subarray(end + 1)) : null;
+    }
+    for (const text of this.splitters[stream].push(chunk)) this.keep(this.log.add(stream, text));
+    return more;
+  }
+
+  whenDrained(then: () => void): void {
+    this.log.whenDrained(then);
+  }
+
+  /** The child has ended: its last line, even without a line break, is filed and split. */
+  end(): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const rest = this.partial[stream];
+      if (rest) this.log.write(Buffer.concat([rest, Buffer.from('\n')]));
+      this.partial[stream] = null;
+      for (const text of this.splitters[stream].flush()) this.keep(this.log.add(stream, text));
+    }
+  }
+
+  private keep(line: LogLine): void {
+    this.tail.push(line);
+    if (this.tail.length >= 2 * CHILD_TAIL_LINES) this.tail = this.tail.slice(-CHILD_TAIL_LINES);
+  }
+
+  /** This child's last lines, tagged with their machine. */
+  lastLines(count: number): LogLine[] {
+    return this.tail.slice(-count).map((line) => this.log.tag(line));
+  }
+
+  whereItStopped(): WhereItStopped {
+    let node: string | null = null;
+    for (let i = this.tail.length - 1; i >= 0; i--) {
+      const line = this.log.tag(this.tail[i]!);
+      if (!line.node || (node !== null && line.node !== node)) continue;
+      node = line.node;
+      const action = /^==> [^:]+: (.*)$/.exec(stripAnsi(line.text))?.[1];
+      if (action) return { node, action };
+    }
+    return { node, action: null };
+  }
+}
+
+/** One job's log: the file (every byte), the lines (split per child and stream), the batches, the tail. */
 export class JobLog {
   private readonly file: WriteStream;
-  private readonly splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
   private pending: LogLine[] = [];
   private omitted = 0;
   private tail: LogLine[] = [];
   private readonly timer: NodeJS.Timeout;
-  private childRunning = false;
-  private appLinesForFile: string[] = [];
   private fileError: Error | null = null;
   seq = 0;
 
@@ -43,15 +112,14 @@ export class JobLog {
     this.timer = setInterval(() => this.flush(), options.batchMs);
   }
 
-  childStarted(): void {
-    this.childRunning = true;
+  /** A child's own part of the log, for as long as it runs. */
+  child(): ChildLog {
+    return new ChildLog(this);
   }
 
-  /** Returns false when the file cannot take more for now: the caller stops reading until `whenDrained`. */
-  chunk(stream: 'stdout' | 'stderr', chunk: Uint8Array): boolean {
-    const more = this.file.write(chunk);
-    for (const text of this.splitters[stream].push(chunk)) this.add(stream, text);
-    return more || this.fileError !== null;
+  /** Whole lines only (ChildLog and app() see to it); false when the file wants the writer to wait. */
+  write(bytes: Uint8Array | string): boolean {
+    return this.file.write(bytes) || this.fileError !== null;
   }
 
   whenDrained(then: () => void): void {
@@ -64,22 +132,13 @@ export class JobLog {
     this.file.once('error', done);
   }
 
-  childEnded(): void {
-    for (const stream of ['stdout', 'stderr'] as const) for (const text of this.splitters[stream].flush()) this.add(stream, text);
-    this.childRunning = false;
-    for (const text of this.appLinesForFile) this.file.write(text);
-    this.appLinesForFile = [];
-  }
-
-  /** Cluster Lab's own line; in the file it waits for a running child's output to end, so no line of theirs is cut. */
+  /** Cluster Lab's own line. */
   app(text: string): void {
-    const entry = `[cluster-lab] ${text}\n`;
-    if (this.childRunning) this.appLinesForFile.push(entry);
-    else this.file.write(entry);
+    this.write(`[cluster-lab] ${text}\n`);
     this.add('app', text);
   }
 
-  private add(stream: LogLine['stream'], text: string): void {
+  add(stream: LogLine['stream'], text: string): LogLine {
     // Which node a line speaks for is worked out only for lines someone sees (a batch, the tail,
     // the CLI): in a flood most lines are counted and filed, never shown.
     const line: LogLine = { seq: this.seq++, stream, node: null, text };
@@ -92,6 +151,7 @@ export class JobLog {
     }
     this.tail.push(line);
     if (this.tail.length >= 2 * this.options.tailLines) this.tail = this.tail.slice(-this.options.tailLines);
+    return line;
   }
 
   flush(): void {
@@ -105,26 +165,13 @@ export class JobLog {
     this.emit(lines, omitted, this.seq);
   }
 
-  private tag(line: LogLine): LogLine {
+  tag(line: LogLine): LogLine {
     if (line.node === null && line.stream !== 'app') line.node = lineNode(line.text, this.machines);
     return line;
   }
 
   lastLines(count: number): LogLine[] {
     return this.tail.slice(-count).map((line) => this.tag(line));
-  }
-
-  /** The machine the last tagged line of the tail spoke for, and its last `==> name: action`. */
-  whereItStopped(): { node: string | null; action: string | null } {
-    let node: string | null = null;
-    for (let i = this.tail.length - 1; i >= 0; i--) {
-      const line = this.tag(this.tail[i]!);
-      if (!line.node || (node !== null && line.node !== node)) continue;
-      node = line.node;
-      const action = /^==> [^:]+: (.*)$/.exec(stripAnsi(line.text))?.[1];
-      if (action) return { node, action };
-    }
-    return { node, action: null };
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { delay } from './time';
 
 export interface ReadyTimings {
   readyTimeoutMs: number;
+  /** The longest pause between two looks; the first looks come sooner (see below). */
   readyPollMs: number;
 }
 
@@ -15,6 +16,8 @@ export async function waitNodesReady(ctx: ServiceContext, job: Job, step: string
   const expected = machines.map((m) => m.nodeName);
   const deadline = Date.now() + timings.readyTimeoutMs;
   let said = '';
+  // Nodes often turn Ready within a second or two of the last VM: look soon, then less often.
+  let pause = Math.min(250, timings.readyPollMs);
   for (;;) {
     const answer = await getNodes(job.tools.kubectl, kubeconfig, ctx);
     const ready = new Set('nodes' in answer ? answer.nodes.filter((n) => n.ready).map((n) => n.name) : []);
@@ -40,6 +43,7 @@ export async function waitNodesReady(ctx: ServiceContext, job: Job, step: string
         null,
       );
     }
-    await delay(timings.readyPollMs);
+    await delay(pause);
+    pause = Math.min(pause * 2, timings.readyPollMs);
   }
 }

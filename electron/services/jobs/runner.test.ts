@@ -62,7 +62,8 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     const up = await runner.wait(started.id);
     expect(up.status, JSON.stringify(up.failure)).toBe('succeeded');
     expect(up.steps.map((s) => [s.id, s.status])).toEqual([
-      ['vagrant-up', 'succeeded'],
+      ['vagrant-up-server', 'succeeded'],
+      ['vagrant-up-agents', 'succeeded'],
       ['kubeconfig', 'succeeded'],
       ['registry', 'succeeded'],
       ['nodes-ready', 'succeeded'],
@@ -106,21 +107,110 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     expect(await readFile(path.join(dir, 'registry.yaml'), 'utf8')).toContain('kubernetes.io/hostname: k3s.lab.example');
   });
 
+  describe('Up side by side', () => {
+    const fourNodes = () => ({ ...seedLab(), agents: [1, 2, 3].map((n) => ({ name: `agent${n}`, ip: `192.168.1.${110 + n}` })) });
+    interface Entry {
+      machine?: string;
+      command?: string;
+      start?: number;
+      end?: number;
+      started?: string;
+      machines?: string[];
+      pid: number;
+    }
+    const readTimeline = async (file: string) =>
+      (await readFile(file, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Entry);
+
+    it('brings the server up first, then every agent at once, each in its own vagrant', async () => {
+      await writeLab(dir, fourNodes());
+      const timeline = path.join(home, 'timeline.jsonl');
+      const { runner, seen } = setup({ FAKE_VAGRANT_MACHINE_MS: '400', FAKE_VAGRANT_TIMELINE: timeline });
+      const up = await runner.wait((await runner.start(dir, 'up')).id);
+      expect(up.status, JSON.stringify(up.failure)).toBe('succeeded');
+      const entries = await readTimeline(timeline);
+      const started = entries.filter((e) => e.started === 'up').map((e) => e.machines);
+      expect(started[0]).toEqual(['server']);
+      expect(started.slice(1).sort()).toEqual([['agent1'], ['agent2'], ['agent3']]);
+      const ups = entries.filter((e) => e.command === 'up');
+      const server = ups.find((e) => e.machine === 'server')!;
+      const agents = ups.filter((e) => e.machine !== 'server');
+      expect(agents.map((a) => a.machine).sort()).toEqual(['agent1', 'agent2', 'agent3']);
+      expect(new Set(agents.map((a) => a.pid)).size).toBe(3);
+      // Order: no agent starts before the server is up. Overlap: every agent starts before the first one ends.
+      for (const agent of agents) expect(agent.start!).toBeGreaterThanOrEqual(server.end!);
+      expect(Math.max(...agents.map((a) => a.start!))).toBeLessThan(Math.min(...agents.map((a) => a.end!)));
+      // The step list showed each agent running together.
+      const together = seen['job.update'].some((info) => info.steps[1]?.machines?.every((m) => m.status === 'running'));
+      expect(together).toBe(true);
+      expect(up.steps[1]!.label).toBe('vagrant up the agents, side by side');
+    });
+
+    it('brings the agents up one after another when the lab says so, or when asked', async () => {
+      for (const [lab, options] of [
+        [{ ...fourNodes(), vm: { ...fourNodes().vm, parallel: false } }, {}],
+        [fourNodes(), { sequential: true }],
+      ] as const) {
+        await rm(dir, { recursive: true, force: true });
+        await writeLab(dir, lab);
+        const timeline = path.join(home, `timeline-${Math.random()}.jsonl`);
+        const { runner } = setup({ FAKE_VAGRANT_MACHINE_MS: '150', FAKE_VAGRANT_TIMELINE: timeline });
+        const up = await runner.wait((await runner.start(dir, 'up', options)).id);
+        expect(up.status).toBe('succeeded');
+        expect(up.steps[1]!.label).toBe('vagrant up the agents, one after another');
+        const agents = (await readTimeline(timeline)).filter((e) => e.command === 'up' && e.machine !== 'server');
+        expect(agents.map((a) => a.machine)).toEqual(['agent1', 'agent2', 'agent3']);
+        for (let i = 1; i < agents.length; i++) expect(agents[i]!.start!).toBeGreaterThanOrEqual(agents[i - 1]!.end!);
+      }
+    });
+
+    it('cancels every agent at once with Ctrl-C, and leaves no vagrant running', async () => {
+      await writeLab(dir, fourNodes());
+      const timeline = path.join(home, 'timeline.jsonl');
+      // The server comes up at once; every agent would take 20 s to boot.
+      const { runner } = setup({ FAKE_VAGRANT_MACHINE_MS: 'server=0,*=20000', FAKE_VAGRANT_TIMELINE: timeline }, { sigintWaitMs: 5_000 });
+      const lines: LogLine[] = [];
+      runner.onLine((_, line) => lines.push(line));
+      const job = await runner.start(dir, 'up');
+      const booting = (name: string) => lines.some((l) => l.text === `==> ${name}: Waiting for machine to boot. This may take a few minutes...`);
+      while (!['agent1', 'agent2', 'agent3'].every(booting)) await new Promise((r) => setTimeout(r, 20));
+      const cancelled = await runner.cancel(job.id);
+      expect(cancelled.status).toBe('cancelled');
+      expect(cancelled.steps[1]!.machines!.map((m) => m.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+      const pids = (await readTimeline(timeline)).filter((e) => e.started === 'up').map((e) => e.pid);
+      expect(pids).toHaveLength(4);
+      for (const pid of pids) expect(alive(pid)).toBe(false);
+      // Each agent's vagrant got its own Ctrl-C and cleaned up.
+      expect(
+        lines
+          .filter((l) => l.text.includes('Waiting for cleanup before exiting'))
+          .map((l) => l.text.split(':')[0])
+          .sort(),
+      ).toEqual(['==> agent1', '==> agent2', '==> agent3']);
+    });
+  });
+
   it('names the failing machine and step and keeps its last error lines', async () => {
     const { runner } = setup({ FAKE_VAGRANT_FAIL: 'agent1:provision' });
     const job = await runner.wait((await runner.start(dir, 'up')).id);
     expect(job.status).toBe('failed');
     expect(job.exitCode).toBe(1);
     expect(job.failure?.machine).toBe('agent1');
-    expect(job.failure?.message).toMatch(/vagrant up failed on agent1 while "Running provisioner: shell" \(exited with 1\)/);
+    expect(job.failure?.message).toMatch(/^vagrant up failed on agent1 while "Running provisioner: shell" \(exited with 1\)\. agent2 came up\.$/);
     expect(job.failure?.lastLines.join('\n')).toContain('curl: (6) Could not resolve host');
-    expect(job.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped']);
+    expect(job.steps.map((s) => s.status)).toEqual(['succeeded', 'failed', 'skipped', 'skipped', 'skipped']);
+    expect(job.steps[1]!.machines).toEqual([
+      { machine: 'agent1', status: 'failed' },
+      { machine: 'agent2', status: 'succeeded' },
+    ]);
   });
 
   it("says what Vagrant's machine lock means", async () => {
     const { runner } = setup({ FAKE_VAGRANT_LOCKED: 'server' });
     const job = await runner.wait((await runner.start(dir, 'down')).id);
-    expect(job.failure?.message).toBe('Vagrant says machine "server" is locked by another process.');
+    expect(job.failure?.message).toBe('Vagrant says machine "server" is locked by another process. agent2 and agent1 stopped.');
     expect(job.failure?.hint).toMatch(/Wait for it to finish/);
   });
 

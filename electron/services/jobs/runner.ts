@@ -74,7 +74,7 @@ export class LabRunner {
     return () => this.lineListeners.delete(listener);
   }
 
-  async start(dirInput: string, kind: JobKind): Promise<JobInfo> {
+  async start(dirInput: string, kind: JobKind, options: { sequential?: boolean } = {}): Promise<JobInfo> {
     const dir = path.resolve(dirInput);
     const config = await openLab(dir);
     const running = this.latest.get(dir);
@@ -99,11 +99,16 @@ export class LabRunner {
       await mkdir(logsDir, { recursive: true }).catch((error: unknown) => {
         throw ioError(error, logsDir, 'create');
       });
-      const jobStepList: JobStep[] = jobSteps[kind].map((id) => ({
-        id,
-        label: steps[id].label,
-        status: steps[id].skip?.(config) ? 'skipped' : 'pending',
-      }));
+      const sequential = options.sequential ?? !config.vm.parallel;
+      const jobStepList: JobStep[] = jobSteps[kind].map((id) => {
+        const machines = steps[id].machines?.(config);
+        return {
+          id,
+          label: machines && machines.length > 1 ? `${steps[id].label}, ${sequential ? 'one after another' : 'side by side'}` : steps[id].label,
+          status: steps[id].skip?.(config) ? 'skipped' : 'pending',
+          ...(machines?.length ? { machines: machines.map((machine) => ({ machine, status: 'pending' as const })) } : {}),
+        };
+      });
       const info: JobInfo = {
         id,
         dir,
@@ -129,7 +134,17 @@ export class LabRunner {
         // Only with a listener are lines tagged one by one: in a flood most are counted and filed, never shown.
         this.lineListeners.size ? (line) => this.lineListeners.forEach((listener) => listener(id, line)) : undefined,
       );
-      const job: Job = { info, config, tools, log, child: null, cancelRequested: false, finished: Promise.resolve(info), statusOutput: '' };
+      const job: Job = {
+        info,
+        config,
+        tools,
+        log,
+        children: new Set(),
+        cancelRequested: false,
+        sequential,
+        finished: Promise.resolve(info),
+        statusOutput: '',
+      };
       // A finished job's log tail is let go when the next one starts on the lab.
       const previous = this.latest.get(dir);
       if (previous) this.byId.delete(previous.info.id);
@@ -152,7 +167,8 @@ export class LabRunner {
     if (!job.cancelRequested) {
       job.cancelRequested = true;
       job.log.app('Cancel requested: stopping the running command (Ctrl-C first, so Vagrant can clean up and release its machine locks).');
-      if (job.child) await stopTree(job, job.child, this.options);
+      // Every running vagrant gets its Ctrl-C at once, then each goes through the staged stop.
+      await Promise.all([...job.children].map((child) => stopTree(job, child, this.options)));
     }
     return snapshot(await job.finished);
   }
@@ -200,6 +216,9 @@ export class LabRunner {
   private async run(job: Job, releaseLock: () => Promise<void>): Promise<JobInfo> {
     const { info, log } = job;
     log.app(`${info.kind} started for lab "${job.config.name}" in ${info.dir}`);
+    // The node table follows the job: after a step on the machines it is read again, beside the
+    // next step, and the job's own last refresh waits for it so it is never the one shown last.
+    let midJobStatus: Promise<void> = Promise.resolve();
     try {
       for (const step of info.steps) {
         if (step.status === 'skipped') continue;
@@ -210,10 +229,29 @@ export class LabRunner {
         log.app(`Step: ${step.label}`);
         this.update(job);
         const id = step.id as StepId;
-        await steps[id].run({ ctx: this.ctx, job, label: step.label, timings: this.options });
+        await steps[id].run({
+          ctx: this.ctx,
+          job,
+          label: step.label,
+          timings: this.options,
+          progress: (machine, status) => {
+            const entry = step.machines?.find((m) => m.machine === machine);
+            if (!entry) return;
+            entry.status = status;
+            this.update(job);
+          },
+        });
         step.status = 'succeeded';
         step.endedAt = Date.now();
         this.update(job);
+        // (Not after the last step: the job's own refresh comes right after it.)
+        if (step.machines && info.steps.some((next) => next.status === 'pending'))
+          midJobStatus = midJobStatus.then(() =>
+            this.status(info.dir).then(
+              (status) => this.ctx.events.emit('lab.status', status),
+              () => {},
+            ),
+          );
       }
       info.status = 'succeeded';
       info.exitCode = 0;
@@ -250,6 +288,7 @@ export class LabRunner {
       info.failure ??= { machine: null, step: null, message: (error as Error).message, lastLines: [] };
     }
     await releaseLock();
+    await midJobStatus;
     info.endedAt = Date.now();
     info.lineCount = log.seq;
     this.update(job);

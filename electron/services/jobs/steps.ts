@@ -2,17 +2,28 @@
  * Every step a job can run, in one typed table, and each job kind as a list of those steps. A new
  * step is one entry here; a new job kind is one list (and its name in shared/jobs.ts). A step id
  * that is not in the table does not compile.
+ *
+ * Up brings the server up alone first, then every agent at once, each with its own `vagrant up
+ * NAME`. Vagrant 2.3.4 serialises what must not overlap itself: each machine is locked for one
+ * process at a time (lib/vagrant/machine.rb, `action`: lock "machine-action-<id>"), picking
+ * forwarded ports is locked across processes with retry (lib/vagrant/action/builtin/
+ * handle_forwarded_port_collisions.rb, lock "fpcollision"), and importing a box's linked-clone
+ * master is locked by box name with retry (plugins/providers/virtualbox/action/import_master.rb).
+ * Adding the box is not locked (lib/vagrant/action/builtin/box_add.rb takes no lock), so the
+ * server's `up` downloads it, makes the master and leaves the token the agents wait for before any
+ * agent starts.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ToolName } from '../../../shared/host';
-import type { JobKind } from '../../../shared/jobs';
+import type { JobKind, StepStatus } from '../../../shared/jobs';
+import { labMachines } from '../../../shared/lab/machines';
 import type { LabConfig } from '../../../shared/lab/schema';
 import type { ServiceContext } from '../context';
 import { LAB_KUBECONFIG, writeLabKubeconfig } from '../kubectl';
 import { vagrantArgs, vagrantEnv } from '../vagrant';
 import { runChild } from './child';
-import { StepFailure, type Job } from './job';
+import { Cancelled, StepFailure, type Job } from './job';
 import { waitNodesReady, type ReadyTimings } from './nodesReady';
 
 /** What a step may use while it runs. */
@@ -22,6 +33,8 @@ export interface StepRun {
   /** The step's own label, for its failures. */
   label: string;
   timings: ReadyTimings;
+  /** Where one of the step's machines is, for the step list and the node table. */
+  progress(machine: string, status: StepStatus): void;
 }
 
 interface Step {
@@ -30,20 +43,91 @@ interface Step {
   tools: ToolName[];
   /** Whether the step has nothing to do for this lab (shown as skipped). */
   skip?(config: LabConfig): boolean;
+  /** The machines the step works on, one `vagrant` each, when there are several. */
+  machines?(config: LabConfig): string[];
   run(step: StepRun): Promise<void>;
 }
 
-/** A Vagrant command in the lab folder; VBoxManage is needed too, by Vagrant's VirtualBox provider. */
-const vagrant = (label: string, command: JobKind): Step => ({
+type VagrantCommand = Exclude<JobKind, 'status'>;
+
+/** What a machine that got through the command is, for a failure that says which ones did. */
+const done: Record<VagrantCommand, string> = { up: 'came up', provision: 'were provisioned', down: 'stopped', destroy: 'were destroyed' };
+
+const listed = (names: string[]) => (names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`);
+
+/**
+ * One `vagrant COMMAND NAME` per machine: side by side, or one after another when the lab says so
+ * (the first failure then ends the step). A machine that fails does not stop the others; the
+ * step's failure names every one that failed and the ones that got through.
+ */
+async function onEachMachine(run: StepRun, command: VagrantCommand, machines: string[]): Promise<void> {
+  const { ctx, job, label } = run;
+  const one = async (machine: string) => {
+    run.progress(machine, 'running');
+    try {
+      await runChild(job, { step: label, file: job.tools.vagrant, args: [...vagrantArgs[command], machine], env: vagrantEnv(ctx), machine });
+      run.progress(machine, 'succeeded');
+    } catch (error) {
+      run.progress(machine, error instanceof Cancelled || job.cancelRequested ? 'cancelled' : 'failed');
+      throw error;
+    }
+  };
+  const outcomes: { machine: string; error?: unknown }[] = [];
+  if (job.sequential) {
+    for (const machine of machines) {
+      const error = await one(machine).then(
+        () => undefined,
+        (e: unknown) => e ?? new Error('failed'),
+      );
+      outcomes.push({ machine, error });
+      if (error) break;
+    }
+  } else {
+    const settled = await Promise.allSettled(machines.map(one));
+    settled.forEach((result, i) =>
+      outcomes.push({ machine: machines[i]!, error: result.status === 'rejected' ? (result.reason ?? new Error('failed')) : undefined }),
+    );
+  }
+  if (job.cancelRequested || outcomes.some((o) => o.error instanceof Cancelled)) throw new Cancelled();
+  const failed = outcomes.filter((o) => o.error);
+  if (failed.length === 0) return;
+  const first = failed[0]!.error;
+  if (!(first instanceof StepFailure)) throw first;
+  const through = outcomes.filter((o) => !o.error).map((o) => o.machine);
+  const names = failed.map((o) => o.machine);
+  const others = failed.length > 1 ? ` (${listed(names.slice(1))} failed too)` : '';
+  const survivors = through.length ? ` ${listed(through)} ${done[command]}.` : '';
+  throw new StepFailure({ ...first.failure, machine: listed(names), message: `${first.failure.message}${others}${survivors}` }, first.exitCode);
+}
+
+const agents = (config: LabConfig) =>
+  labMachines(config)
+    .filter((m) => m.role === 'agent')
+    .map((m) => m.machine);
+const server = (config: LabConfig) =>
+  labMachines(config)
+    .filter((m) => m.role === 'server')
+    .map((m) => m.machine);
+/** Every machine, agents first: the order Vagrant itself stops and destroys them in when it runs them one by one. */
+const everyMachine = (config: LabConfig) =>
+  labMachines(config)
+    .map((m) => m.machine)
+    .reverse();
+
+/** A Vagrant command on some of the lab's machines; VBoxManage is needed too, by Vagrant's VirtualBox provider. */
+const vagrant = (label: string, command: VagrantCommand, which: (config: LabConfig) => string[]): Step => ({
   label,
   tools: ['vagrant', 'VBoxManage'],
-  run: ({ ctx, job }) => runChild(job, label, job.tools.vagrant, vagrantArgs[command], vagrantEnv(ctx)),
+  skip: (config) => which(config).length === 0,
+  machines: which,
+  run: (step) => onEachMachine(step, command, which(step.job.config)),
 });
 
 const labKubeconfig = (job: Job) => path.join(job.info.dir, LAB_KUBECONFIG);
 
 const table = {
-  'vagrant-up': vagrant('vagrant up (create, boot and provision the VMs)', 'up'),
+  'vagrant-up-server': vagrant('vagrant up server (the box, the linked-clone master, the k3s server)', 'up', server),
+  'vagrant-up-agents': vagrant('vagrant up the agents', 'up', agents),
   kubeconfig: {
     label: 'Write the kubeconfig',
     tools: [],
@@ -73,7 +157,12 @@ const table = {
           },
           null,
         );
-      await runChild(job, label, job.tools.kubectl, ['--kubeconfig', labKubeconfig(job), 'apply', '-f', manifest], ctx.env);
+      await runChild(job, {
+        step: label,
+        file: job.tools.kubectl,
+        args: ['--kubeconfig', labKubeconfig(job), 'apply', '-f', manifest],
+        env: ctx.env,
+      });
     },
   },
   'nodes-ready': {
@@ -81,20 +170,25 @@ const table = {
     tools: ['kubectl'],
     run: ({ ctx, job, label, timings }) => waitNodesReady(ctx, job, label, labKubeconfig(job), timings),
   },
-  'vagrant-halt': vagrant('vagrant halt', 'down'),
-  'vagrant-destroy': vagrant('vagrant destroy', 'destroy'),
-  'vagrant-provision': vagrant('vagrant provision', 'provision'),
-  'vagrant-status': vagrant('vagrant status', 'status'),
+  'vagrant-provision-server': vagrant('vagrant provision server', 'provision', server),
+  'vagrant-provision-agents': vagrant('vagrant provision the agents', 'provision', agents),
+  'vagrant-halt': vagrant('vagrant halt (every machine at once)', 'down', everyMachine),
+  'vagrant-destroy': vagrant('vagrant destroy (every machine at once)', 'destroy', everyMachine),
+  'vagrant-status': {
+    label: 'vagrant status',
+    tools: ['vagrant', 'VBoxManage'],
+    run: ({ ctx, job, label }) => runChild(job, { step: label, file: job.tools.vagrant, args: vagrantArgs.status, env: vagrantEnv(ctx) }),
+  },
 } satisfies Record<string, Step>;
 
 export type StepId = keyof typeof table;
 export const steps: Record<StepId, Step> = table;
 
 export const jobSteps: Record<JobKind, readonly StepId[]> = {
-  up: ['vagrant-up', 'kubeconfig', 'registry', 'nodes-ready'],
+  up: ['vagrant-up-server', 'vagrant-up-agents', 'kubeconfig', 'registry', 'nodes-ready'],
+  provision: ['vagrant-provision-server', 'vagrant-provision-agents'],
   down: ['vagrant-halt'],
   destroy: ['vagrant-destroy'],
-  provision: ['vagrant-provision'],
   status: ['vagrant-status'],
 };
 
