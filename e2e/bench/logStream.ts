@@ -25,20 +25,39 @@ export interface LogStreamFigures {
   mainRssMB: number;
 }
 
-/** `vagrant provision` of the fake, read and discarded by a bare Node parent: the pipe's own speed, and the bytes it wrote. */
+/** `vagrant provision server` of the fake, read and discarded by a bare Node parent: the pipe's own speed, and the bytes it wrote. */
 async function rawRead(dir: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; bytes: number; lines: number; sha: string }> {
   const start = performance.now();
-  const child = spawn(path.join(fakeBinDir, 'vagrant'), ['provision'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'ignore'] });
-  const hash = createHash('sha256');
+  const child = spawn(path.join(fakeBinDir, 'vagrant'), ['provision', 'server'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const chunks: Buffer[] = [];
   let bytes = 0;
   let lines = 0;
   child.stdout.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
-    hash.update(chunk);
+    chunks.push(chunk);
     for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
   });
   await new Promise((resolve) => child.on('close', resolve));
-  return { ms: performance.now() - start, bytes, lines, sha: hash.digest('hex') };
+  const ms = performance.now() - start;
+  return { ms, bytes, lines, sha: linesDigest(Buffer.concat(chunks)) };
+}
+
+/**
+ * The lines of an output in sorted order, hashed: children that run side by side interleave their
+ * lines in the file, so the file holds every line of each, whole, but not in one order.
+ */
+function linesDigest(text: Buffer): string {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, start)) {
+    lines.push(text.subarray(start, i + 1));
+    start = i + 1;
+  }
+  if (start < text.length) lines.push(text.subarray(start));
+  lines.sort(Buffer.compare);
+  const hash = createHash('sha256');
+  for (const line of lines) hash.update(line);
+  return hash.digest('hex');
 }
 
 /** The job's log file less Cluster Lab's own `[cluster-lab]` lines: what the child wrote, byte for byte. */
@@ -57,7 +76,7 @@ async function childBytesInLog(dir: string): Promise<{ sha: string; lines: numbe
   const child = Buffer.concat(kept);
   let lines = 0;
   for (let i = child.indexOf(10); i !== -1; i = child.indexOf(10, i + 1)) lines++;
-  return { sha: createHash('sha256').update(child).digest('hex'), lines, allLines };
+  return { sha: linesDigest(child), lines, allLines };
 }
 
 /** What the page keeps while it is measured: the longest task, and each write into the terminal as [time, last seq]. */
@@ -104,7 +123,7 @@ export async function benchLogStream(
   });
   await page.evaluate(() => ((window as unknown as { bench: { start: number } }).bench.start = performance.now()));
   await page.getByRole('button', { name: 'Provision', exact: true }).click();
-  await page.getByLabel('Job', { exact: true }).locator('.badge', { hasText: 'succeeded' }).waitFor({ timeout: 600_000 });
+  await page.locator('[aria-label="Job"][data-job-status="succeeded"]').waitFor({ timeout: 600_000 });
   const fromFile = await childBytesInLog(dir);
   // The job is done; the view may still be taking its last batch.
   await page.waitForFunction(

@@ -107,7 +107,9 @@ export class JobLog {
     private readonly emit: (lines: LogLine[], omitted: number, total: number) => void,
     private readonly onLine?: (line: LogLine) => void,
   ) {
-    this.file = createWriteStream(path, { flags: 'a' });
+    // A child writes 64 KiB at a time: with the default 16 KiB mark every chunk would pause it until
+    // the disk caught up. A few MiB in flight still bound memory, and a slow disk still sets the pace.
+    this.file = createWriteStream(path, { flags: 'a', highWaterMark: 4 * 2 ** 20 });
     this.file.on('error', (error) => (this.fileError = error));
     this.timer = setInterval(() => this.flush(), options.batchMs);
   }
