@@ -63,6 +63,11 @@ export const VIEW_SCROLLBACK_LINES = 5000;
  * every message cheap to parse.
  */
 export const LOG_BATCH_MAX_LINES = 1000;
+/**
+ * What a batch carries in a flood (more lines in one interval than a batch holds): a view then
+ * writes only the newest piece of what it gets, so sending more would only cost both sides.
+ */
+export const LOG_FLOOD_BATCH_LINES = 200;
 
 /** All of Vagrant's machine states that we name; anything else is shown as Vagrant says it. */
 export type VagrantState =

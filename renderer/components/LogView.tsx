@@ -8,7 +8,7 @@ import { SearchAddon } from '@xterm/addon-search';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
-import { VIEW_SCROLLBACK_LINES, type LogLine } from '../../shared/jobs';
+import { LOG_FLOOD_BATCH_LINES, VIEW_SCROLLBACK_LINES, type LogLine } from '../../shared/jobs';
 import './LogView.css';
 import { ViewQueue } from './logQueue';
 
@@ -23,7 +23,7 @@ export interface LogViewHandle {
 const palette = [75, 114, 215, 177, 80, 221, 141, 209, 116, 186];
 const stderrColour = 203;
 const CHAR_WIDTH_PX = 7.25;
-const WRITE_CHUNK_LINES = 200;
+const WRITE_CHUNK_LINES = LOG_FLOOD_BATCH_LINES;
 const FLOOD_QUEUE_LINES = 1000;
 const FLOOD_QUIET_MS = 250;
 

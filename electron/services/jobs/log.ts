@@ -4,7 +4,7 @@
  * scrollback would keep, so no consumer ever chokes on what it would drop.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { LogLine } from '../../../shared/jobs';
+import { LOG_FLOOD_BATCH_LINES, type LogLine } from '../../../shared/jobs';
 import { LineSplitter, stripAnsi } from '../../../shared/lines';
 import { lineNode } from '../../../shared/vagrantOutput';
 import { ioError } from '../files';
@@ -158,7 +158,8 @@ export class JobLog {
 
   flush(): void {
     if (this.pending.length === 0) return;
-    const max = this.options.maxBatchLines;
+    const max =
+      this.pending.length > this.options.maxBatchLines ? Math.min(LOG_FLOOD_BATCH_LINES, this.options.maxBatchLines) : this.options.maxBatchLines;
     const omitted = this.omitted + Math.max(0, this.pending.length - max);
     const lines = this.pending.length > max ? this.pending.slice(-max) : this.pending;
     this.pending = [];
