@@ -7,6 +7,7 @@ import type { LogLine } from '../../../shared/jobs';
 import { stripAnsi } from '../../../shared/lines';
 import { isErrorLine, lockedHint, lockedMachine } from '../../../shared/vagrantOutput';
 import type { StreamResult } from '../process';
+import { knownCause } from './causes';
 import { StepFailure } from './job';
 
 export interface ChildEnd {
@@ -23,6 +24,7 @@ export interface ChildEnd {
 export function childFailure({ step, file, args, result, tail, stopped }: ChildEnd): StepFailure {
   const text = tail.map((line) => stripAnsi(line.text)).join('\n');
   const locked = lockedMachine(text);
+  const cause = locked ? null : knownCause(tail.map((line) => line.text));
   const errors = tail.filter((line) => line.stream === 'stderr' || isErrorLine(line.text)).map((line) => stripAnsi(line.text));
   const lastLines = (errors.length ? errors : tail.map((line) => stripAnsi(line.text))).slice(-10);
   const tool = path.basename(file).replace(/\.exe$/i, '');
@@ -38,7 +40,9 @@ export function childFailure({ step, file, args, result, tail, stopped }: ChildE
         : `${tool} ${args[0] === '--kubeconfig' ? args.slice(2).join(' ') : args[0]} failed${machine ? ` on ${machine}` : ''}${doing} (${exit}).`,
       hint: locked
         ? lockedHint
-        : 'The highlighted lines below are the last errors; the whole log is in the log file. Fix the cause, then run the step again (Provision re-runs the install scripts on running VMs).',
+        : cause
+          ? `${cause.cause} ${cause.hint}`
+          : 'The highlighted lines below are the last errors; the whole log is in the log file. Fix the cause, then run the step again (Provision re-runs the install scripts on running VMs).',
       lastLines,
     },
     result.exitCode,

@@ -201,6 +201,8 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     expect(job.failure?.message).toMatch(/^vagrant up failed on agent1 while "Running provisioner: shell" \(exited with 1\)\. agent2 came up\.$/);
     expect(job.failure?.lastLines.join('\n')).toContain('curl: (6) Could not resolve host');
     expect(job.steps.map((s) => s.status)).toEqual(['succeeded', 'failed', 'skipped', 'skipped', 'skipped']);
+    // The guest could not reach the internet: the hint names the lab's network fields.
+    expect(job.failure?.hint).toContain('`network.gateway`, `network.dns`, `network.subnet`');
     expect(job.steps[1]!.machines).toEqual([
       { machine: 'agent1', status: 'failed' },
       { machine: 'agent2', status: 'succeeded' },
