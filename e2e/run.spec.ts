@@ -5,7 +5,7 @@ import type { Page } from '@playwright/test';
 import { writeLab } from '../electron/services/labFolder';
 import { seedLab } from '../shared/render/testing';
 import { expect, repoRoot, screenshot, test } from './fixtures/app';
-import { seedBridgeEnv } from '../fixtures/seedBridges';
+import { seedBridgeEnv } from '../fixtures/env';
 
 /** A lab folder written the way the Review step and `cluster-lab render` write it, opened from the Run step. */
 async function openLabInRunStep(page: Page, home: string): Promise<string> {

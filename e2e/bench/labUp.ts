@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createContext } from '../../electron/services/context';
 import { LabRunner } from '../../electron/services/jobs';
 import { writeLab } from '../../electron/services/labFolder';
-import { seedBridgeEnv } from '../../fixtures/seedBridges';
+import { seedBridgeEnv } from '../../fixtures/env';
 import { seedLab } from '../../shared/render/testing';
 import { round } from './figures';
 

@@ -2,26 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seedBridgeEnv } from '../../fixtures/seedBridges';
+import { fakeToolsContext } from '../../fixtures/env';
 import { seedLab } from '../../shared/render/testing';
 import { writeLab } from '../services/labFolder';
 import { main } from './index';
 import { runCli } from './runCli';
 
-const fakeBin = path.resolve(import.meta.dirname, '../../fixtures/bin');
 let home: string;
 let dir: string;
-const env = (extra: Record<string, string> = {}) => ({
-  env: {
-    ...process.env,
-    PATH: `${fakeBin}${path.delimiter}${process.env.PATH}`,
-    HOME: home,
-    KUBECONFIG: path.join(home, 'kube'),
-    ...seedBridgeEnv(),
-    ...extra,
-  },
-  homeDir: home,
-});
+const env = (extra: Record<string, string> = {}) => fakeToolsContext(home, extra);
 
 beforeEach(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-cli-jobs-'));

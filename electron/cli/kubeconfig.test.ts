@@ -2,45 +2,17 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seedBridgeEnv } from '../../fixtures/seedBridges';
+import { k3sYaml } from '../../fixtures/k3s';
+import { fakeToolsContext } from '../../fixtures/env';
 import { seedLab } from '../../shared/render/testing';
 import { K3S_KUBECONFIG, writeLabKubeconfig } from '../services/kubectl';
 import { writeLab } from '../services/labFolder';
 import { runCli } from './runCli';
 
-const fakeBin = path.resolve(import.meta.dirname, '../../fixtures/bin');
-const k3sYaml = `apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: Q0EK
-    server: https://127.0.0.1:6443
-  name: default
-contexts:
-- context:
-    cluster: default
-    user: default
-  name: default
-current-context: default
-kind: Config
-users:
-- name: default
-  user:
-    token: abc
-`;
-
 let home: string;
 let dir: string;
 const cwd = process.cwd();
-const context = () => ({
-  env: {
-    ...process.env,
-    PATH: `${fakeBin}${path.delimiter}${process.env.PATH}`,
-    HOME: home,
-    KUBECONFIG: path.join(home, 'kube'),
-    ...seedBridgeEnv(),
-  },
-  homeDir: home,
-});
+const context = () => fakeToolsContext(home);
 
 beforeEach(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-cli-kubeconfig-'));

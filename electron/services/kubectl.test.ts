@@ -4,30 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { k3sYaml } from '../../fixtures/k3s';
 import { seedLab } from '../../shared/render/testing';
 import { mergeIntoUserKubeconfig, parseNodes, rewriteKubeconfig, userKubeconfigPath, writeLabKubeconfig } from './kubectl';
 import { runTool } from './process';
-
-const k3sYaml = `apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: Q0EK
-    server: https://127.0.0.1:6443
-  name: default
-contexts:
-- context:
-    cluster: default
-    user: default
-  name: default
-current-context: default
-kind: Config
-preferences: {}
-users:
-- name: default
-  user:
-    client-certificate-data: Q0VSVAo=
-    client-key-data: S0VZCg==
-`;
 
 const theirs = `apiVersion: v1
 kind: Config

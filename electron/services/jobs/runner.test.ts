@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName, EventPayload } from '../../../shared/contract';
 import { LOG_BATCH_MAX_LINES, type LabStatus, type LogBatch, type LogLine } from '../../../shared/jobs';
 import { seedLab } from '../../../shared/render/testing';
-import { seedBridgeEnv } from '../../../fixtures/seedBridges';
+import { seedBridgeEnv } from '../../../fixtures/env';
 import { machineStates, parseMachineReadable } from '../../../shared/vagrantOutput';
 import { createContext, type ServiceContext } from '../context';
 import { LabRunner, LOCK_FILE, type RunnerOptions } from '.';
