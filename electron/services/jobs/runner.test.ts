@@ -223,9 +223,13 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     expect(await readdir(dir)).not.toContain(LOCK_FILE);
   });
 
-  it.each(['Down', 'Unknown'] as const)('refuses Up before vagrant starts when VirtualBox reports the bridge %s', async (status) => {
+  it.each([
+    ['up', 'Down'],
+    ['up', 'Unknown'],
+    ['provision', 'Down'],
+  ] as const)('refuses %s before vagrant starts when VirtualBox reports the bridge %s', async (kind, status) => {
     const { runner } = setup(seedBridgeEnv(status));
-    await expect(runner.start(dir, 'up')).rejects.toMatchObject({
+    await expect(runner.start(dir, kind)).rejects.toMatchObject({
       code: 'conflict',
       message: `VirtualBox reports the lab's bridge "wlp5s0" as ${status}, and Vagrant skips such interfaces: it would stop and ask which one to bridge onto.`,
       hint: expect.stringContaining('pick another interface in the Network step'),

@@ -87,9 +87,9 @@ export class LabRunner {
         },
       );
     const tools = await requireTools(this.ctx, jobTools(kind));
-    // Only Up attaches the bridged adapters (a new VM, or one booted again); Provision, Down and
-    // Destroy work on what is there and need no bridge.
-    if (kind === 'up') await assertBridgeUsable(this.ctx, tools.VBoxManage, config.network.bridge);
+    // Up attaches the bridged adapters (a new VM, or one booted again), and Provision downloads k3s
+    // over them: both need the bridge. Down and Destroy work on what is there.
+    if (kind === 'up' || kind === 'provision') await assertBridgeUsable(this.ctx, tools.VBoxManage, config.network.bridge);
     const startedAt = Date.now();
     const id = `${kind}-${startedAt.toString(36)}-${randomBytes(3).toString('hex')}`;
     const lock = labFolderLock(dir);
