@@ -13,6 +13,7 @@ import { jobKinds } from './jobs';
 import type { LabPreview, WriteReport } from './lab/files';
 import type { LabConfig } from './lab/schema';
 import type { HostsCheck } from './hosts';
+import type { LabCheck } from './labCheck';
 import type { NicReport } from './nics';
 import type { TelepresenceState } from './telepresence';
 
@@ -48,6 +49,7 @@ export const calls = {
   'lab.write': call<WriteReport>()(z.object({ dir, config: labInput }).strict()),
   'lab.open': call<LabConfig>()(z.object({ dir }).strict()),
   'lab.status': call<LabStatus>()(z.object({ dir }).strict()),
+  'lab.check': call<LabCheck>()(z.object({ dir }).strict()),
   'shell.capabilities': call<{ pickFolder: boolean; openFolder: boolean }>()(none),
   'dialog.pickFolder': call<{ supported: boolean; dir: string | null }>()(z.object({ defaultPath: z.string().max(4096).optional() }).strict()),
   'shell.openFolder': call<{ supported: boolean }>()(z.object({ dir }).strict()),

@@ -11,6 +11,7 @@ import { runDoctor } from './doctor';
 import { hostFacts } from './host';
 import { LabRunner } from './jobs';
 import { LAB_KUBECONFIG, mergeIntoUserKubeconfig } from './kubectl';
+import { checkLab } from './labCheck';
 import { defaultLabDir, openLab, previewLab, resolveLabDir, writeLab } from './labFolder';
 import { checkHosts, detectNics, planLab } from './network';
 import { setRecursionBlock, telepresenceState } from './telepresence';
@@ -75,6 +76,7 @@ export function createServices(ctx: ServiceContext = createContext(), shell: She
     'lab.write': ({ dir, config }) => writeLab(lab(dir), config),
     'lab.open': ({ dir }) => openLab(lab(dir)),
     'lab.status': ({ dir }) => jobs.status(lab(dir)),
+    'lab.check': ({ dir }) => checkLab(ctx, lab(dir)),
     'shell.capabilities': async () => ({ pickFolder: Boolean(shell.pickFolder), openFolder: Boolean(shell.openFolder) }),
     'dialog.pickFolder': async ({ defaultPath }) =>
       shell.pickFolder ? { supported: true, dir: await shell.pickFolder(defaultPath) } : { supported: false, dir: null },

@@ -66,13 +66,22 @@ describe('the lab kubeconfig', () => {
   it('reads node readiness from kubectl get nodes -o json', () => {
     const json = JSON.stringify({
       items: [
-        { metadata: { name: 'multi' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } },
+        {
+          metadata: { name: 'multi' },
+          status: {
+            conditions: [{ type: 'Ready', status: 'True' }],
+            addresses: [
+              { type: 'InternalIP', address: '192.168.1.110' },
+              { type: 'Hostname', address: 'multi' },
+            ],
+          },
+        },
         { metadata: { name: 'agent1' }, status: { conditions: [{ type: 'Ready', status: 'Unknown' }] } },
       ],
     });
     expect(parseNodes(json)).toEqual([
-      { name: 'multi', ready: true },
-      { name: 'agent1', ready: false },
+      { name: 'multi', ready: true, internalIp: '192.168.1.110' },
+      { name: 'agent1', ready: false, internalIp: null },
     ]);
   });
 });

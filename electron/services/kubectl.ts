@@ -97,15 +97,28 @@ export async function writeLabKubeconfig(dir: string, lab: LabConfig): Promise<s
 export interface NodeReadiness {
   name: string;
   ready: boolean;
+  /** The address the node registered as InternalIP (k3s: --node-ip). */
+  internalIp: string | null;
 }
 
-/** `kubectl get nodes -o json` -> each node and whether its Ready condition is True. */
+interface NodeItem {
+  metadata?: { name?: string };
+  status?: { conditions?: { type?: string; status?: string }[]; addresses?: { type?: string; address?: string }[] };
+}
+
+/** `kubectl get nodes -o json` -> each node, whether its Ready condition is True, and its InternalIP. */
 export function parseNodes(json: string): NodeReadiness[] {
-  const list = JSON.parse(json) as { items?: { metadata?: { name?: string }; status?: { conditions?: { type?: string; status?: string }[] } }[] };
+  const list = JSON.parse(json) as { items?: NodeItem[] };
   return (list.items ?? []).flatMap((item) => {
     const name = item.metadata?.name;
     if (!name) return [];
-    return [{ name, ready: (item.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') }];
+    return [
+      {
+        name,
+        ready: (item.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+        internalIp: item.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? null,
+      },
+    ];
   });
 }
 

@@ -1,0 +1,52 @@
+/**
+ * The lab check, run: every running node is asked through one `vagrant ssh MACHINE -c SCRIPT`
+ * (stdin closed, a time limit, the script fixed), and judged with what Kubernetes says of it.
+ */
+import path from 'node:path';
+import { labMachines } from '../../shared/lab/machines';
+import { checkScript, judgeNode, parseCheckOutput, vifSubnetsFromIpRoute, vifTargets, type LabCheck, type NodeCheck } from '../../shared/labCheck';
+import type { ServiceContext } from './context';
+import { getNodes, LAB_KUBECONFIG } from './kubectl';
+import { openLab } from './labFolder';
+import { runTool } from './process';
+import { findExecutable, requireTools } from './tools';
+import { vagrantEnv, vagrantStatus } from './vagrant';
+
+/** The subnets the host's Telepresence VIF routes now (Linux: `ip -4 route show`); none when it is not up or cannot be read. */
+async function hostVifSubnets(ctx: ServiceContext): Promise<string[]> {
+  if (ctx.platform !== 'linux') return [];
+  const ip = await findExecutable('ip', ctx);
+  const result = ip ? await runTool(ip, ['-4', 'route', 'show'], { env: ctx.env, timeoutMs: 5_000 }) : null;
+  return result?.exitCode === 0 ? vifSubnetsFromIpRoute(result.stdout) : [];
+}
+
+export async function checkLab(ctx: ServiceContext, dir: string): Promise<LabCheck> {
+  const config = await openLab(dir);
+  const tools = await requireTools(ctx, ['vagrant']);
+  const [states, vif] = await Promise.all([vagrantStatus(tools.vagrant, dir, ctx), hostVifSubnets(ctx)]);
+  const script = checkScript(vifTargets(vif));
+  const kubectl = await findExecutable('kubectl', ctx);
+  const kube = kubectl ? await getNodes(kubectl, path.join(dir, LAB_KUBECONFIG), ctx) : { error: 'kubectl is not installed' };
+  const kubeView = 'error' in kube ? kube : { nodes: kube.nodes.map((n) => ({ name: n.name, internalIp: n.internalIp })) };
+  const nodes = await Promise.all(
+    labMachines(config).map(async (machine): Promise<NodeCheck> => {
+      const state = states.find((s) => s.name === machine.machine);
+      if (state?.state !== 'running')
+        return {
+          machine: machine.machine,
+          ok: null,
+          checks: [{ id: 'reach', ok: false, detail: `Not checked: the VM is ${state?.short ?? 'unknown'}.` }],
+        };
+      const run = await runTool(tools.vagrant, ['ssh', machine.machine, '-c', script], { cwd: dir, env: vagrantEnv(ctx), timeoutMs: 60_000 });
+      const facts = parseCheckOutput(run.stdout);
+      if (!facts) {
+        const why = run.timedOut
+          ? 'it did not answer within 60 s'
+          : (run.stderr || run.stdout).trim().split('\n').slice(-2).join(' ') || `exit ${run.exitCode}`;
+        return { machine: machine.machine, ok: null, checks: [{ id: 'reach', ok: false, detail: `Not checked: vagrant ssh failed (${why}).` }] };
+      }
+      return judgeNode(config, machine, facts, kubeView);
+    }),
+  );
+  return { ok: nodes.every((node) => node.ok === true), checkedAt: new Date().toISOString(), nodes };
+}
