@@ -75,6 +75,7 @@ export const events = {
   'job.update': event<JobInfo>(),
   'job.log': event<LogBatch>(),
   'lab.status': event<LabStatus>(),
+  'lab.check': event<{ dir: string; check: LabCheck }>(),
 } as const;
 
 export type EventName = keyof typeof events;

@@ -76,7 +76,11 @@ export function createServices(ctx: ServiceContext = createContext(), shell: She
     'lab.write': ({ dir, config }) => writeLab(lab(dir), config),
     'lab.open': ({ dir }) => openLab(lab(dir)),
     'lab.status': ({ dir }) => jobs.status(lab(dir)),
-    'lab.check': ({ dir }) => checkLab(ctx, lab(dir)),
+    'lab.check': async ({ dir }) => {
+      const check = await checkLab(ctx, lab(dir));
+      ctx.events.emit('lab.check', { dir: lab(dir), check });
+      return check;
+    },
     'shell.capabilities': async () => ({ pickFolder: Boolean(shell.pickFolder), openFolder: Boolean(shell.openFolder) }),
     'dialog.pickFolder': async ({ defaultPath }) =>
       shell.pickFolder ? { supported: true, dir: await shell.pickFolder(defaultPath) } : { supported: false, dir: null },

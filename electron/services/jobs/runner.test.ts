@@ -38,7 +38,7 @@ function setup(extraEnv: Record<string, string> = {}, options: RunnerOptions = {
     },
     homeDir: home,
   });
-  const seen: { [K in EventName]: EventPayload<K>[] } = { 'job.update': [], 'job.log': [], 'lab.status': [] };
+  const seen: { [K in EventName]: EventPayload<K>[] } = { 'job.update': [], 'job.log': [], 'lab.status': [], 'lab.check': [] };
   ctx.events.onAny((name, payload) => (seen[name] as unknown[]).push(payload));
   const runner = new LabRunner(ctx, { batchMs: 20, readyPollMs: 50, readyTimeoutMs: 3_000, ...options });
   return { ctx, runner, seen };
@@ -67,6 +67,13 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
       ['kubeconfig', 'succeeded'],
       ['registry', 'succeeded'],
       ['nodes-ready', 'succeeded'],
+      ['lab-check', 'succeeded'],
+    ]);
+    // The check ran from inside each VM (the stand-in answers as healthy guests of the lab do).
+    expect(seen['lab.check'].at(-1)!.check.nodes.map((n) => [n.machine, n.ok])).toEqual([
+      ['server', true],
+      ['agent1', true],
+      ['agent2', true],
     ]);
     const lines = batchedLines(seen['job.log']);
     expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i));
@@ -200,13 +207,24 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     expect(job.failure?.machine).toBe('agent1');
     expect(job.failure?.message).toMatch(/^vagrant up failed on agent1 while "Running provisioner: shell" \(exited with 1\)\. agent2 came up\.$/);
     expect(job.failure?.lastLines.join('\n')).toContain('curl: (6) Could not resolve host');
-    expect(job.steps.map((s) => s.status)).toEqual(['succeeded', 'failed', 'skipped', 'skipped', 'skipped']);
+    expect(job.steps.map((s) => s.status)).toEqual(['succeeded', 'failed', 'skipped', 'skipped', 'skipped', 'skipped']);
     // The guest could not reach the internet: the hint names the lab's network fields.
     expect(job.failure?.hint).toContain('`network.gateway`, `network.dns`, `network.subnet`');
     expect(job.steps[1]!.machines).toEqual([
       { machine: 'agent1', status: 'failed' },
       { machine: 'agent2', status: 'succeeded' },
     ]);
+  });
+
+  it('fails Up at the lab check when a node cannot be checked, naming it; the VMs stay up', async () => {
+    const guests = JSON.stringify({ agent2: { netns: `cl-no-such-guest-${process.pid}`, resolv: '/dev/null' } });
+    const { runner } = setup({ FAKE_VAGRANT_GUESTS: guests });
+    const job = await runner.wait((await runner.start(dir, 'up')).id);
+    expect(job.status).toBe('failed');
+    expect(job.steps.at(-1)).toMatchObject({ id: 'lab-check', status: 'failed' });
+    expect(job.failure?.machine).toBe('agent2');
+    expect(job.failure?.message).toMatch(/^The lab check failed on agent2: Not checked: vagrant ssh failed/);
+    expect(job.failure?.hint).toContain('Run Provision');
   });
 
   it("says what Vagrant's machine lock means", async () => {

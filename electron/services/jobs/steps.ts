@@ -21,6 +21,7 @@ import { labMachines } from '../../../shared/lab/machines';
 import type { LabConfig } from '../../../shared/lab/schema';
 import type { ServiceContext } from '../context';
 import { LAB_KUBECONFIG, writeLabKubeconfig } from '../kubectl';
+import { checkLab } from '../labCheck';
 import { vagrantArgs, vagrantEnv } from '../vagrant';
 import { runChild } from './child';
 import { Cancelled, StepFailure, type Job } from './job';
@@ -170,6 +171,34 @@ const table = {
     tools: ['kubectl'],
     run: ({ ctx, job, label, timings }) => waitNodesReady(ctx, job, label, labKubeconfig(job), timings),
   },
+  'lab-check': {
+    label: 'Check the lab from inside each VM',
+    tools: ['vagrant'],
+    async run({ ctx, job, label }) {
+      const check = await checkLab(ctx, job.info.dir);
+      ctx.events.emit('lab.check', { dir: job.info.dir, check });
+      for (const node of check.nodes)
+        job.log.app(
+          `${node.machine}: ${node.ok === null ? 'not checked' : node.ok ? 'loop-proof' : 'at risk'}${node.checks
+            .filter((c) => !c.ok)
+            .map((c) => ` — ${c.detail}`)
+            .join('')}`,
+        );
+      if (check.ok) return;
+      const risky = check.nodes.filter((node) => node.ok !== true);
+      const first = risky[0]!.checks.find((c) => !c.ok);
+      throw new StepFailure(
+        {
+          machine: risky.map((node) => node.machine).join(', '),
+          step: label,
+          message: `The lab check failed on ${risky.map((node) => node.machine).join(', ')}: ${first?.detail ?? 'not checked'}`,
+          hint: 'The VMs are up but could loop back into the Telepresence VIF, or were not checked. Run Provision to write their network configuration again, then Check lab on the Run step (or `cluster-lab check --dir DIR`).',
+          lastLines: risky.flatMap((node) => node.checks.filter((c) => !c.ok).map((c) => `${node.machine}: ${c.detail}`)),
+        },
+        null,
+      );
+    },
+  },
   'vagrant-provision-server': vagrant('vagrant provision server', 'provision', server),
   'vagrant-provision-agents': vagrant('vagrant provision the agents', 'provision', agents),
   'vagrant-halt': vagrant('vagrant halt (every machine at once)', 'down', everyMachine),
@@ -185,7 +214,7 @@ export type StepId = keyof typeof table;
 export const steps: Record<StepId, Step> = table;
 
 export const jobSteps: Record<JobKind, readonly StepId[]> = {
-  up: ['vagrant-up-server', 'vagrant-up-agents', 'kubeconfig', 'registry', 'nodes-ready'],
+  up: ['vagrant-up-server', 'vagrant-up-agents', 'kubeconfig', 'registry', 'nodes-ready', 'lab-check'],
   provision: ['vagrant-provision-server', 'vagrant-provision-agents'],
   down: ['vagrant-halt'],
   destroy: ['vagrant-destroy'],
