@@ -53,7 +53,12 @@ test.describe('with the fake vagrant and kubectl', () => {
     for (const machine of ['server', 'agent1', 'agent2']) {
       await expect(nodes.locator(`tr[data-machine="${machine}"]`)).toHaveAttribute('data-state', 'running');
       await expect(nodes.locator(`tr[data-machine="${machine}"]`)).toHaveAttribute('data-ready', 'true');
+      // Up's last step checked each node from inside: loop-proof.
+      await expect(nodes.locator(`tr[data-machine="${machine}"] td[data-verdict]`)).toHaveAttribute('data-verdict', 'Loop-proof');
     }
+    await page.getByRole('button', { name: 'Check lab' }).click();
+    await expect(page.getByRole('button', { name: 'Check lab' })).toBeEnabled();
+    await expect(nodes.locator('td[data-verdict="Loop-proof"]')).toHaveCount(3);
     const kubeconfig = path.join(dir, 'kubeconfig.yaml');
     await expect(page.getByLabel('export KUBECONFIG line')).toHaveText(`export KUBECONFIG=${kubeconfig}`);
     await expect(page.getByLabel('Docker insecure-registries snippet')).toContainText('"multi:5000"');

@@ -163,6 +163,20 @@ describe('LabJob: the Run step over a lab folder', () => {
     expect(lab.getState()).toMatchObject({ dir: '/labs/other', config: { name: 'new' } });
   });
 
+  it('keeps the last lab check of its folder, from the Check lab button or from the event after Up', async () => {
+    const check = { ok: true, checkedAt: '2026-12-01T13:00:00.000Z', nodes: [{ machine: 'server', ok: true, checks: [] }] };
+    const { lab, api } = setup({ 'lab.check': () => ok(check) });
+    await lab.open(dir);
+    const running = lab.runCheck();
+    expect(lab.getState().checking).toBe(true);
+    await running;
+    expect(lab.getState()).toMatchObject({ checking: false, check });
+    api.emit('lab.check', { dir: '/labs/other', check: { ...check, ok: false } });
+    expect(lab.getState().check?.ok).toBe(true);
+    api.emit('lab.check', { dir, check: { ...check, ok: false } });
+    expect(lab.getState().check?.ok).toBe(false);
+  });
+
   it('refills the log only while the lab still runs the same job, and lets go of the events when disposed', async () => {
     let attached: JobInfo | null = job();
     const { lab, api } = setup({ 'job.attach': () => ok({ job: attached, tail: [line(7)] }) });

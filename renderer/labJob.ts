@@ -7,6 +7,7 @@ import type { LabApi } from '../shared/contract';
 import type { ErrorInfo } from '../shared/errors';
 import type { JobInfo, JobKind, LabStatus, LogLine } from '../shared/jobs';
 import type { LabConfig } from '../shared/lab/schema';
+import type { LabCheck } from '../shared/labCheck';
 
 /** Where the job's lines go: the log view. */
 export interface LogSink {
@@ -23,6 +24,9 @@ export interface LabJobState {
   actionError: ErrorInfo | null;
   refreshing: boolean;
   cancelling: boolean;
+  /** The last lab check of this folder (after Up, or on demand), and whether one runs now. */
+  check: LabCheck | null;
+  checking: boolean;
 }
 
 const empty = (dir: string | null): LabJobState => ({
@@ -34,6 +38,8 @@ const empty = (dir: string | null): LabJobState => ({
   actionError: null,
   refreshing: false,
   cancelling: false,
+  check: null,
+  checking: false,
 });
 
 export const sameDir = (a: string | null | undefined, b: string | null | undefined) =>
@@ -57,6 +63,9 @@ export class LabJob {
       }),
       api.on('lab.status', (next) => {
         if (sameDir(next.dir, this.state.dir)) this.set({ status: next });
+      }),
+      api.on('lab.check', ({ dir, check }) => {
+        if (sameDir(dir, this.state.dir)) this.set({ check });
       }),
     ];
   }
@@ -107,6 +116,16 @@ export class LabJob {
     const result = await this.api.invoke('lab.status', { dir });
     if (!sameDir(dir, this.state.dir)) return;
     this.set(result.ok ? { refreshing: false, status: result.value } : { refreshing: false, actionError: result.error });
+  }
+
+  /** Ask every running node whether the lab's promise holds (the Check lab button). */
+  async runCheck(): Promise<void> {
+    const dir = this.state.dir;
+    if (!dir) return;
+    this.set({ checking: true, actionError: null });
+    const result = await this.api.invoke('lab.check', { dir });
+    if (!sameDir(dir, this.state.dir)) return;
+    this.set(result.ok ? { checking: false, check: result.value } : { checking: false, actionError: result.error });
   }
 
   async start(kind: JobKind): Promise<void> {

@@ -1,5 +1,6 @@
 /** The lab's nodes: Vagrant's state of each VM and, when the cluster answers, whether its node is Ready. */
 import type { LabStatus, NodeStatus } from '../../shared/jobs';
+import type { LabCheck, NodeCheck } from '../../shared/labCheck';
 import './NodeTable.css';
 
 const stateBadge = (state: NodeStatus['vagrantState']): string => {
@@ -9,8 +10,18 @@ const stateBadge = (state: NodeStatus['vagrantState']): string => {
   return 'info';
 };
 
-/** `activity`: what a running job is doing to each machine (by machine name), shown under its state. */
-export function NodeTable({ status, activity }: { status: LabStatus | null; activity?: Record<string, string> }) {
+const verdict = (node: NodeCheck | undefined) =>
+  !node || node.ok === null
+    ? { text: 'Not checked', badge: 'quiet' }
+    : node.ok
+      ? { text: 'Loop-proof', badge: 'ok' }
+      : { text: 'At risk', badge: 'fail' };
+
+/**
+ * `activity`: what a running job is doing to each machine (by machine name), shown under its state.
+ * `check`: the last lab check, one verdict a node, with why when it is not loop-proof.
+ */
+export function NodeTable({ status, activity, check }: { status: LabStatus | null; activity?: Record<string, string>; check?: LabCheck | null }) {
   if (!status) return <p className="muted">Reading the state of the VMs…</p>;
   return (
     <table className="nodes" aria-label="Nodes">
@@ -21,6 +32,7 @@ export function NodeTable({ status, activity }: { status: LabStatus | null; acti
           <th scope="col">IP</th>
           <th scope="col">VM (Vagrant)</th>
           <th scope="col">Node ready</th>
+          <th scope="col">Loop check{check ? <span className="muted small"> ({new Date(check.checkedAt).toLocaleTimeString()})</span> : null}</th>
         </tr>
       </thead>
       <tbody>
@@ -54,9 +66,27 @@ export function NodeTable({ status, activity }: { status: LabStatus | null; acti
                 <span className="badge warn">Not ready</span>
               )}
             </td>
+            <VerdictCell node={check?.nodes.find((n) => n.machine === node.machine)} />
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** One node's verdict in the last lab check, with what failed. */
+function VerdictCell({ node }: { node: NodeCheck | undefined }) {
+  const { text, badge } = verdict(node);
+  return (
+    <td data-verdict={text}>
+      <span className={`badge ${badge}`}>{text}</span>
+      {node?.checks
+        .filter((c) => !c.ok)
+        .map((c) => (
+          <div key={c.id} className="small node-check-detail">
+            {c.detail}
+          </div>
+        ))}
+    </td>
   );
 }

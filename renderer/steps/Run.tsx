@@ -41,7 +41,7 @@ export function RunStep() {
   const [confirmDestroy, setConfirmDestroy] = useState(false);
   const log = useRef<LogViewHandle>(null);
   const [labState, lab] = useLabJob(dir, log);
-  const { config, job, status, actionError, refreshing, cancelling } = labState;
+  const { config, job, status, actionError, refreshing, cancelling, check, checking } = labState;
   const shell = useShellCapabilities();
 
   const openFolder = (target: string) => {
@@ -141,6 +141,14 @@ export function RunStep() {
         <button type="button" onClick={() => void lab.cancel()} disabled={!running || cancelling}>
           {cancelling ? 'Cancelling…' : 'Cancel job'}
         </button>
+        <button
+          type="button"
+          onClick={() => void lab.runCheck()}
+          disabled={!ready || running || checking || !anyRunning}
+          title="Ask every running VM whether it can loop back into the Telepresence VIF"
+        >
+          {checking ? 'Checking…' : 'Check lab'}
+        </button>
         <button type="button" onClick={() => void lab.refresh()} disabled={!ready || refreshing}>
           {refreshing ? 'Refreshing…' : 'Refresh status'}
         </button>
@@ -176,7 +184,7 @@ export function RunStep() {
         <div className="card">
           <h3 className="run-card-title">Nodes</h3>
           {dir && config ? (
-            <NodeTable status={status} activity={running ? machineActivity(job) : undefined} />
+            <NodeTable status={status} activity={running ? machineActivity(job) : undefined} check={check} />
           ) : (
             <p className="muted">Open a lab folder to see its VMs.</p>
           )}
