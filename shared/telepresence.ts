@@ -5,8 +5,37 @@ import type { ToolInfo } from './host';
 export const DEFAULT_RECURSION_BLOCK = '1ms';
 /** The release that added `routing.recursionBlockDuration` to the client config (2024-12-13). */
 export const RECURSION_BLOCK_SINCE = '2.21.0';
-/** The release that added the cluster-side route-controller DaemonSet (Helm `routeController.enabled=true`). */
+/**
+ * The release that added the cluster-side route-controller DaemonSet (Helm `routeController.enabled=true`)
+ * and stopped honouring the client setting: telepresenceio/telepresence#4062 removed the
+ * recursion-block logic and keeps `recursionBlockDuration` only so old config files still parse,
+ * with a deprecation warning (its client config now reads "deprecated, unused; the route-controller
+ * DaemonSet replaces these").
+ */
 export const ROUTE_CONTROLLER_SINCE = '2.27.0';
+
+const versionParts = (version: string) =>
+  version
+    .replace(/^v/, '')
+    .split(/[.-]/)
+    .slice(0, 3)
+    .map((part) => Number.parseInt(part, 10) || 0);
+const atLeast = (version: string, floor: string) => {
+  const [a, b] = [versionParts(version), versionParts(floor)];
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
+  return true;
+};
+
+/** Whether a client of this version acts on `routing.recursionBlockDuration`: 2.21 to 2.26; null when the version is not known. */
+export function recursionBlockHonoured(version: string | null): boolean | null {
+  if (!version) return null;
+  return atLeast(version, RECURSION_BLOCK_SINCE) && !atLeast(version, ROUTE_CONTROLLER_SINCE);
+}
+
+/** Whether this client can install the route controller into a cluster (2.27 and later); null when not known. */
+export function routeControllerAvailable(version: string | null): boolean | null {
+  return version ? atLeast(version, ROUTE_CONTROLLER_SINCE) : null;
+}
 
 export interface VifState {
   /** true/false when the OS says for sure; null when it cannot be told (macOS utun*). */
@@ -29,8 +58,13 @@ export interface TelepresenceState {
   problem: string | null;
   /** The telepresence binary and its version. */
   binary: ToolInfo;
-  /** Whether that version reads the setting (2.21+); null when it is not installed or its version is unknown. */
-  readsSetting: boolean | null;
+  /** Whether that version acts on the setting (2.21 to 2.26); null when it is not installed or its version is unknown. */
+  recursionBlockHonoured: boolean | null;
+  /**
+   * The cluster-side fix: whether this client can install it (2.27 and later); whether a cluster has
+   * it is not asked here (null).
+   */
+  routeController: { available: boolean | null; installed: boolean | null };
   vif: VifState;
 }
 

@@ -20,7 +20,14 @@ describe('cluster-lab telepresence', () => {
     expect(set.out).toContain('routing.recursionBlockDuration: 1ms');
     const show = await run(['telepresence', '--show', '--json'], env);
     expect(show.code).toBe(0);
-    expect(JSON.parse(show.out)).toEqual({ path: file, exists: true, recursionBlockDuration: '1ms' });
+    // No telepresence on PATH: whether the setting is acted on is not known.
+    expect(JSON.parse(show.out)).toEqual({
+      path: file,
+      exists: true,
+      recursionBlockDuration: '1ms',
+      recursionBlockHonoured: null,
+      routeController: { available: null, installed: null },
+    });
   });
 
   it('--show --json on a missing file says so, and --remove takes the block out', async () => {
@@ -30,6 +37,8 @@ describe('cluster-lab telepresence', () => {
       path: config,
       exists: false,
       recursionBlockDuration: null,
+      recursionBlockHonoured: null,
+      routeController: { available: null, installed: null },
     });
     await run(['telepresence', '--recursion-block', '2s', '--config', config], env);
     expect((await run(['telepresence', '--remove', '--config', config], env)).code).toBe(0);

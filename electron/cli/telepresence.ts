@@ -1,12 +1,12 @@
 import { AppError } from '../../shared/errors';
-import { RECURSION_BLOCK_SINCE, type TelepresenceState } from '../../shared/telepresence';
+import { RECURSION_BLOCK_SINCE, ROUTE_CONTROLLER_SINCE, type TelepresenceState } from '../../shared/telepresence';
 import { call, parseFlags, pathFlag, printJson, type Command } from './command';
 
 const usage = `Usage: cluster-lab telepresence --recursion-block DURATION [--config PATH]
        cluster-lab telepresence --remove [--config PATH]
        cluster-lab telepresence --show [--config PATH] [--json]
-Sets, removes or shows routing.recursionBlockDuration in Telepresence's client config.yml (read by
-Telepresence ${RECURSION_BLOCK_SINCE.replace(/\.0$/, '')} and later). DURATION is a Go duration such as 1ms (the usual value), 500us or 2s.
+Sets, removes or shows routing.recursionBlockDuration in Telepresence's client config.yml (acted on by
+Telepresence ${RECURSION_BLOCK_SINCE.replace(/\.0$/, '')} to 2.26; ${ROUTE_CONTROLLER_SINCE.replace(/\.0$/, '')} and later ignore it for the cluster-side route controller). DURATION is a Go duration such as 1ms (the usual value), 500us or 2s.
 Comments and other settings in the file are kept; the previous version is backed up beside it.
 A file that is not valid YAML is left as it is (exit 2).
 `;
@@ -20,7 +20,13 @@ function describeState(state: TelepresenceState): string {
   const binary = state.binary.found
     ? `telepresence ${state.binary.version ?? '(version unknown)'} at ${state.binary.path}`
     : 'telepresence is not installed';
-  lines.push(`  ${binary}${state.readsSetting === false ? ` — this version ignores the setting (it needs ${RECURSION_BLOCK_SINCE})` : ''}`);
+  const ignored =
+    state.recursionBlockHonoured !== false
+      ? ''
+      : state.routeController.available
+        ? ` — this version ignores the setting (${ROUTE_CONTROLLER_SINCE} replaced it with the cluster-side route controller: telepresence helm install --set routeController.enabled=true)`
+        : ` — this version ignores the setting (it needs ${RECURSION_BLOCK_SINCE})`;
+  lines.push(`  ${binary}${ignored}`);
   lines.push(`  ${state.vif.note}`);
   return `${lines.join('\n')}\n`;
 }
@@ -55,7 +61,14 @@ export const telepresenceCommand: Command = {
             throw error;
           },
         );
-    if (values.json) printJson(io, { path: state.path, exists: state.exists, recursionBlockDuration: state.recursionBlockDuration });
+    if (values.json)
+      printJson(io, {
+        path: state.path,
+        exists: state.exists,
+        recursionBlockDuration: state.recursionBlockDuration,
+        recursionBlockHonoured: state.recursionBlockHonoured,
+        routeController: state.routeController,
+      });
     else io.out(describeState(state));
     if (values.show && state.problem) {
       io.err(`cluster-lab telepresence: ${state.problem}\n`);

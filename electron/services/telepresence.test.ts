@@ -226,7 +226,14 @@ describe('telepresence state', () => {
   it('reports a missing binary and a missing file', async () => {
     const { ctx, file } = await tempHome();
     const state = await telepresenceState(ctx);
-    expect(state).toMatchObject({ path: file, exists: false, recursionBlockDuration: null, binary: { found: false }, readsSetting: null });
+    expect(state).toMatchObject({
+      path: file,
+      exists: false,
+      recursionBlockDuration: null,
+      binary: { found: false },
+      recursionBlockHonoured: null,
+      routeController: { available: null, installed: null },
+    });
   });
 
   it('tells whether the installed version reads the setting', async () => {
@@ -236,8 +243,26 @@ describe('telepresence state', () => {
     await writeFile(path.join(bin, 'telepresence'), '#!/bin/sh\necho "OSS Client : v2.20.3"\n', { mode: 0o755 });
     const state = await telepresenceState({ ...ctx, env: { ...ctx.env, PATH: bin } });
     expect(state.binary).toMatchObject({ found: true, version: '2.20.3' });
-    expect(state.readsSetting).toBe(false);
+    expect(state.recursionBlockHonoured).toBe(false);
   });
+
+  it.each([
+    ['2.20.3', false, false],
+    ['2.21.0', true, false],
+    ['2.26.9', true, false],
+    ['2.27.0', false, true],
+    ['2.28.1', false, true],
+  ])(
+    'telepresence %s: the client setting acted on %s, the route controller available %s (telepresenceio/telepresence#4062)',
+    async (version, honoured, routeController) => {
+      const { ctx, home } = await tempHome();
+      const bin = path.join(home, 'bin');
+      await mkdir(bin);
+      await writeFile(path.join(bin, 'telepresence'), `#!/bin/sh\necho "OSS Client : v${version}"\n`, { mode: 0o755 });
+      const state = await telepresenceState({ ...ctx, env: { ...ctx.env, PATH: bin } });
+      expect(state).toMatchObject({ recursionBlockHonoured: honoured, routeController: { available: routeController, installed: null } });
+    },
+  );
 
   it('reads the VIF from interface names, and says utun on macOS is ambiguous', () => {
     expect(vifState('linux', ['lo', 'eth0', 'tel0'])).toMatchObject({ up: true, interfaces: ['tel0'] });

@@ -9,10 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMap, isScalar, parseAllDocuments, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { AppError } from '../../shared/errors';
-import { RECURSION_BLOCK_SINCE, recursionBlockDurationIssue, type TelepresenceState, type VifState } from '../../shared/telepresence';
+import {
+  recursionBlockDurationIssue,
+  recursionBlockHonoured,
+  routeControllerAvailable,
+  type TelepresenceState,
+  type VifState,
+} from '../../shared/telepresence';
 import type { ServiceContext } from './context';
 import { atomicWrite, backupFile, ioError } from './files';
-import { compareVersions, detectTool } from './tools';
+import { detectTool } from './tools';
 
 const ROUTING = 'routing';
 const BLOCK = 'recursionBlockDuration';
@@ -175,7 +181,8 @@ export async function telepresenceState(ctx: ServiceContext, configPath?: string
     recursionBlockDuration: parsed?.ok ? blockValue(parsed.top) : null,
     problem: parsed && !parsed.ok ? parsed.problem : null,
     binary,
-    readsSetting: binary.version ? compareVersions(binary.version, RECURSION_BLOCK_SINCE) >= 0 : null,
+    recursionBlockHonoured: recursionBlockHonoured(binary.version),
+    routeController: { available: routeControllerAvailable(binary.version), installed: null },
     vif: vifState(ctx.platform, interfaceNames()),
   };
 }

@@ -64,13 +64,13 @@ function PanelBody({ onClose }: { onClose: () => void }) {
       </div>
       <section className="telepresence-versions" aria-label="Which versions">
         <p>
-          <strong>Which versions read it:</strong> Telepresence {short(RECURSION_BLOCK_SINCE)} and later (it arrived in {RECURSION_BLOCK_SINCE},
-          December 2024); older clients ignore the line.
+          <strong>Which versions read it:</strong> Telepresence {short(RECURSION_BLOCK_SINCE)} to 2.26 (it arrived in {RECURSION_BLOCK_SINCE},
+          December 2024); older clients ignore the line, and so do {short(ROUTE_CONTROLLER_SINCE)} and later, which replaced it.
         </p>
         <p>
           <strong>The cluster-side alternative:</strong> Telepresence {short(ROUTE_CONTROLLER_SINCE)} and later can install a route-controller
           DaemonSet with the traffic manager (<code>telepresence helm install --set routeController.enabled=true</code>) that drops traffic to unknown
-          service addresses on every node, so the loop never starts; newer releases treat the client setting as superseded by it.
+          service addresses on every node, so the loop never starts; from that release on the client setting is read but not acted on.
         </p>
       </section>
     </>
@@ -158,9 +158,15 @@ function ClientSetting({ state, onChanged }: { state: TelepresenceState; onChang
           {binary.found ? (
             <>
               <span className="mono">{binary.version ?? 'version unknown'}</span> <span className="muted small">{binary.path}</span>
-              {state.readsSetting === false && (
-                <div className="field-error">This version ignores the setting: update to {short(RECURSION_BLOCK_SINCE)} or later.</div>
-              )}
+              {state.recursionBlockHonoured === false &&
+                (state.routeController.available ? (
+                  <div className="field-error">
+                    This version ignores the setting: since {short(ROUTE_CONTROLLER_SINCE)} the route controller in the cluster replaces it (
+                    <code>telepresence helm install --set routeController.enabled=true</code>).
+                  </div>
+                ) : (
+                  <div className="field-error">This version ignores the setting: it needs {short(RECURSION_BLOCK_SINCE)} to 2.26.</div>
+                ))}
             </>
           ) : (
             <span className="muted">not installed (the setting is ready for when it is)</span>

@@ -97,6 +97,12 @@ describe('doctor: tools', () => {
     expect(statusOf(facts({ tools }), 'tool-telepresence')).toBe('warn');
     tools.telepresence = tool('2.20.3');
     expect(byId(doctorChecks(facts({ tools })), 'tool-telepresence')?.message).toMatch(/does not read routing\.recursionBlockDuration.*2\.21/);
+    // 2.27 replaced the client setting with the cluster-side route controller (telepresenceio/telepresence#4062).
+    tools.telepresence = tool('2.27.0');
+    expect(byId(doctorChecks(facts({ tools })), 'tool-telepresence')).toMatchObject({
+      status: 'ok',
+      message: expect.stringContaining('It ignores routing.recursionBlockDuration: from 2.27 on, the route controller'),
+    });
   });
 
   it('warns about a VirtualBox line Oracle no longer supports', () => {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Check, CheckId } from '../../../shared/doctor';
 import { toolMeta, toolNames, type ToolInfo, type ToolName, type ToolReport } from '../../../shared/host';
-import { RECURSION_BLOCK_SINCE } from '../../../shared/telepresence';
+import { RECURSION_BLOCK_SINCE, ROUTE_CONTROLLER_SINCE } from '../../../shared/telepresence';
 import { compareVersions } from '../tools';
 import { check, minor } from './check';
 import type { DoctorFacts } from './facts';
@@ -61,7 +61,14 @@ export function virtualBoxCheck(info: ToolInfo): Check {
 
 export function telepresenceCheck(info: ToolInfo): Check {
   const base = toolCheck('telepresence', info, null);
-  if (base.status !== 'ok' || !info.version || compareVersions(info.version, RECURSION_BLOCK_SINCE) >= 0) return base;
+  if (base.status !== 'ok' || !info.version) return base;
+  if (compareVersions(info.version, ROUTE_CONTROLLER_SINCE) >= 0)
+    return check(
+      'tool-telepresence',
+      'ok',
+      `${base.message} It ignores routing.recursionBlockDuration: from ${minor(ROUTE_CONTROLLER_SINCE)} on, the route controller in the cluster (telepresence helm install --set routeController.enabled=true) guards clusters that are not bridged.`,
+    );
+  if (compareVersions(info.version, RECURSION_BLOCK_SINCE) >= 0) return base;
   return check(
     'tool-telepresence',
     'warn',
