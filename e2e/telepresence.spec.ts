@@ -17,7 +17,8 @@ test('the Telepresence panel writes routing.recursionBlockDuration into config.y
   await expect(panel).toBeVisible();
   await expect(panel.getByRole('heading', { name: /Fix 1: a bridged lab/ })).toBeVisible();
   await expect(panel.getByRole('heading', { name: /Fix 2: the client setting/ })).toBeVisible();
-  await expect(panel).toContainText('2.21 and later');
+  await expect(panel).toContainText('Telepresence 2.21 to 2.26');
+  await expect(panel).toContainText('so do 2.27 and later, which replaced it');
   await expect(panel).toContainText('route-controller');
   const clientState = panel.getByLabel('Client setting state');
   await expect(clientState).toContainText(file);
