@@ -1,6 +1,10 @@
 /** Telepresence client-side recursion guard: the model shared by main and the panel. */
 import type { ToolInfo } from './host';
 
+/** Telepresence reads its client config when it connects: a change waits for the next connect. */
+export const RECONNECT_HINT =
+  'Telepresence reads config.yml when it connects: run `telepresence quit`, then `telepresence connect`, for the change to take effect.';
+
 /** The seed's value: a 1ms block per IP:PORT is enough to break the loop. */
 export const DEFAULT_RECURSION_BLOCK = '1ms';
 /** The release that added `routing.recursionBlockDuration` to the client config (2024-12-13). */
@@ -54,6 +58,8 @@ export interface TelepresenceState {
   recursionBlockDuration: string | null;
   /** Where a backup of the previous version was written, after a change. */
   backupPath?: string | null;
+  /** After a write: whether the file changed (a running Telepresence reads it only when it connects). */
+  written?: boolean;
   /** Why the file cannot be read or changed (not YAML, not a mapping); null when it is fine. */
   problem: string | null;
   /** The telepresence binary and its version. */

@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors';
-import { RECURSION_BLOCK_SINCE, ROUTE_CONTROLLER_SINCE, type TelepresenceState } from '../../shared/telepresence';
+import { RECONNECT_HINT, RECURSION_BLOCK_SINCE, ROUTE_CONTROLLER_SINCE, type TelepresenceState } from '../../shared/telepresence';
 import { call, parseFlags, pathFlag, printJson, type Command } from './command';
 
 const usage = `Usage: cluster-lab telepresence --recursion-block DURATION [--config PATH]
@@ -28,6 +28,8 @@ function describeState(state: TelepresenceState): string {
         : ` — this version ignores the setting (it needs ${RECURSION_BLOCK_SINCE})`;
   lines.push(`  ${binary}${ignored}`);
   lines.push(`  ${state.vif.note}`);
+  // Only a running Telepresence (VIF up, or not known) has read the old value.
+  if (state.written && state.vif.up !== false) lines.push(`  ${RECONNECT_HINT}`);
   return `${lines.join('\n')}\n`;
 }
 

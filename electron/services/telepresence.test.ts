@@ -62,8 +62,10 @@ describe('writing routing.recursionBlockDuration', () => {
   it('creates the file (and its folder) when there is none, with no backup', async () => {
     const { ctx, file } = await tempHome();
     const state = await setRecursionBlock(ctx, '1ms');
-    expect(state).toMatchObject({ path: file, exists: true, recursionBlockDuration: '1ms', backupPath: null, problem: null });
+    expect(state).toMatchObject({ path: file, exists: true, recursionBlockDuration: '1ms', backupPath: null, problem: null, written: true });
     expect(await readFile(file, 'utf8')).toBe('routing:\n  recursionBlockDuration: 1ms\n');
+    // The same value again changes nothing: there is nothing for a running Telepresence to pick up.
+    expect((await setRecursionBlock(ctx, '1ms')).written).toBe(false);
   });
 
   it('fills an empty file', async () => {

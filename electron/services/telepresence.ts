@@ -219,5 +219,5 @@ export async function setRecursionBlock(ctx: ServiceContext, duration: string | 
     backupPath = await backupFile(file);
     await atomicWrite(file, next);
   }
-  return { ...(await telepresenceState(ctx, given)), backupPath };
+  return { ...(await telepresenceState(ctx, given)), backupPath, written: next !== text };
 }

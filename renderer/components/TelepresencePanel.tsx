@@ -4,7 +4,13 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
-import { DEFAULT_RECURSION_BLOCK, RECURSION_BLOCK_SINCE, recursionBlockDurationIssue, ROUTE_CONTROLLER_SINCE } from '../../shared/telepresence';
+import {
+  DEFAULT_RECURSION_BLOCK,
+  RECONNECT_HINT,
+  RECURSION_BLOCK_SINCE,
+  recursionBlockDurationIssue,
+  ROUTE_CONTROLLER_SINCE,
+} from '../../shared/telepresence';
 import type { TelepresenceState } from '../../shared/telepresence';
 import { api } from '../api';
 import { useCall } from '../useCall';
@@ -118,6 +124,7 @@ function ClientSetting({ state, onChanged }: { state: TelepresenceState; onChang
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [backup, setBackup] = useState<string | null>(null);
+  const [reconnect, setReconnect] = useState(false);
   const issue = recursionBlockDurationIssue(duration);
 
   const write = async (value: string | null) => {
@@ -130,6 +137,8 @@ function ClientSetting({ state, onChanged }: { state: TelepresenceState; onChang
       return;
     }
     setBackup(result.value.backupPath ?? null);
+    // Only a running Telepresence (VIF up, or not known) has read the old value.
+    setReconnect(Boolean(result.value.written) && result.value.vif.up !== false);
     onChanged();
   };
 
@@ -187,6 +196,11 @@ function ClientSetting({ state, onChanged }: { state: TelepresenceState; onChang
       {backup && (
         <p className="banner info" role="status">
           Saved. The previous version is kept as <span className="mono">{backup}</span>.
+        </p>
+      )}
+      {reconnect && (
+        <p className="banner warn" role="status">
+          {RECONNECT_HINT}
         </p>
       )}
       <form
