@@ -71,6 +71,8 @@ export interface TelepresenceState {
    * it is not asked here (null).
    */
   routeController: { available: boolean | null; installed: boolean | null };
+  /** The value a system-wide config.yml sets (Linux: $XDG_CONFIG_DIRS, default /etc/xdg); the user's file overrides it. */
+  system: { path: string; recursionBlockDuration: string } | null;
   vif: VifState;
 }
 

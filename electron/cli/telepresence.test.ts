@@ -8,7 +8,7 @@ const run = (argv: string[], env: NodeJS.ProcessEnv) => runCli(argv, { env, plat
 
 async function xdg() {
   const home = await mkdtemp(path.join(os.tmpdir(), 'cl-tpcli-'));
-  const env = { PATH: '', XDG_CONFIG_HOME: path.join(home, 'cfg') };
+  const env = { PATH: '', XDG_CONFIG_HOME: path.join(home, 'cfg'), XDG_CONFIG_DIRS: path.join(home, 'sys') };
   return { env, file: path.join(home, 'cfg', 'telepresence', 'config.yml'), home };
 }
 
@@ -27,7 +27,20 @@ describe('cluster-lab telepresence', () => {
       recursionBlockDuration: '1ms',
       recursionBlockHonoured: null,
       routeController: { available: null, installed: null },
+      system: null,
     });
+  });
+
+  it('shows a value the system-wide config sets, and that the user file overrides it', async () => {
+    const { env, home } = await xdg();
+    const system = path.join(home, 'sys', 'telepresence', 'config.yml');
+    await mkdir(path.dirname(system), { recursive: true });
+    await writeFile(system, 'routing:\n  recursionBlockDuration: 5ms\n');
+    const shown = await run(['telepresence', '--show'], env);
+    expect(shown.out).toContain(`the system config ${system} sets it to 5ms (in effect: this file does not set it)`);
+    expect(JSON.parse((await run(['telepresence', '--show', '--json'], env)).out).system).toEqual({ path: system, recursionBlockDuration: '5ms' });
+    await run(['telepresence', '--recursion-block', '1ms'], env);
+    expect((await run(['telepresence', '--show'], env)).out).toContain('sets it to 5ms (this file overrides it)');
   });
 
   it('--show --json on a missing file says so, and --remove takes the block out', async () => {
@@ -39,6 +52,7 @@ describe('cluster-lab telepresence', () => {
       recursionBlockDuration: null,
       recursionBlockHonoured: null,
       routeController: { available: null, installed: null },
+      system: null,
     });
     await run(['telepresence', '--recursion-block', '2s', '--config', config], env);
     expect((await run(['telepresence', '--remove', '--config', config], env)).code).toBe(0);

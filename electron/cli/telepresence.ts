@@ -17,6 +17,10 @@ function describeState(state: TelepresenceState): string {
     : 'routing.recursionBlockDuration is not set';
   const lines = [`${state.path}${state.exists ? '' : ' (does not exist yet)'}`, `  ${state.problem ?? value}`];
   if (state.backupPath) lines.push(`  previous version kept as ${state.backupPath}`);
+  if (state.system)
+    lines.push(
+      `  the system config ${state.system.path} sets it to ${state.system.recursionBlockDuration}${state.recursionBlockDuration ? ' (this file overrides it)' : ' (in effect: this file does not set it)'}`,
+    );
   const binary = state.binary.found
     ? `telepresence ${state.binary.version ?? '(version unknown)'} at ${state.binary.path}`
     : 'telepresence is not installed';
@@ -70,6 +74,7 @@ export const telepresenceCommand: Command = {
         recursionBlockDuration: state.recursionBlockDuration,
         recursionBlockHonoured: state.recursionBlockHonoured,
         routeController: state.routeController,
+        system: state.system,
       });
     else io.out(describeState(state));
     if (values.show && state.problem) {

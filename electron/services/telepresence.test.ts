@@ -10,7 +10,11 @@ import { setRecursionBlock, telepresenceConfigPath, telepresenceState, vifState 
 
 async function tempHome(): Promise<{ home: string; ctx: ServiceContext; file: string }> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'cl-tp-'));
-  const ctx = createContext({ env: { PATH: '', XDG_CONFIG_HOME: path.join(home, 'xdg') }, platform: 'linux', homeDir: home });
+  const ctx = createContext({
+    env: { PATH: '', XDG_CONFIG_HOME: path.join(home, 'xdg'), XDG_CONFIG_DIRS: path.join(home, 'sys') },
+    platform: 'linux',
+    homeDir: home,
+  });
   return { home, ctx, file: path.join(home, 'xdg', 'telepresence', 'config.yml') };
 }
 
@@ -43,9 +47,10 @@ describe('where the client config lives', () => {
       '/x/cfg/telepresence/config.yml',
     );
     expect(telepresenceConfigPath({ env: {}, platform: 'linux', homeDir: '/home/u' })).toBe('/home/u/.config/telepresence/config.yml');
-    // The XDG spec says a relative value is to be ignored.
-    expect(telepresenceConfigPath({ env: { XDG_CONFIG_HOME: 'rel' }, platform: 'linux', homeDir: '/home/u' })).toBe(
-      '/home/u/.config/telepresence/config.yml',
+    // Telepresence takes a relative value as given, so it is relative to the working directory
+    // (the XDG spec would ignore it; Telepresence's UserConfigDir does not).
+    expect(telepresenceConfigPath({ env: { XDG_CONFIG_HOME: 'rel' }, platform: 'linux', homeDir: '/home/u' }, '/work')).toBe(
+      '/work/rel/telepresence/config.yml',
     );
   });
   it('uses Application Support on macOS and %APPDATA% on Windows', () => {

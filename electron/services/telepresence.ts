@@ -24,14 +24,18 @@ const ROUTING = 'routing';
 const BLOCK = 'recursionBlockDuration';
 
 /** Where Telepresence reads its user-level client config on this OS. */
-export function telepresenceConfigPath(ctx: Pick<ServiceContext, 'env' | 'platform' | 'homeDir'>): string {
+/**
+ * Where Telepresence reads its user config (telepresence v2.20.2 pkg/filelocation: AppUserConfigDir
+ * over borrowed_os_file.go's UserConfigDir). On Linux $XDG_CONFIG_HOME is taken as given, even when
+ * relative (Telepresence checks no IsAbs, so it is then relative to the working directory), else ~/.config.
+ */
+export function telepresenceConfigPath(ctx: Pick<ServiceContext, 'env' | 'platform' | 'homeDir'>, cwd = process.cwd()): string {
   if (ctx.platform === 'win32') {
     const appData = ctx.env.APPDATA || path.win32.join(ctx.homeDir, 'AppData', 'Roaming');
     return path.win32.join(appData, 'telepresence', 'config.yml');
   }
   if (ctx.platform === 'darwin') return path.posix.join(ctx.homeDir, 'Library', 'Application Support', 'telepresence', 'config.yml');
-  const configHome =
-    ctx.env.XDG_CONFIG_HOME && path.isAbsolute(ctx.env.XDG_CONFIG_HOME) ? ctx.env.XDG_CONFIG_HOME : path.join(ctx.homeDir, '.config');
+  const configHome = ctx.env.XDG_CONFIG_HOME ? path.resolve(cwd, ctx.env.XDG_CONFIG_HOME) : path.join(ctx.homeDir, '.config');
   return path.join(configHome, 'telepresence', 'config.yml');
 }
 
@@ -171,9 +175,34 @@ function interfaceNames(): string[] {
   return Object.keys(os.networkInterfaces());
 }
 
+/**
+ * The system-wide config files Telepresence reads before the user's, in order, each overriding the
+ * one before (v2.20.2 pkg/client/config.go LoadConfig over pkg/filelocation AppSystemConfigDirs:
+ * $XDG_CONFIG_DIRS, default /etc/xdg, each with /telepresence). Linux only here.
+ */
+export function systemConfigPaths(ctx: Pick<ServiceContext, 'env' | 'platform'>): string[] {
+  if (ctx.platform !== 'linux') return [];
+  return (ctx.env.XDG_CONFIG_DIRS || '/etc/xdg')
+    .split(':')
+    .filter(Boolean)
+    .map((dir) => path.join(dir, 'telepresence', 'config.yml'));
+}
+
+/** The value the system-wide config sets, from the last file that sets it; null when none does. */
+async function systemRecursionBlock(ctx: ServiceContext): Promise<TelepresenceState['system']> {
+  let found: TelepresenceState['system'] = null;
+  for (const file of systemConfigPaths(ctx)) {
+    const text = await readConfig(file).catch(() => null);
+    const parsed = text === null ? null : parseConfig(text, file);
+    const value = parsed?.ok ? blockValue(parsed.top) : null;
+    if (value !== null) found = { path: file, recursionBlockDuration: value };
+  }
+  return found;
+}
+
 export async function telepresenceState(ctx: ServiceContext, configPath?: string): Promise<TelepresenceState> {
   const file = configPath ?? telepresenceConfigPath(ctx);
-  const [text, binary] = await Promise.all([readConfig(file), detectTool('telepresence', ctx)]);
+  const [text, binary, system] = await Promise.all([readConfig(file), detectTool('telepresence', ctx), systemRecursionBlock(ctx)]);
   const parsed = text === null ? null : parseConfig(text, file);
   return {
     path: file,
@@ -183,6 +212,7 @@ export async function telepresenceState(ctx: ServiceContext, configPath?: string
     binary,
     recursionBlockHonoured: recursionBlockHonoured(binary.version),
     routeController: { available: routeControllerAvailable(binary.version), installed: null },
+    system,
     vif: vifState(ctx.platform, interfaceNames()),
   };
 }

@@ -162,6 +162,17 @@ function ClientSetting({ state, onChanged }: { state: TelepresenceState; onChang
             <span className="badge warn">Not set</span>
           )}
         </dd>
+        {state.system && (
+          <>
+            <dt>System config</dt>
+            <dd>
+              <span className="mono">{state.system.recursionBlockDuration}</span> in <span className="mono">{state.system.path}</span>{' '}
+              <span className="muted small">
+                {state.recursionBlockDuration ? '(your file overrides it)' : '(in effect: your file does not set it)'}
+              </span>
+            </dd>
+          </>
+        )}
         <dt>Telepresence</dt>
         <dd>
           {binary.found ? (
