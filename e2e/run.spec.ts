@@ -80,6 +80,13 @@ test.describe('with the fake vagrant and kubectl', () => {
     await expect(page.getByRole('alertdialog', { name: 'Confirm destroy' })).toContainText('server, agent1, agent2');
     await page.getByRole('button', { name: 'Keep them' }).click();
 
+    // Telepresence's route controller into this lab, as a job with its log.
+    await page.getByRole('button', { name: 'Install route controller' }).click();
+    await expect(job).toContainText('Route controller');
+    await expect(job).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
+    await expect(page.getByRole('region', { name: 'Job log' })).toContainText('DaemonSet route-controller: 3/3 pods ready, one per node.');
+    await screenshot(page, 'run-route-controller');
+
     await page.getByRole('button', { name: 'Down', exact: true }).click();
     await expect(job).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
     await expect(job).toContainText('Down');

@@ -1,6 +1,6 @@
 /** Jobs: long work on a lab (vagrant, kubectl), with state, a log and a way to cancel. */
 
-export const jobKinds = ['up', 'down', 'destroy', 'provision', 'status'] as const;
+export const jobKinds = ['up', 'down', 'destroy', 'provision', 'status', 'route-controller'] as const;
 export type JobKind = (typeof jobKinds)[number];
 export type JobStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 

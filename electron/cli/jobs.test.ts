@@ -52,6 +52,15 @@ describe('cluster-lab up, status, down, destroy', () => {
     expect(down.err).toContain('--sequential is for up and provision');
   });
 
+  it('telepresence --route-controller runs the route-controller job on the lab and streams it', async () => {
+    expect((await runCli(['up', '--dir', dir], env())).code).toBe(0);
+    const installed = await runCli(['telepresence', '--route-controller', '--dir', dir], env());
+    expect(installed.code, installed.err).toBe(0);
+    expect(installed.out).toContain('Traffic Manager installed successfully');
+    expect(installed.out).toContain('[cluster-lab] DaemonSet route-controller: 3/3 pods ready, one per node.');
+    expect((await runCli(['telepresence', '--route-controller'], env())).code).toBe(2);
+  });
+
   it('exits 1 naming the failing machine, and 2 without --dir', async () => {
     const failed = await runCli(['up', '--dir', dir], env({ FAKE_VAGRANT_FAIL: 'agent2:boot' }));
     expect(failed.code).toBe(1);

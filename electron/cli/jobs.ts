@@ -7,6 +7,8 @@ import { createInterface } from 'node:readline/promises';
 import { AppError } from '../../shared/errors';
 import type { JobInfo, JobKind, LabStatus, LogLine } from '../../shared/jobs';
 import { labMachines } from '../../shared/lab/machines';
+import type { CallArgs } from '../../shared/contract';
+import type { Services } from '../services';
 import { call, parseFlags, printJson, requireDir, type Command, type CommandIo } from './command';
 
 const kinds: { kind: Exclude<JobKind, 'status'>; summary: string; what: string }[] = [
@@ -44,6 +46,38 @@ function printOutcome(io: CommandIo, job: JobInfo): void {
   io.err(`cluster-lab ${job.kind}: ${failure?.message ?? 'failed.'}${failure?.hint ? ` ${failure.hint}` : ''}\n`);
   if (failure?.lastLines.length) io.err(`Last error lines:\n${failure.lastLines.map((l) => `  ${l}`).join('\n')}\n`);
   io.err(`Log: ${job.logFile}\n`);
+}
+
+/**
+ * Run one job on a lab to its end: every line of it on stdout (unbatched: the views' batches may omit
+ * lines), Ctrl-C cancelling it the way the app's Cancel does. Exit 0 when it succeeded, 1 otherwise.
+ */
+export async function runJob(services: Services, io: CommandIo, start: CallArgs<'job.start'>): Promise<number> {
+  const stopPrinting = services.jobs.onLine((_, line) => printLine(io, line));
+  let job;
+  try {
+    job = await call(services, 'job.start', start);
+  } catch (error) {
+    stopPrinting();
+    throw error;
+  }
+  let interrupted = false;
+  const off = io.onInterrupt?.(() => {
+    if (interrupted) {
+      io.err('[cluster-lab] Already cancelling: waiting for Vagrant to clean up.\n');
+      return;
+    }
+    interrupted = true;
+    void call(services, 'job.cancel', { jobId: job.id }).catch(() => {});
+  });
+  try {
+    const done = await services.jobs.wait(job.id);
+    printOutcome(io, done);
+    return done.status === 'succeeded' ? 0 : 1;
+  } finally {
+    off?.();
+    stopPrinting();
+  }
 }
 
 /** Whether the person at the terminal agrees; false without a terminal to ask on. */
@@ -94,32 +128,7 @@ The log streams to stdout (and to DIR/logs/); Ctrl-C cancels cleanly. Exit 0 on 
           return 1;
         }
       }
-      // The CLI runs one job and prints every line of it, unbatched (the views' batches may omit lines).
-      const stopPrinting = services.jobs.onLine((_, line) => printLine(io, line));
-      let job;
-      try {
-        job = await call(services, 'job.start', { dir, kind, ...(values.sequential ? { sequential: true } : {}) });
-      } catch (error) {
-        stopPrinting();
-        throw error;
-      }
-      let interrupted = false;
-      const off = io.onInterrupt?.(() => {
-        if (interrupted) {
-          io.err('[cluster-lab] Already cancelling: waiting for Vagrant to clean up.\n');
-          return;
-        }
-        interrupted = true;
-        void call(services, 'job.cancel', { jobId: job.id }).catch(() => {});
-      });
-      try {
-        const done = await services.jobs.wait(job.id);
-        printOutcome(io, done);
-        return done.status === 'succeeded' ? 0 : 1;
-      } finally {
-        off?.();
-        stopPrinting();
-      }
+      return runJob(services, io, { dir, kind, ...(values.sequential ? { sequential: true } : {}) });
     },
   };
 }

@@ -1,14 +1,19 @@
 import { AppError } from '../../shared/errors';
 import { RECONNECT_HINT, RECURSION_BLOCK_SINCE, ROUTE_CONTROLLER_SINCE, type TelepresenceState } from '../../shared/telepresence';
-import { call, parseFlags, pathFlag, printJson, type Command } from './command';
+import { call, parseFlags, pathFlag, printJson, requireDir, type Command } from './command';
+import { runJob } from './jobs';
 
 const usage = `Usage: cluster-lab telepresence --recursion-block DURATION [--config PATH]
        cluster-lab telepresence --remove [--config PATH]
        cluster-lab telepresence --show [--config PATH] [--json]
+       cluster-lab telepresence --route-controller --dir DIR
 Sets, removes or shows routing.recursionBlockDuration in Telepresence's client config.yml (acted on by
 Telepresence ${RECURSION_BLOCK_SINCE.replace(/\.0$/, '')} to 2.26; ${ROUTE_CONTROLLER_SINCE.replace(/\.0$/, '')} and later ignore it for the cluster-side route controller). DURATION is a Go duration such as 1ms (the usual value), 500us or 2s.
 Comments and other settings in the file are kept; the previous version is backed up beside it.
 A file that is not valid YAML is left as it is (exit 2).
+--route-controller installs Telepresence's cluster-side fix into the lab in DIR (Telepresence 2.27 or
+later): telepresence helm install (or upgrade) with routeController.enabled=true for the lab's service
+CIDR, against the lab's own kubeconfig, never your current context; then shows the DaemonSet.
 `;
 
 function describeState(state: TelepresenceState): string {
@@ -48,15 +53,20 @@ export const telepresenceCommand: Command = {
         'recursion-block': { type: 'string' },
         remove: { type: 'boolean', default: false },
         show: { type: 'boolean', default: false },
+        'route-controller': { type: 'boolean', default: false },
+        dir: { type: 'string' },
         config: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
       usage,
     );
-    const chosen = [values['recursion-block'] !== undefined, values.remove, values.show].filter(Boolean).length;
+    const chosen = [values['recursion-block'] !== undefined, values.remove, values.show, values['route-controller']].filter(Boolean).length;
     if (chosen !== 1) {
-      throw new AppError('invalid_input', 'Give exactly one of --recursion-block DURATION, --remove or --show.', { hint: usage.split('\n')[0] });
+      throw new AppError('invalid_input', 'Give exactly one of --recursion-block DURATION, --remove, --show or --route-controller.', {
+        hint: usage.split('\n')[0],
+      });
     }
+    if (values['route-controller']) return runJob(services, io, { dir: requireDir(values.dir, usage), kind: 'route-controller' });
     const configPath = values.config === undefined ? undefined : pathFlag(values.config);
     const state = values.show
       ? await call(services, 'telepresence.state', { configPath })

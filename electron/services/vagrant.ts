@@ -12,7 +12,7 @@ export function vagrantEnv(ctx: Pick<ServiceContext, 'env'>): NodeJS.ProcessEnv 
 }
 
 /** The vagrant command line of each job kind. `destroy -f` because stdin is closed: there is no one to answer its prompt. */
-export const vagrantArgs: Record<JobKind, string[]> = {
+export const vagrantArgs: Record<Exclude<JobKind, 'route-controller'>, string[]> = {
   up: ['up', '--provider=virtualbox'],
   down: ['halt'],
   destroy: ['destroy', '-f'],

@@ -76,7 +76,9 @@ function PanelBody({ onClose }: { onClose: () => void }) {
         <p>
           <strong>The cluster-side alternative:</strong> Telepresence {short(ROUTE_CONTROLLER_SINCE)} and later can install a route-controller
           DaemonSet with the traffic manager (<code>telepresence helm install --set routeController.enabled=true</code>) that drops traffic to unknown
-          service addresses on every node, so the loop never starts; from that release on the client setting is read but not acted on.
+          service addresses on every node, so the loop never starts; from that release on the client setting is read but not acted on. For this lab:{' '}
+          <strong>Install route controller</strong> on the Run step (or <code>cluster-lab telepresence --route-controller --dir DIR</code>), which
+          uses the lab’s own kubeconfig, never your current context.
         </p>
       </section>
     </>

@@ -20,7 +20,14 @@ import { StepHeader } from '../components/StepHeader';
 
 const openedKey = 'cluster-lab.run.dir';
 
-const kindLabel: Record<JobKind, string> = { up: 'Up', down: 'Down', destroy: 'Destroy', provision: 'Provision', status: 'Status' };
+const kindLabel: Record<JobKind, string> = {
+  up: 'Up',
+  down: 'Down',
+  destroy: 'Destroy',
+  provision: 'Provision',
+  status: 'Status',
+  'route-controller': 'Route controller',
+};
 const statusBadge: Record<JobInfo['status'], string> = { running: 'info', succeeded: 'ok', failed: 'fail', cancelled: 'warn' };
 const machineBadge: Record<StepStatus, string> = {
   pending: 'quiet',
@@ -136,6 +143,14 @@ export function RunStep() {
         </button>
         <button type="button" className="danger" onClick={() => setConfirmDestroy(true)} disabled={!ready || running}>
           Destroy…
+        </button>
+        <button
+          type="button"
+          onClick={() => start('route-controller')}
+          disabled={!ready || running || !anyRunning}
+          title="telepresence helm install (or upgrade) with routeController.enabled=true, against this lab's kubeconfig (Telepresence 2.27 or later)"
+        >
+          Install route controller
         </button>
         <span className="run-spacer" />
         <button type="button" onClick={() => void lab.cancel()} disabled={!running || cancelling}>

@@ -227,6 +227,47 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     expect(job.failure?.hint).toContain('Run Provision');
   });
 
+  it("installs Telepresence's route controller into the lab with the lab's kubeconfig, then upgrades it", async () => {
+    const record = path.join(home, 'telepresence.jsonl');
+    const { runner } = setup({ FAKE_TELEPRESENCE_RECORD: record });
+    const early = await runner.wait((await runner.start(dir, 'route-controller')).id);
+    expect(early.failure?.hint).toBe('Run Up first: the route controller goes into the running cluster.');
+    expect((await runner.wait((await runner.start(dir, 'up')).id)).status).toBe('succeeded');
+    const lines: LogLine[] = [];
+    runner.onLine((_, line) => lines.push(line));
+    const first = await runner.wait((await runner.start(dir, 'route-controller')).id);
+    expect(first.status, JSON.stringify(first.failure)).toBe('succeeded');
+    expect(lines.map((l) => l.text)).toContain('DaemonSet route-controller: 3/3 pods ready, one per node.');
+    const again = await runner.wait((await runner.start(dir, 'route-controller')).id);
+    expect(again.status).toBe('succeeded');
+    const calls = (await readFile(record, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { args: string[]; kubeconfig: string });
+    // Never the user's own kubeconfig (KUBECONFIG points elsewhere in this test): the lab's.
+    expect(calls.map((c) => c.kubeconfig)).toEqual([path.join(dir, 'kubeconfig.yaml'), path.join(dir, 'kubeconfig.yaml')]);
+    expect(calls.map((c) => c.args.slice(0, 2).join(' '))).toEqual(['helm install', 'helm upgrade']);
+    expect(calls[0]!.args).toEqual([
+      'helm',
+      'install',
+      '--set',
+      'routeController.enabled=true',
+      '--set',
+      'routeController.serviceCIDRs={10.43.0.0/16}',
+    ]);
+  });
+
+  it('says the route controller needs Telepresence 2.27 when the client is older', async () => {
+    const { runner } = setup({ FAKE_TELEPRESENCE_VERSION: '2.26.1' });
+    expect((await runner.wait((await runner.start(dir, 'up')).id)).status).toBe('succeeded');
+    const job = await runner.wait((await runner.start(dir, 'route-controller')).id);
+    expect(job.status).toBe('failed');
+    expect(job.failure).toMatchObject({
+      message: 'No route-controller DaemonSet in ambassador.',
+      hint: expect.stringContaining('Telepresence 2.27 or later'),
+    });
+  });
+
   it("says what Vagrant's machine lock means", async () => {
     const { runner } = setup({ FAKE_VAGRANT_LOCKED: 'server' });
     const job = await runner.wait((await runner.start(dir, 'down')).id);

@@ -22,6 +22,8 @@ import type { LabConfig } from '../../../shared/lab/schema';
 import type { ServiceContext } from '../context';
 import { LAB_KUBECONFIG, writeLabKubeconfig } from '../kubectl';
 import { checkLab } from '../labCheck';
+import { runTool } from '../process';
+import { helmAction, labKubeconfigEnv, routeControllerArgs, routeControllerState, TRAFFIC_MANAGER_NAMESPACE } from '../routeController';
 import { vagrantArgs, vagrantEnv } from '../vagrant';
 import { runChild } from './child';
 import { Cancelled, StepFailure, type Job } from './job';
@@ -49,7 +51,7 @@ interface Step {
   run(step: StepRun): Promise<void>;
 }
 
-type VagrantCommand = Exclude<JobKind, 'status'>;
+type VagrantCommand = Exclude<JobKind, 'status' | 'route-controller'>;
 
 /** What a machine that got through the command is, for a failure that says which ones did. */
 const done: Record<VagrantCommand, string> = { up: 'came up', provision: 'were provisioned', down: 'stopped', destroy: 'were destroyed' };
@@ -199,6 +201,58 @@ const table = {
       );
     },
   },
+  'route-controller-helm': {
+    label: 'telepresence helm install (or upgrade) with the route controller on',
+    tools: ['telepresence', 'kubectl'],
+    async run({ ctx, job, label }) {
+      if (
+        !(await stat(labKubeconfig(job)).then(
+          () => true,
+          () => false,
+        ))
+      )
+        throw new StepFailure(
+          {
+            machine: null,
+            step: label,
+            message: `The lab has no kubeconfig yet (${labKubeconfig(job)}).`,
+            hint: 'Run Up first: the route controller goes into the running cluster.',
+            lastLines: [],
+          },
+          null,
+        );
+      const action = await helmAction(ctx, job.tools.kubectl, job.info.dir);
+      job.log.app(
+        action === 'upgrade'
+          ? `A traffic manager is installed in ${TRAFFIC_MANAGER_NAMESPACE}: upgrading it with the route controller on.`
+          : 'No traffic manager yet: installing it with the route controller on.',
+      );
+      await runChild(job, { step: label, file: job.tools.telepresence, args: routeControllerArgs(action), env: labKubeconfigEnv(ctx, job.info.dir) });
+    },
+  },
+  'route-controller-state': {
+    label: 'Show the route controller DaemonSet',
+    tools: ['kubectl'],
+    async run({ ctx, job, label }) {
+      const result = await runTool(job.tools.kubectl, ['get', 'daemonsets', '-n', TRAFFIC_MANAGER_NAMESPACE, '-o', 'json', '--request-timeout=10s'], {
+        env: labKubeconfigEnv(ctx, job.info.dir),
+        timeoutMs: 20_000,
+      });
+      const state = result.exitCode === 0 ? routeControllerState(result.stdout) : null;
+      if (!state)
+        throw new StepFailure(
+          {
+            machine: null,
+            step: label,
+            message: `No route-controller DaemonSet in ${TRAFFIC_MANAGER_NAMESPACE}${result.exitCode === 0 ? '' : `: ${result.stderr.trim()}`}.`,
+            hint: 'The route controller needs Telepresence 2.27 or later (client and traffic manager): update the client, then run this again.',
+            lastLines: [],
+          },
+          null,
+        );
+      job.log.app(`DaemonSet ${state.name}: ${state.ready}/${state.desired} pods ready, one per node.`);
+    },
+  },
   'vagrant-provision-server': vagrant('vagrant provision server', 'provision', server),
   'vagrant-provision-agents': vagrant('vagrant provision the agents', 'provision', agents),
   'vagrant-halt': vagrant('vagrant halt (every machine at once)', 'down', everyMachine),
@@ -219,6 +273,7 @@ export const jobSteps: Record<JobKind, readonly StepId[]> = {
   down: ['vagrant-halt'],
   destroy: ['vagrant-destroy'],
   status: ['vagrant-status'],
+  'route-controller': ['route-controller-helm', 'route-controller-state'],
 };
 
 /** Every tool a job kind's steps run. */
