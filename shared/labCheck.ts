@@ -7,7 +7,7 @@
  * renderer, the CLI and the tests judge the same way.
  */
 import type { LabMachine } from './lab/machines';
-import { formatIPv4, parseCidr, parseIPv4 } from './lab/net';
+import { formatCidr, formatIPv4, parseCidr, parseIPv4 } from './lab/net';
 import type { LabConfig } from './lab/schema';
 
 /** VirtualBox's NAT network as every guest sees it: the host is 10.0.2.2, its DNS proxy 10.0.2.3. */
@@ -204,5 +204,24 @@ export function vifSubnetsFromIpRoute(text: string): string[] {
   return text.split('\n').flatMap((line) => {
     const match = /^(\d+\.\d+\.\d+\.\d+\/\d+)\s.*\bdev (tel\d*\S*)/.exec(line.trim());
     return match ? [match[1]!] : [];
+  });
+}
+
+/**
+ * macOS `netstat -rn -f inet`: the subnets routed through a `utun*` device (Telepresence's VIF there).
+ * netstat drops trailing zero octets (`10.0.1/24` is 10.0.1.0/24; `10/26` is 10.0.0.0/26) and leaves
+ * out a mask that follows the octets given (`10` is 10.0.0.0/8, `172.20.20` a /24). Host routes
+ * (flag H) and the default route are not subnets the VIF maps.
+ */
+export function vifSubnetsFromNetstat(text: string): string[] {
+  return text.split('\n').flatMap((line) => {
+    const [destination, , flags, netif] = line.trim().split(/\s+/);
+    if (!destination || !flags || !netif || !/^utun\d+$/.test(netif) || destination === 'default' || flags.includes('H')) return [];
+    const [address, mask] = destination.split('/');
+    const octets = address!.split('.');
+    if (octets.length > 4 || octets.some((o) => !/^\d{1,3}$/.test(o))) return [];
+    const cidr = `${[...octets, '0', '0', '0'].slice(0, 4).join('.')}/${mask ?? octets.length * 8}`;
+    const subnet = parseCidr(cidr);
+    return subnet ? [formatCidr(subnet)] : [];
   });
 }

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeToolsContext } from '../../fixtures/env';
 import { k3sYaml } from '../../fixtures/k3s';
-import { checkScript, judgeNode, parseCheckOutput } from '../../shared/labCheck';
+import { checkScript, judgeNode, parseCheckOutput, vifSubnetsFromIpRoute, vifSubnetsFromNetstat, vifTargets } from '../../shared/labCheck';
 import { labMachines } from '../../shared/lab/machines';
 import { seedLab } from '../../shared/render/testing';
 import { createContext } from './context';
@@ -186,5 +186,39 @@ describe('judging what a node says', () => {
     expect(judged.checks.find((c) => c.id === 'kubernetes')?.detail).toContain('InternalIP 10.0.2.15, expected 192.168.1.110');
     expect(() => checkScript(['10.43.0.1; rm -rf /'])).toThrow(/Not an IPv4 address/);
     expect(checkScript(['10.43.0.1'])).toContain('set -- 10.43.0.1\n');
+  });
+});
+
+describe("the host's VIF subnets", () => {
+  it('reads tel* routes from Linux ip route', () => {
+    const routes = [
+      'default via 192.168.1.1 dev wlp5s0 proto dhcp metric 600',
+      '10.43.0.0/16 dev tel0 scope link',
+      '10.42.0.0/16 dev tel0 scope link',
+      '192.168.1.0/24 dev wlp5s0 proto kernel scope link src 192.168.1.23',
+    ];
+    expect(vifSubnetsFromIpRoute(routes.join('\n'))).toEqual(['10.43.0.0/16', '10.42.0.0/16']);
+  });
+
+  it("reads utun* subnets from macOS netstat, in netstat's short notation", () => {
+    // Lines of `netstat -rn` posted with Telepresence connected (telepresenceio/telepresence#2900 and #4048).
+    const netstat = [
+      'Routing tables',
+      '',
+      'Internet:',
+      'Destination        Gateway            Flags           Netif Expire',
+      'default            10.0.0.1           UGScg             en0',
+      '10/26              utun4              USc             utun4',
+      '10/24              link#6             UCS               en0      !',
+      '10.0.0.64/26       utun4              USc             utun4',
+      '10.0.1/24          utun4              USc             utun4',
+      '10.80/17           utun4              USc             utun4',
+      '10                 10.116.0.81        UGSc                utun4',
+      '10.1.20.18         10.116.0.81        UGHS                utun4',
+      '172.16/12          10.116.0.81        UGSc                utun4',
+      '127                127.0.0.1          UCS                   lo0',
+    ].join('\n');
+    expect(vifSubnetsFromNetstat(netstat)).toEqual(['10.0.0.0/26', '10.0.0.64/26', '10.0.1.0/24', '10.80.0.0/17', '10.0.0.0/8', '172.16.0.0/12']);
+    expect(vifTargets(vifSubnetsFromNetstat(netstat)).slice(0, 2)).toEqual(['10.0.0.1', '10.0.0.65']);
   });
 });

@@ -4,7 +4,16 @@
  */
 import path from 'node:path';
 import { labMachines } from '../../shared/lab/machines';
-import { checkScript, judgeNode, parseCheckOutput, vifSubnetsFromIpRoute, vifTargets, type LabCheck, type NodeCheck } from '../../shared/labCheck';
+import {
+  checkScript,
+  judgeNode,
+  parseCheckOutput,
+  vifSubnetsFromIpRoute,
+  vifSubnetsFromNetstat,
+  vifTargets,
+  type LabCheck,
+  type NodeCheck,
+} from '../../shared/labCheck';
 import type { ServiceContext } from './context';
 import { getNodes, LAB_KUBECONFIG } from './kubectl';
 import { openLab } from './labFolder';
@@ -12,12 +21,21 @@ import { runTool } from './process';
 import { findExecutable, requireTools } from './tools';
 import { vagrantEnv, vagrantStatus } from './vagrant';
 
-/** The subnets the host's Telepresence VIF routes now (Linux: `ip -4 route show`); none when it is not up or cannot be read. */
+/**
+ * The subnets the host's Telepresence VIF routes now: Linux `ip -4 route show` (tel*), macOS
+ * `netstat -rn -f inet` (utun*); none when it is not up, cannot be read, or on Windows (not read yet).
+ */
 async function hostVifSubnets(ctx: ServiceContext): Promise<string[]> {
-  if (ctx.platform !== 'linux') return [];
-  const ip = await findExecutable('ip', ctx);
-  const result = ip ? await runTool(ip, ['-4', 'route', 'show'], { env: ctx.env, timeoutMs: 5_000 }) : null;
-  return result?.exitCode === 0 ? vifSubnetsFromIpRoute(result.stdout) : [];
+  const command =
+    ctx.platform === 'linux'
+      ? { tool: 'ip', args: ['-4', 'route', 'show'], parse: vifSubnetsFromIpRoute }
+      : ctx.platform === 'darwin'
+        ? { tool: 'netstat', args: ['-rn', '-f', 'inet'], parse: vifSubnetsFromNetstat }
+        : null;
+  if (!command) return [];
+  const file = await findExecutable(command.tool, ctx);
+  const result = file ? await runTool(file, command.args, { env: ctx.env, timeoutMs: 5_000 }) : null;
+  return result?.exitCode === 0 ? command.parse(result.stdout) : [];
 }
 
 export async function checkLab(ctx: ServiceContext, dir: string): Promise<LabCheck> {
