@@ -77,8 +77,9 @@ export function createServices(ctx: ServiceContext = createContext(), shell: She
     'lab.open': ({ dir }) => openLab(lab(dir)),
     'lab.status': ({ dir }) => jobs.status(lab(dir)),
     'lab.check': async ({ dir }) => {
-      const check = await checkLab(ctx, lab(dir));
-      ctx.events.emit('lab.check', { dir: lab(dir), check });
+      const labDir = lab(dir);
+      const check = await checkLab(ctx, labDir);
+      ctx.events.emit('lab.check', { dir: labDir, check });
       return check;
     },
     'shell.capabilities': async () => ({ pickFolder: Boolean(shell.pickFolder), openFolder: Boolean(shell.openFolder) }),

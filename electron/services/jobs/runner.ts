@@ -67,13 +67,13 @@ export class LabRunner {
     this.options = { ...defaults, ...options };
   }
 
-  /** Start a job; refused (never a second vagrant) while one runs on the lab, here or in another process. */
   /** Listen to every line of the jobs started from now on; returns the way to stop listening. */
   onLine(listener: LineListener): () => void {
     this.lineListeners.add(listener);
     return () => this.lineListeners.delete(listener);
   }
 
+  /** Start a job; refused (never a second vagrant) while one runs on the lab, here or in another process. */
   async start(dirInput: string, kind: JobKind, options: { sequential?: boolean } = {}): Promise<JobInfo> {
     const dir = path.resolve(dirInput);
     const config = await openLab(dir);

@@ -255,8 +255,8 @@ const table = {
   },
   'vagrant-provision-server': vagrant('vagrant provision server', 'provision', server),
   'vagrant-provision-agents': vagrant('vagrant provision the agents', 'provision', agents),
-  'vagrant-halt': vagrant('vagrant halt (every machine at once)', 'down', everyMachine),
-  'vagrant-destroy': vagrant('vagrant destroy (every machine at once)', 'destroy', everyMachine),
+  'vagrant-halt': vagrant('vagrant halt', 'down', everyMachine),
+  'vagrant-destroy': vagrant('vagrant destroy', 'destroy', everyMachine),
   'vagrant-status': {
     label: 'vagrant status',
     tools: ['vagrant', 'VBoxManage'],
