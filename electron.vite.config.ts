@@ -11,12 +11,15 @@ export default defineConfig({
     define: { __APP_VERSION__: JSON.stringify(pkg.version) },
     build: {
       outDir: 'out/main',
-      // One bundle per shell, all over the same services: the Electron app, browser mode, the CLI.
+      // The packaged app carries only what runs: dependencies are bundled and tree-shaken, so
+      // the asar holds no node_modules (kubernetes-models alone is ~2,000 files for two classes).
+      externalizeDeps: false,
+      // One bundle per shell, all over the same services: the Electron app and browser mode. The
+      // CLI is built on its own, as one file outside the asar (electron/cli/vite.config.ts).
       rollupOptions: {
         input: {
           index: resolve(root, 'electron/main/index.ts'),
           web: resolve(root, 'electron/web/index.ts'),
-          cli: resolve(root, 'electron/cli/entry.ts'),
         },
       },
     },

@@ -6,6 +6,7 @@ import { AppError } from '../../shared/errors';
 import { createServices, type Services } from '../services';
 import { createContext } from '../services/context';
 import { appSenderCheck, forwardEvents, registerIpc } from './ipc';
+import { installAppMenu } from './menu';
 import { denyPermissions, hardenContents, windowOptions } from './security';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -93,6 +94,7 @@ if (!app.requestSingleInstanceLock()) {
       },
     });
     guardQuitWhileJobsRun(services);
+    installAppMenu(() => (window && !window.isDestroyed() ? window : null));
     registerIpc(ipcMain, services.handlers, appSenderCheck(contents, appUrl));
     forwardEvents(services.ctx.events, contents);
     createWindow();

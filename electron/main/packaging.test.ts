@@ -35,8 +35,29 @@ describe('electron-builder.yml', () => {
   });
 
   it('packages only the built app, and the main entry points into it', () => {
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string };
-    expect(config.files).toContain('out/**/*');
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string; dependencies?: object };
+    expect(config.files).toEqual(expect.arrayContaining(['out/main/**/*', 'out/preload/**/*', 'out/renderer/**/*']));
     expect(pkg.main).toBe('out/main/index.js');
+    // Every dependency is bundled: electron-builder would copy a `dependencies` entry into the asar.
+    expect(pkg.dependencies).toBeUndefined();
+  });
+
+  it('builds macOS for Intel and Apple silicon, notarized where credentials exist, asking for the local network', () => {
+    const mac = config.mac as { target: { arch: string[] }[]; notarize: boolean; extendInfo: Record<string, string> };
+    expect(mac.target[0]!.arch).toEqual(['x64', 'arm64']);
+    expect(mac.notarize).toBe(true);
+    expect(mac.extendInfo.NSLocalNetworkUsageDescription).toMatch(/local network/);
+  });
+
+  it('ships the CLI launcher each platform runs, and links it as /usr/bin/cluster-lab in the deb', () => {
+    const launcher = (platform: string) => (config[platform] as { extraResources: { to: string }[] }).extraResources.map((r) => r.to);
+    expect(launcher('linux')).toEqual(['bin/cluster-lab']);
+    expect(launcher('mac')).toEqual(['bin/cluster-lab']);
+    expect(launcher('win')).toEqual(['bin/cluster-lab.cmd']);
+    const afterInstall = readFileSync(path.join(root, (config.deb as { afterInstall: string }).afterInstall), 'utf8');
+    expect(afterInstall).toContain(
+      "update-alternatives --install '/usr/bin/${executable}' '${executable}' '/opt/${sanitizedProductName}/resources/bin/${executable}'",
+    );
+    expect((config.linux as { executableName: string }).executableName).toBe('cluster-lab');
   });
 });
