@@ -177,6 +177,13 @@ describe('LabJob: the Run step over a lab folder', () => {
     expect(lab.getState().check?.ok).toBe(false);
   });
 
+  it('takes the check from an Up it reattaches to after the check event went by (a reload mid-job)', async () => {
+    const check = { ok: true, checkedAt: '2026-12-01T13:00:00.000Z', nodes: [{ machine: 'server', ok: true, checks: [] }] } as const;
+    const { lab } = setup({ 'job.attach': () => ok({ job: job({ status: 'succeeded', check }), tail: [] }) });
+    await lab.open(dir);
+    expect(lab.getState().check).toEqual(check);
+  });
+
   it('refills the log only while the lab still runs the same job, and lets go of the events when disposed', async () => {
     let attached: JobInfo | null = job();
     const { lab, api } = setup({ 'job.attach': () => ok({ job: attached, tail: [line(7)] }) });

@@ -85,7 +85,7 @@ export class LabJob {
   /** A job this view has not shown yet starts a fresh log. */
   private follow(info: JobInfo): void {
     if (this.state.job?.id !== info.id) this.log()?.reset();
-    this.set({ job: info, ...(info.status !== 'running' ? { cancelling: false } : {}) });
+    this.set({ job: info, ...(info.status !== 'running' ? { cancelling: false } : {}), ...(info.check ? { check: info.check } : {}) });
   }
 
   /** Show the lab in `dir`: its settings, its node table, and the job running on it with its log so far. */

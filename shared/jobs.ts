@@ -1,4 +1,5 @@
 /** Jobs: long work on a lab (vagrant, kubectl), with state, a log and a way to cancel. */
+import type { LabCheck } from './labCheck';
 
 export const jobKinds = ['up', 'down', 'destroy', 'provision', 'status', 'route-controller'] as const;
 export type JobKind = (typeof jobKinds)[number];
@@ -30,6 +31,8 @@ export interface JobInfo {
   logFile: string;
   /** Lines written so far (the view shows this count even when it keeps fewer). */
   lineCount: number;
+  /** Up's last step: the lab checked from inside each VM, kept so a view that reattaches sees it too. */
+  check?: LabCheck;
   /** When failed: which machine and what went wrong, for a person; the last error lines. */
   failure?: { machine: string | null; step: string | null; message: string; hint?: string; lastLines: string[] };
 }

@@ -178,6 +178,7 @@ const table = {
     tools: ['vagrant'],
     async run({ ctx, job, label }) {
       const check = await checkLab(ctx, job.info.dir);
+      job.info.check = check;
       ctx.events.emit('lab.check', { dir: job.info.dir, check });
       for (const node of check.nodes)
         job.log.app(
