@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CallArgs, CallName, CallResult, Envelope, EventName, EventPayload, LabApi } from '../shared/contract';
 import type { JobInfo, LabStatus, LogLine } from '../shared/jobs';
+import type { LabCheck } from '../shared/labCheck';
 import { seedLab } from '../shared/render/testing';
 import { LabJob, type LogSink } from './labJob';
 
@@ -178,7 +179,7 @@ describe('LabJob: the Run step over a lab folder', () => {
   });
 
   it('takes the check from an Up it reattaches to after the check event went by (a reload mid-job)', async () => {
-    const check = { ok: true, checkedAt: '2026-12-01T13:00:00.000Z', nodes: [{ machine: 'server', ok: true, checks: [] }] } as const;
+    const check: LabCheck = { ok: true, checkedAt: '2026-12-01T13:00:00.000Z', nodes: [{ machine: 'server', ok: true, checks: [] }] };
     const { lab } = setup({ 'job.attach': () => ok({ job: job({ status: 'succeeded', check }), tail: [] }) });
     await lab.open(dir);
     expect(lab.getState().check).toEqual(check);
