@@ -55,7 +55,9 @@ const fake = vi.hoisted(() => {
       quit: vi.fn(),
       on: vi.fn((name: string, fn: Handler) => appHandlers.set(name, fn)),
       whenReady: () => ready,
+      isPackaged: true,
     },
+    Menu: { buildFromTemplate: vi.fn((template: unknown) => template), setApplicationMenu: vi.fn() },
     BrowserWindow,
     ipcMain: { handle: (channel: string, fn: Handler) => handlers.set(channel, fn), removeHandler: (channel: string) => handlers.delete(channel) },
     ipcRenderer: {
@@ -123,6 +125,13 @@ describe('Electron main process', () => {
     expect(contents.windowOpen({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
     expect(fake.electron.shell.openExternal).toHaveBeenCalledWith('https://k3s.io/');
     expect(fake.electron.shell.openExternal).not.toHaveBeenCalledWith('file:///etc/passwd');
+  });
+
+  it("has a Tools menu that puts the installed app's cluster-lab command on PATH (macOS and Windows; the deb does it on Linux)", () => {
+    const template = fake.electron.Menu.setApplicationMenu.mock.calls[0]![0] as { label?: string; submenu?: { label: string; visible: boolean }[] }[];
+    const tools = template.find((menu) => menu.label === 'Tools')!;
+    expect(tools.submenu![0]!.label).toMatch(/'cluster-lab' Command/);
+    expect(tools.submenu![0]!.visible).toBe(process.platform !== 'linux');
   });
 
   it('denies every permission request', () => {
