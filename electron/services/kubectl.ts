@@ -13,6 +13,7 @@ import type { LabConfig } from '../../shared/lab/schema';
 import type { ServiceContext } from './context';
 import { atomicWrite, backupFile, ioError } from './files';
 import { runTool } from './process';
+import { childEnv } from './tools';
 
 export const LAB_KUBECONFIG = 'kubeconfig.yaml';
 /** Where the server's provisioning script copies k3s.yaml (the synced folder `./shared`). */
@@ -126,10 +127,10 @@ export function parseNodes(json: string): NodeReadiness[] {
 export async function getNodes(
   kubectl: string,
   kubeconfig: string,
-  ctx: Pick<ServiceContext, 'env'>,
+  ctx: Pick<ServiceContext, 'env' | 'platform'>,
 ): Promise<{ nodes: NodeReadiness[] } | { error: string }> {
   const result = await runTool(kubectl, ['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'json', '--request-timeout=10s'], {
-    env: ctx.env,
+    env: childEnv(ctx),
     timeoutMs: 20_000,
   });
   if (result.exitCode !== 0) return { error: result.spawnError ?? (result.stderr.trim() || `kubectl exited with ${result.exitCode}`) };

@@ -3,27 +3,13 @@
  * and then in the folders installers use, because an app started from the macOS Dock or a desktop
  * launcher does not inherit the shell's PATH.
  */
-import { constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import { toolMeta, toolNames, type ToolInfo, type ToolName, type ToolReport } from '../../shared/host';
 import type { ServiceContext } from './context';
 import { runTool } from './process';
-
-/** Where installers put these tools when the launcher's PATH does not include them. */
-export function extraToolDirs(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string[] {
-  if (platform === 'darwin') return ['/usr/local/bin', '/opt/homebrew/bin', '/Applications/VirtualBox.app/Contents/MacOS'];
-  if (platform === 'win32') {
-    const programFiles = env.ProgramFiles ?? 'C:\\Program Files';
-    return [
-      path.win32.join(programFiles, 'Oracle', 'VirtualBox'),
-      path.win32.join(env.SystemDrive ?? 'C:', 'HashiCorp', 'Vagrant', 'bin'),
-      path.win32.join(programFiles, 'Vagrant', 'bin'),
-    ];
-  }
-  return ['/usr/local/bin', '/snap/bin'];
-}
+import { toolCandidates, withToolDirs } from './toolSearch';
 
 async function isExecutableFile(file: string, platform: NodeJS.Platform): Promise<boolean> {
   try {
@@ -35,20 +21,32 @@ async function isExecutableFile(file: string, platform: NodeJS.Platform): Promis
   }
 }
 
-/** The first executable called `name` on PATH, then in the extra folders; null when none. */
+/** The first executable called `name` on PATH, then in the install folders (toolSearch.ts); null when none. */
 export async function findExecutable(name: string, ctx: Pick<ServiceContext, 'env' | 'platform'>): Promise<string | null> {
-  const win = ctx.platform === 'win32';
-  const pathApi = win ? path.win32 : path.posix;
-  const pathVar = ctx.env.PATH ?? ctx.env.Path ?? '';
-  const dirs = [...pathVar.split(win ? ';' : ':').filter(Boolean), ...extraToolDirs(ctx.platform, ctx.env)];
-  const exts = win ? (ctx.env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean) : [''];
-  for (const dir of new Set(dirs)) {
-    for (const ext of exts) {
-      const candidate = pathApi.join(dir, name + ext);
-      if (await isExecutableFile(candidate, ctx.platform)) return candidate;
-    }
-  }
+  for (const candidate of toolCandidates(name, ctx.platform, ctx.env)) if (await isExecutableFile(candidate, ctx.platform)) return candidate;
   return null;
+}
+
+function isExecutableFileSync(file: string, platform: NodeJS.Platform): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    if (platform !== 'win32') accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The environment for a child (vagrant, kubectl, telepresence): the folders of the tools found
+ * now first on PATH, so what Vagrant runs as `VBoxManage` is what the doctor showed. A few stat
+ * calls, synchronous so that every spawn site can take it inline.
+ */
+export function childEnv(ctx: Pick<ServiceContext, 'env' | 'platform'>): NodeJS.ProcessEnv {
+  const found = Object.fromEntries(
+    toolNames.map((tool) => [tool, toolCandidates(tool, ctx.platform, ctx.env).find((file) => isExecutableFileSync(file, ctx.platform)) ?? null]),
+  );
+  return withToolDirs(ctx.platform, ctx.env, found);
 }
 
 const versionArgs: Record<ToolName, string[]> = {

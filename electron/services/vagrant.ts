@@ -6,9 +6,10 @@ import type { JobKind } from '../../shared/jobs';
 import { machineStates, parseMachineReadable, type MachineState } from '../../shared/vagrantOutput';
 import type { ServiceContext } from './context';
 import { runTool } from './process';
+import { childEnv } from './tools';
 
-export function vagrantEnv(ctx: Pick<ServiceContext, 'env'>): NodeJS.ProcessEnv {
-  return { ...ctx.env, VAGRANT_DEFAULT_PROVIDER: 'virtualbox', VAGRANT_CHECKPOINT_DISABLE: '1' };
+export function vagrantEnv(ctx: Pick<ServiceContext, 'env' | 'platform'>): NodeJS.ProcessEnv {
+  return { ...childEnv(ctx), VAGRANT_DEFAULT_PROVIDER: 'virtualbox', VAGRANT_CHECKPOINT_DISABLE: '1' };
 }
 
 /** The vagrant command line of each job kind. `destroy -f` because stdin is closed: there is no one to answer its prompt. */
@@ -21,7 +22,7 @@ export const vagrantArgs: Record<Exclude<JobKind, 'route-controller'>, string[]>
 };
 
 /** `vagrant status --machine-readable` in the lab folder, parsed; throws with Vagrant's own words when it fails. */
-export async function vagrantStatus(vagrant: string, dir: string, ctx: Pick<ServiceContext, 'env'>): Promise<MachineState[]> {
+export async function vagrantStatus(vagrant: string, dir: string, ctx: Pick<ServiceContext, 'env' | 'platform'>): Promise<MachineState[]> {
   const result = await runTool(vagrant, vagrantArgs.status, { cwd: dir, env: vagrantEnv(ctx), timeoutMs: 60_000 });
   if (result.exitCode !== 0) {
     const why =

@@ -10,7 +10,7 @@ import { hostFacts } from '../host';
 import { openLab } from '../labFolder';
 import { detectNics } from '../network';
 import { runTool } from '../process';
-import { extraToolDirs } from '../tools';
+import { installDirs } from '../toolSearch';
 import { BOX_BYTES, FULL_CLONE_EXTRA_BYTES, NODE_DISK_BYTES } from './fit';
 
 /** How big the lab is and where it bridges: what the doctor needs of it; any part may be missing before the wizard has it. */
@@ -42,7 +42,7 @@ export interface DoctorFacts {
   tools: ToolReport;
   /** The folders on the PATH the app was started with. */
   pathDirs: string[];
-  /** The folders installers use, searched after PATH (see `extraToolDirs`). */
+  /** The folders installers use, searched after PATH (see `installDirs`). */
   installDirs: string[];
   sizing: LabSizing | null;
   /** Why the lab's settings could not be read (for `--dir`); null when they were. */
@@ -166,7 +166,7 @@ export async function gatherFacts(
   const gathered: DoctorFacts = {
     ...facts,
     pathDirs: (ctx.env.PATH ?? ctx.env.Path ?? '').split(win ? ';' : ':').filter(Boolean),
-    installDirs: extraToolDirs(ctx.platform, ctx.env),
+    installDirs: installDirs(ctx.platform, ctx.env),
     sizing,
     labProblem,
     modules,

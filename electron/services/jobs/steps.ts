@@ -24,6 +24,7 @@ import { LAB_KUBECONFIG, writeLabKubeconfig } from '../kubectl';
 import { checkLab } from '../labCheck';
 import { runTool } from '../process';
 import { helmAction, labKubeconfigEnv, routeControllerArgs, routeControllerState, TRAFFIC_MANAGER_NAMESPACE } from '../routeController';
+import { childEnv } from '../tools';
 import { vagrantArgs, vagrantEnv } from '../vagrant';
 import { runChild } from './child';
 import { Cancelled, StepFailure, type Job } from './job';
@@ -164,7 +165,7 @@ const table = {
         step: label,
         file: job.tools.kubectl,
         args: ['--kubeconfig', labKubeconfig(job), 'apply', '-f', manifest],
-        env: ctx.env,
+        env: childEnv(ctx),
       });
     },
   },
