@@ -4,6 +4,7 @@
  * (callers decide what an exit code means).
  */
 import { execa } from 'execa';
+import { posixSignal, windowsStopCommand, type StopStage } from './signals';
 
 export interface RunOptions {
   env?: NodeJS.ProcessEnv;
@@ -59,8 +60,8 @@ export interface StreamingProcess {
   pid: number | undefined;
   /** Settles when the process has exited and its output is read to the end. */
   done: Promise<StreamResult>;
-  /** Signal the process and everything it started (Vagrant runs VBoxManage and ssh). */
-  signalTree(signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** One stop stage for the process and everything it started (Vagrant runs VBoxManage and ssh); false when it could not be delivered. */
+  signalTree(stage: StopStage): Promise<boolean>;
   /** Whether anything of the tree still runs (a child may outlive its parent). */
   treeAlive(): boolean;
   /** Stop reading until `resume` (the reader's sink is full): the child then waits on its pipe, nothing is lost. */
@@ -75,7 +76,7 @@ const DRAIN_AFTER_EXIT_MS = 2_000;
  * The one way Cluster Lab runs a long tool whose output is watched live: execa with an argument
  * array, stdin closed, nothing buffered (both streams are handed over chunk by chunk as they
  * arrive). On POSIX it leads its own process group so a cancel reaches the whole tree; on Windows
- * `taskkill /T` walks the tree.
+ * the stop stages go to its console and its tree (signals.ts).
  */
 export function streamTool(file: string, args: readonly string[], options: StreamOptions): StreamingProcess {
   const windows = process.platform === 'win32';
@@ -131,17 +132,18 @@ export function streamTool(file: string, args: readonly string[], options: Strea
     });
   });
 
-  const signalTree = async (signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL') => {
+  const signalTree = async (stage: StopStage) => {
     const pid = child.pid;
-    if (pid === undefined) return;
+    if (pid === undefined) return false;
     if (windows) {
-      await runTool('taskkill', ['/T', ...(signal === 'SIGKILL' ? ['/F'] : []), '/PID', String(pid)], { timeoutMs: 10_000 });
-      return;
+      const command = windowsStopCommand(stage === 'interrupt' ? 'interrupt' : 'kill', pid);
+      return (await runTool(command.file, command.args, { timeoutMs: 15_000 })).exitCode === 0;
     }
     try {
-      process.kill(-pid, signal);
+      process.kill(-pid, posixSignal[stage]);
+      return true;
     } catch {
-      // the group is gone already
+      return false; // the group is gone already
     }
   };
 

@@ -1,10 +1,11 @@
 /**
  * A job's child process: every chunk it prints goes to the log as it arrives (the disk sets the
  * pace), a non-zero exit becomes a failure that names the machine, and Cancel stops the whole
- * process tree in stages: Ctrl-C first so Vagrant can clean up, then SIGTERM, then SIGKILL.
+ * process tree in stages: Ctrl-C first so Vagrant can clean up, then SIGTERM, then SIGKILL (on Windows: Ctrl-C on its console, then taskkill /F; signals.ts).
  */
 import path from 'node:path';
 import { streamTool, type StreamingProcess } from '../process';
+import { stopStages, stopStageText, type StopStage } from '../signals';
 import { childFailure, spawnFailure } from './diagnosis';
 import { Cancelled, type Job } from './job';
 import { delay, within } from './time';
@@ -68,26 +69,30 @@ export async function runChild(job: Job, { step, file, args, env, machine }: Chi
   });
 }
 
-export async function stopTree(job: Job, child: StreamingProcess, timings: StopTimings): Promise<void> {
+export async function stopTree(job: Job, child: StreamingProcess, timings: StopTimings, platform: NodeJS.Platform = process.platform): Promise<void> {
   const { log } = job;
-  await child.signalTree('SIGINT');
-  if (!(await within(child.done, timings.sigintWaitMs))) {
-    log.app(`Still running ${timings.sigintWaitMs / 1000} s after Ctrl-C: sending SIGTERM.`);
-    await child.signalTree('SIGTERM');
-    if (!(await within(child.done, timings.sigtermWaitMs))) {
-      log.app('Still running: killing it (SIGKILL).');
-      await child.signalTree('SIGKILL');
+  const waitMs: Record<StopStage, number> = { interrupt: timings.sigintWaitMs, terminate: timings.sigtermWaitMs, kill: 0 };
+  let previous: StopStage | null = null;
+  for (const stage of stopStages(platform)) {
+    const what = stopStageText(platform, stage);
+    if (previous) log.app(`Still running ${waitMs[previous] / 1000} s after ${stopStageText(platform, previous)}: sending ${what}.`);
+    const delivered = await child.signalTree(stage);
+    if (!previous) log.app(delivered ? `Sent ${what}.` : `Could not send ${what}; the next step follows if it keeps running.`);
+    previous = stage;
+    if (stage === 'kill') {
       await child.done;
+      break;
     }
+    if (await within(child.done, waitMs[stage])) break;
   }
   // The command has ended; anything it started that is still alive (a stuck ssh, a VBoxManage) goes too.
   if (child.treeAlive()) {
     log.app('Processes started by the command are still running: stopping them.');
-    await child.signalTree('SIGTERM');
+    await child.signalTree(platform === 'win32' ? 'kill' : 'terminate');
     const deadline = Date.now() + timings.sigtermWaitMs;
     while (child.treeAlive() && Date.now() < deadline) await delay(50);
     if (child.treeAlive()) {
-      await child.signalTree('SIGKILL');
+      await child.signalTree('kill');
       const reaped = Date.now() + 2_000;
       while (child.treeAlive() && Date.now() < reaped) await delay(20);
     }
