@@ -8,7 +8,51 @@ import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
 
-export async function atomicWrite(file: string, content: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
+/**
+ * On Windows a rename over a file fails while another program holds it open without sharing delete
+ * access: an editor, a virus scanner, the search indexer, a sync client. They let go within moments,
+ * so, as graceful-fs does on win32 (polyfills.js, rename: EACCES/EPERM/EBUSY, backoff up by 10 ms to
+ * 100 ms), the rename is retried, here for 5 s rather than its 60, so that a file held for good is
+ * reported while the user still waits.
+ */
+export const RENAME_RETRY = { codes: ['EACCES', 'EPERM', 'EBUSY'], totalMs: 5_000, stepMs: 10, maxDelayMs: 100 } as const;
+
+export interface RenameDeps {
+  platform: NodeJS.Platform;
+  rename: (from: string, to: string) => Promise<void>;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+}
+
+const realRenameDeps: RenameDeps = {
+  platform: process.platform,
+  rename,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: Date.now,
+};
+
+/** rename(), retried on Windows while another program holds the target; then an error that says so. */
+export async function renameRetrying(from: string, to: string, deps: RenameDeps = realRenameDeps): Promise<void> {
+  const start = deps.now();
+  let wait = 0;
+  for (;;) {
+    try {
+      return await deps.rename(from, to);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (deps.platform !== 'win32' || !(RENAME_RETRY.codes as readonly string[]).includes(code)) throw error;
+      if (deps.now() - start >= RENAME_RETRY.totalMs)
+        throw new AppError('io', `Could not write ${to}: another program has it open (an editor, a virus scanner or a sync client).`, {
+          hint: 'Close the file in that program, or wait for the scan to finish, then try again.',
+          cause: error,
+        });
+      wait = Math.min(wait + RENAME_RETRY.stepMs, RENAME_RETRY.maxDelayMs);
+      await deps.sleep(wait);
+    }
+  }
+}
+
+export async function atomicWrite(file: string, content: string | Uint8Array, options: { mode?: number; rename?: RenameDeps } = {}): Promise<void> {
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   let mode = options.mode;
@@ -26,7 +70,7 @@ export async function atomicWrite(file: string, content: string | Uint8Array, op
     } finally {
       await handle.close();
     }
-    await rename(temp, file);
+    await renameRetrying(temp, file, options.rename);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => {});
     throw ioError(error, file, 'write');

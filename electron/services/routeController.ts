@@ -15,7 +15,10 @@ export const TRAFFIC_MANAGER_NAMESPACE = 'ambassador';
 /** k3s's default service CIDR (`--service-cidr`); the lab sets no other. */
 export const LAB_SERVICE_CIDR = '10.43.0.0/16';
 
-export const labKubeconfigEnv = (ctx: ServiceContext, dir: string): NodeJS.ProcessEnv => ({ ...childEnv(ctx), KUBECONFIG: path.join(dir, LAB_KUBECONFIG) });
+export const labKubeconfigEnv = (ctx: ServiceContext, dir: string): NodeJS.ProcessEnv => ({
+  ...childEnv(ctx),
+  KUBECONFIG: path.join(dir, LAB_KUBECONFIG),
+});
 
 /** `install` for a cluster without a traffic manager, `upgrade` for one that has it. */
 export async function helmAction(ctx: ServiceContext, kubectl: string, dir: string): Promise<'install' | 'upgrade'> {

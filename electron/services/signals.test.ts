@@ -16,9 +16,12 @@ describe('the stop plan', () => {
     expect(file).toBe('powershell.exe');
     const script = args.at(-1)!;
     // The order matters: leave our console, join the child's, stop ourselves reacting, raise the event.
-    const order = ['FreeConsole()', 'AttachConsole(4242)', 'SetConsoleCtrlHandler([System.IntPtr]::Zero, $true)', 'GenerateConsoleCtrlEvent(0, 0)'].map((call) =>
-      script.indexOf(call),
-    );
+    const order = [
+      'FreeConsole()',
+      'AttachConsole(4242)',
+      'SetConsoleCtrlHandler([System.IntPtr]::Zero, $true)',
+      'GenerateConsoleCtrlEvent(0, 0)',
+    ].map((call) => script.indexOf(call));
     expect(order.every((at) => at > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(windowsStopCommand('kill', 4242)).toEqual({ file: 'taskkill.exe', args: ['/T', '/F', '/PID', '4242'] });

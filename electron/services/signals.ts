@@ -50,6 +50,8 @@ export function windowsStopCommand(stage: Exclude<StopStage, 'terminate'>, pid: 
 /** What the job log says was sent, so the user knows how their job was stopped. */
 export function stopStageText(platform: NodeJS.Platform, stage: StopStage): string {
   if (platform === 'win32')
-    return stage === 'interrupt' ? "Ctrl-C (CTRL_C_EVENT on the command's console)" : 'a forced stop of the command and everything it started (taskkill /T /F)';
+    return stage === 'interrupt'
+      ? "Ctrl-C (CTRL_C_EVENT on the command's console)"
+      : 'a forced stop of the command and everything it started (taskkill /T /F)';
   return { interrupt: 'Ctrl-C (SIGINT)', terminate: 'SIGTERM', kill: 'SIGKILL' }[stage];
 }

@@ -387,7 +387,10 @@ describe('vagrant status --machine-readable', () => {
     expect(realVagrant).not.toContain('fixtures');
     const env = { ...process.env, PATH: realPath, HOME: home, VAGRANT_HOME: path.join(home, '.vagrant.d') };
     const real = await vagrantStatus(realVagrant, dir, { env, platform: process.platform });
-    const fake = await vagrantStatus(path.join(fakeBin, 'vagrant'), dir, { env: { ...env, PATH: `${fakeBin}${path.delimiter}${realPath}` }, platform: process.platform });
+    const fake = await vagrantStatus(path.join(fakeBin, 'vagrant'), dir, {
+      env: { ...env, PATH: `${fakeBin}${path.delimiter}${realPath}` },
+      platform: process.platform,
+    });
     const shape = (states: typeof real) => states.map((s) => [s.name, s.state, s.short, s.provider]);
     expect(shape(real)).toEqual([
       ['server', 'not_created', 'not created', 'virtualbox'],
