@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { exclusionReason, pickableNames, type NicFacts } from './nics';
 
@@ -41,5 +42,43 @@ describe('pickableNames', () => {
     const nic = { excluded: false as const, name: 'eth0' };
     expect(pickableNames({ nics: [nic, { ...nic, name: 'lo', excluded: 'loopback' }] as never })).toBe('eth0');
     expect(pickableNames({ nics: [] })).toMatch(/^none/);
+  });
+});
+
+describe('Windows adapters, judged on their description as well as their name', () => {
+  // `Get-NetAdapter` on a Windows 10 laptop with VMware, Npcap and OpenVPN, from a public PowerShell
+  // how-to (fixtures/reference/windows-get-netadapter.txt). Name is what systeminformation calls
+  // `iface`, InterfaceDescription its `ifaceName` (cut at 40 characters by PowerShell's table).
+  const table = readFileSync(new URL('../fixtures/reference/windows-get-netadapter.txt', import.meta.url), 'utf8').split('\n');
+  const at = (column: string) => table[0]!.indexOf(column);
+  const rows = table.slice(2).filter(Boolean).map((row) => ({
+    name: row.slice(0, at('InterfaceDescription')).trim(),
+    description: row.slice(at('InterfaceDescription'), at('ifIndex')).trim(),
+  }));
+  // As if every one were connected with a LAN address: only what the adapter is may rule it out.
+  const judge = (row: { name: string; description: string }, withDescription: boolean) =>
+    exclusionReason(
+      { name: row.name, ...(withDescription ? { description: row.description } : {}), ipv4: '192.168.1.20', up: true, internal: false, virtual: false },
+      'win32',
+    );
+
+  it('offers only the real NICs', () => {
+    const offered = rows.filter((row) => judge(row, true) === false).map((row) => row.name);
+    expect(offered).toEqual(['Ethernet', 'Wi-Fi']);
+  });
+
+  it('catches what the connection name hides: a loopback and OpenVPN TAP adapters named "Ethernet 3", "Ethernet 10" and "VPN"', () => {
+    const hidden = ['Ethernet 3', 'Ethernet 10', 'VPN'].map((name) => rows.find((row) => row.name === name)!);
+    expect(hidden.map((row) => judge(row, false))).toEqual([false, false, false]);
+    expect(hidden.map((row) => judge(row, true))).toEqual([
+      'a virtual adapter, not your LAN',
+      'a VPN tunnel: it does not lead to your LAN router',
+      'a VPN tunnel: it does not lead to your LAN router',
+    ]);
+  });
+
+  it('rules out WireGuard, Tailscale and the other VPN drivers by their registered descriptions', () => {
+    for (const description of ['Wintun Userspace Tunnel', 'WireGuard Tunnel', 'Tailscale Tunnel', 'PANGP Virtual Ethernet Adapter', 'Fortinet SSL VPN Virtual Ethernet Adapter'])
+      expect(judge({ name: 'office', description }, true)).toMatch(/VPN tunnel|virtual adapter/);
   });
 });

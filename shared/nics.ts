@@ -44,6 +44,13 @@ export interface NicFacts {
   internal: boolean;
   /** systeminformation flags it virtual (it does not flag `tel0` or `utun3`, hence the name rules). */
   virtual: boolean;
+  /**
+   * The adapter's description, systeminformation's `ifaceName`. On Windows `iface` is the connection's
+   * name ("Ethernet 10", "VPN"), which a user may change, and only this says what the adapter is
+   * ("TAP-Windows Adapter V9 #7", "Wintun Userspace Tunnel"): systeminformation lib/network.js
+   * networkInterfaces() sets ifaceName from the adapter's WMI name on win32.
+   */
+  description?: string;
 }
 
 /** Name rules, first match wins; each says why a lab must not bridge onto such a NIC. */
@@ -55,8 +62,13 @@ const virtualNameRules: { pattern: RegExp; platforms?: string[]; reason: string 
     reason: "a macOS tunnel (Telepresence's VIF or a VPN): bridging onto it is the loop the lab exists to avoid",
   },
   {
-    pattern: /^vEthernet|Hyper-V|VirtualBox Host-Only|VMware|Npcap Loopback|WAN Miniport|TAP-Windows|Wintun/i,
+    pattern: /^vEthernet|Hyper-V|VirtualBox Host-Only|VMware|Npcap Loopback|WAN Miniport|Microsoft KM-TEST Loopback|Wi-Fi Direct Virtual/i,
     reason: 'a virtual adapter, not your LAN',
+  },
+  // Windows VPN adapters, by the description their drivers register.
+  {
+    pattern: /TAP-Windows|Wintun|WireGuard|OpenVPN|Tailscale|ZeroTier|AnyConnect|Fortinet|PANGP|GlobalProtect|Juniper|NordLynx|Cloudflare WARP/i,
+    reason: 'a VPN tunnel: it does not lead to your LAN router',
   },
   { pattern: /^(tun|tap|wg|zt|utun|ppp|ipsec)/i, reason: 'a VPN tunnel: it does not lead to your LAN router' },
   { pattern: /^(docker|br-|veth|cni|flannel|cali|vxlan|kube|lxc|lxd|podman)/i, reason: 'a container network or bridge, not your LAN' },
@@ -66,7 +78,8 @@ const virtualNameRules: { pattern: RegExp; platforms?: string[]; reason: string 
 /** false when a lab may bridge onto the NIC; otherwise the reason it may not, for a person. */
 export function exclusionReason(facts: NicFacts, platform: string): false | string {
   if (facts.internal || /^lo\d*$/i.test(facts.name) || facts.ipv4?.startsWith('127.')) return 'loopback: it never leaves this computer';
-  const rule = virtualNameRules.find((r) => r.pattern.test(facts.name) && (!r.platforms || r.platforms.includes(platform)));
+  const names = [facts.name, ...(facts.description ? [facts.description] : [])];
+  const rule = virtualNameRules.find((r) => names.some((name) => r.pattern.test(name)) && (!r.platforms || r.platforms.includes(platform)));
   if (rule) return rule.reason;
   if (facts.virtual) return 'a virtual adapter, not your LAN';
   if (!facts.up) return 'down: connect it (cable or Wi-Fi) and press Refresh';

@@ -127,7 +127,7 @@ async function detect(ctx: ServiceContext): Promise<NicReport> {
   const nics = (Array.isArray(ifaces) ? ifaces : [ifaces]).map((iface): Nic => {
     const ipv4 = iface.ip4 && isIPv4(iface.ip4) ? iface.ip4 : null;
     const up = iface.operstate === 'up' || (iface.operstate === 'unknown' && Boolean(ipv4));
-    let excluded = exclusionReason({ name: iface.iface, ipv4, up, internal: iface.internal, virtual: iface.virtual }, ctx.platform);
+    let excluded = exclusionReason({ name: iface.iface, description: iface.ifaceName, ipv4, up, internal: iface.internal, virtual: iface.virtual }, ctx.platform);
     const entry = bridged ? matchBridgedIf({ name: iface.iface, description: iface.ifaceName, mac: iface.mac, ipv4 }, bridged) : null;
     if (bridged && !excluded && !entry) excluded = 'VirtualBox does not offer it for bridging (not in VBoxManage list bridgedifs)';
     if (entry && !excluded && !usableBridges([entry]).length)
