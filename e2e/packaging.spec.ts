@@ -61,6 +61,15 @@ test.describe('the packaged app', () => {
     expect(files.filter((file) => !/^\/(out(\/|$)|package\.json$)/.test(file))).toEqual([]);
   });
 
+  test('the NIC worker sits beside the asar as a real file, and runs there', async () => {
+    const chunks = path.join(app, 'resources/app.asar.unpacked/out/main/chunks');
+    const [worker] = (await readdir(chunks)).filter((file) => file.startsWith('networkWorker-'));
+    expect(worker).toBeDefined();
+    const script = `const { Worker } = require('node:worker_threads'); new Worker(process.argv[1]).once('message', (facts) => { console.log(JSON.stringify(facts.interfaces.map((i) => i.iface))); process.exit(0); });`;
+    const { stdout } = await run(process.execPath, ['-e', script, path.join(chunks, worker!)]);
+    expect(JSON.parse(stdout)).toContain('lo');
+  });
+
   test('the fuses are flipped: no NODE_OPTIONS, no --inspect, app.asar only; RunAsNode kept for the CLI', async () => {
     const wire = await getCurrentFuseWire(path.join(app, 'cluster-lab'));
     expect(wire[FuseV1Options.RunAsNode]).toBe(ON);

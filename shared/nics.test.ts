@@ -51,14 +51,24 @@ describe('Windows adapters, judged on their description as well as their name', 
   // `iface`, InterfaceDescription its `ifaceName` (cut at 40 characters by PowerShell's table).
   const table = readFileSync(new URL('../fixtures/reference/windows-get-netadapter.txt', import.meta.url), 'utf8').split('\n');
   const at = (column: string) => table[0]!.indexOf(column);
-  const rows = table.slice(2).filter(Boolean).map((row) => ({
-    name: row.slice(0, at('InterfaceDescription')).trim(),
-    description: row.slice(at('InterfaceDescription'), at('ifIndex')).trim(),
-  }));
+  const rows = table
+    .slice(2)
+    .filter(Boolean)
+    .map((row) => ({
+      name: row.slice(0, at('InterfaceDescription')).trim(),
+      description: row.slice(at('InterfaceDescription'), at('ifIndex')).trim(),
+    }));
   // As if every one were connected with a LAN address: only what the adapter is may rule it out.
   const judge = (row: { name: string; description: string }, withDescription: boolean) =>
     exclusionReason(
-      { name: row.name, ...(withDescription ? { description: row.description } : {}), ipv4: '192.168.1.20', up: true, internal: false, virtual: false },
+      {
+        name: row.name,
+        ...(withDescription ? { description: row.description } : {}),
+        ipv4: '192.168.1.20',
+        up: true,
+        internal: false,
+        virtual: false,
+      },
       'win32',
     );
 
@@ -78,7 +88,13 @@ describe('Windows adapters, judged on their description as well as their name', 
   });
 
   it('rules out WireGuard, Tailscale and the other VPN drivers by their registered descriptions', () => {
-    for (const description of ['Wintun Userspace Tunnel', 'WireGuard Tunnel', 'Tailscale Tunnel', 'PANGP Virtual Ethernet Adapter', 'Fortinet SSL VPN Virtual Ethernet Adapter'])
+    for (const description of [
+      'Wintun Userspace Tunnel',
+      'WireGuard Tunnel',
+      'Tailscale Tunnel',
+      'PANGP Virtual Ethernet Adapter',
+      'Fortinet SSL VPN Virtual Ethernet Adapter',
+    ])
       expect(judge({ name: 'office', description }, true)).toMatch(/VPN tunnel|virtual adapter/);
   });
 });

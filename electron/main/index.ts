@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AppError } from '../../shared/errors';
 import { createServices, type Services } from '../services';
+import { readNetworkFactsOffThread } from '../offThread';
 import { createContext } from '../services/context';
 import { appSenderCheck, forwardEvents, registerIpc } from './ipc';
 import { installAppMenu } from './menu';
@@ -78,7 +79,7 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(() => {
     denyPermissions(session.defaultSession);
-    const services = createServices(createContext(), {
+    const services = createServices(createContext({ readNetworkFacts: readNetworkFactsOffThread }), {
       async pickFolder(defaultPath) {
         const result = await dialog.showOpenDialog(window!, {
           title: 'Choose the lab folder',

@@ -82,6 +82,8 @@ const fake = vi.hoisted(() => {
 });
 
 vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));
+// The worker's entry is a separate bundle (electron-vite's ?modulePath), built only by electron-vite.
+vi.mock('../offThread', () => ({ readNetworkFactsOffThread: vi.fn() }));
 
 describe('Electron main process', () => {
   beforeEach(async () => {

@@ -5,12 +5,15 @@
  */
 import os from 'node:os';
 import { EventBus } from './events';
+import { readNetworkFacts, type NetworkFacts } from './networkFacts';
 
 export interface ServiceContext {
   env: NodeJS.ProcessEnv;
   platform: NodeJS.Platform;
   homeDir: string;
   events: EventBus;
+  /** The OS's interfaces and default route: in-process, or on a worker thread for a shell with a window. */
+  readNetworkFacts: () => Promise<NetworkFacts>;
 }
 
 export function createContext(overrides: Partial<ServiceContext> = {}): ServiceContext {
@@ -19,5 +22,6 @@ export function createContext(overrides: Partial<ServiceContext> = {}): ServiceC
     platform: overrides.platform ?? process.platform,
     homeDir: overrides.homeDir ?? os.homedir(),
     events: overrides.events ?? new EventBus(),
+    readNetworkFacts: overrides.readNetworkFacts ?? readNetworkFacts,
   };
 }

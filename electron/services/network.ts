@@ -4,7 +4,6 @@
  * is ever sent to an address to find out whether it is in use.
  */
 import { readFile } from 'node:fs/promises';
-import si from 'systeminformation';
 import {
   bridgeProblem,
   guessBridgeName,
@@ -21,6 +20,7 @@ import type { LabConfig } from '../../shared/lab/schema';
 import { isIPv4, prefixFromNetmask } from '../../shared/lab/net';
 import { exclusionReason, pickableNames, type Nic, type NicReport, type NicType } from '../../shared/nics';
 import type { ServiceContext } from './context';
+import type { NetworkFacts } from './networkFacts';
 import { runTool } from './process';
 import { findExecutable } from './tools';
 
@@ -108,7 +108,7 @@ async function readBridgedifs(ctx: ServiceContext, notes: string[], vboxmanage?:
   return parseBridgedifs(result.stdout);
 }
 
-function nicType(iface: si.Systeminformation.NetworkInterfacesData, excluded: false | string): NicType {
+function nicType(iface: NetworkFacts['interfaces'][number], excluded: false | string): NicType {
   if (iface.internal) return 'loopback';
   if (iface.type === 'wireless') return 'wireless';
   if (iface.virtual || excluded) return 'virtual';
@@ -117,17 +117,18 @@ function nicType(iface: si.Systeminformation.NetworkInterfacesData, excluded: fa
 
 async function detect(ctx: ServiceContext): Promise<NicReport> {
   const notes: string[] = [];
-  const [ifaces, defaultIface, gateway, neighbours, bridged] = await Promise.all([
-    withTimeout(si.networkInterfaces(), DETECT_TIMEOUT_MS, 'Reading the network interfaces'),
-    withTimeout(si.networkInterfaceDefault(), DETECT_TIMEOUT_MS, 'Reading the default interface'),
-    withTimeout(si.networkGatewayDefault(), DETECT_TIMEOUT_MS, 'Reading the default route'),
+  const [{ interfaces, defaultInterface: defaultIface, defaultGateway: gateway }, neighbours, bridged] = await Promise.all([
+    withTimeout(ctx.readNetworkFacts(), DETECT_TIMEOUT_MS, 'Reading the network interfaces'),
     readNeighbours(ctx, notes),
     readBridgedifs(ctx, notes),
   ]);
-  const nics = (Array.isArray(ifaces) ? ifaces : [ifaces]).map((iface): Nic => {
+  const nics = interfaces.map((iface): Nic => {
     const ipv4 = iface.ip4 && isIPv4(iface.ip4) ? iface.ip4 : null;
     const up = iface.operstate === 'up' || (iface.operstate === 'unknown' && Boolean(ipv4));
-    let excluded = exclusionReason({ name: iface.iface, description: iface.ifaceName, ipv4, up, internal: iface.internal, virtual: iface.virtual }, ctx.platform);
+    let excluded = exclusionReason(
+      { name: iface.iface, description: iface.ifaceName, ipv4, up, internal: iface.internal, virtual: iface.virtual },
+      ctx.platform,
+    );
     const entry = bridged ? matchBridgedIf({ name: iface.iface, description: iface.ifaceName, mac: iface.mac, ipv4 }, bridged) : null;
     if (bridged && !excluded && !entry) excluded = 'VirtualBox does not offer it for bridging (not in VBoxManage list bridgedifs)';
     if (entry && !excluded && !usableBridges([entry]).length)

@@ -1,7 +1,9 @@
 /** `npm run web`: the app's services behind a loopback-only browser host. */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readNetworkFactsOffThread } from '../offThread';
 import { createServices } from '../services';
+import { createContext } from '../services/context';
 import { startWebHost } from './server';
 
 const { values } = parseArgs({
@@ -20,7 +22,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-const services = createServices();
+const services = createServices(createContext({ readNetworkFacts: readNetworkFactsOffThread }));
 const host = await startWebHost({ services, port, staticDir: fileURLToPath(new URL('../renderer', import.meta.url)) });
 process.stdout.write(
   `Cluster Lab (browser mode) is running at:\n  ${host.url}\nOnly this machine can reach it; through SSH use: ssh -L ${host.port}:127.0.0.1:${host.port} <host>\nPress Ctrl-C to stop.\n`,
