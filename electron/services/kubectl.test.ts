@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { k3sYaml } from '../../fixtures/k3s';
 import { seedLab } from '../../shared/render/testing';
-import { mergeIntoUserKubeconfig, parseNodes, rewriteKubeconfig, userKubeconfigPath, writeLabKubeconfig } from './kubectl';
+import { kubeHomeDir, mergeIntoUserKubeconfig, parseNodes, rewriteKubeconfig, userKubeconfigPath, writeLabKubeconfig } from './kubectl';
 import { runTool } from './process';
 
 const theirs = `apiVersion: v1
@@ -192,5 +192,39 @@ describe('merging into the user kubeconfig', () => {
     await rm(`${target}.lock`);
     await expect(merging).resolves.toMatchObject({ path: target });
     expect(await readdir(path.dirname(target))).toEqual(['config']);
+  });
+});
+
+describe("kubectl's home folder on Windows (client-go util/homedir)", () => {
+  // A domain laptop: HOMEDRIVE/HOMEPATH on a network share, the profile local, no HOME.
+  const env = { HOMEDRIVE: 'H:', HOMEPATH: '\\', USERPROFILE: 'C:\\Users\\ana' };
+  const windows = (files: string[], writable: string[] = [], extra: NodeJS.ProcessEnv = {}) =>
+    kubeHomeDir(
+      { env: { ...env, ...extra }, platform: 'win32', homeDir: 'C:\\Users\\ana' },
+      (file) => files.includes(file),
+      (dir) => writable.includes(dir),
+    );
+
+  it('is the first of HOME, HOMEDRIVE+HOMEPATH, USERPROFILE that holds .kube\\config', () => {
+    expect(windows(['H:\\.kube\\config', 'C:\\Users\\ana\\.kube\\config'])).toBe('H:\\');
+    expect(windows(['C:\\Users\\ana\\.kube\\config'])).toBe('C:\\Users\\ana');
+    expect(windows(['D:\\home\\.kube\\config', 'H:\\.kube\\config'], [], { HOME: 'D:\\home' })).toBe('D:\\home');
+  });
+
+  it('else the first writable of HOME, USERPROFILE, HOMEDRIVE+HOMEPATH (the profile before the share), else the first that exists, else the first set', () => {
+    expect(windows(['H:\\', 'C:\\Users\\ana'], ['H:\\', 'C:\\Users\\ana'])).toBe('C:\\Users\\ana');
+    expect(windows(['H:\\', 'C:\\Users\\ana'], ['H:\\'])).toBe('H:\\');
+    expect(windows(['H:\\'], [])).toBe('H:\\');
+    expect(windows([], [])).toBe('C:\\Users\\ana');
+  });
+
+  it('is where a lab is merged when KUBECONFIG is not set', () => {
+    const ctx = { env, platform: 'win32' as const, homeDir: 'C:\\Users\\ana' };
+    expect(userKubeconfigPath(ctx, (file) => file === 'H:\\.kube\\config')).toBe('H:\\.kube\\config');
+    expect(userKubeconfigPath({ ...ctx, env: { ...env, HOME: 'D:\\home' } }, () => false, () => false)).toBe('D:\\home\\.kube\\config');
+  });
+
+  it('is $HOME elsewhere', () => {
+    expect(kubeHomeDir({ env: { HOME: '/home/ana' }, platform: 'linux', homeDir: '/root' }, () => false, () => false)).toBe('/home/ana');
   });
 });

@@ -4,7 +4,7 @@
  * under the lab's name, keeps it in the lab folder, and merges it into the user's kubeconfig on
  * request without touching their other contexts.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -141,15 +141,52 @@ export async function getNodes(
   }
 }
 
+const isWritableDir = (dir: string): boolean => {
+  try {
+    if (!statSync(dir).isDirectory()) return false;
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * kubectl's home folder, by client-go's rule (util/homedir/homedir.go, HomeDir). Elsewhere $HOME.
+ * On Windows: the first of %HOME%, %HOMEDRIVE%%HOMEPATH%, %USERPROFILE% that holds .kube\config;
+ * else the first of %HOME%, %USERPROFILE%, %HOMEDRIVE%%HOMEPATH% (this order) that is a writable
+ * folder; else the first that exists; else the first that is set.
+ */
+export function kubeHomeDir(
+  ctx: Pick<ServiceContext, 'env' | 'platform' | 'homeDir'>,
+  exists: (file: string) => boolean,
+  writableDir: (dir: string) => boolean,
+): string {
+  if (ctx.platform !== 'win32') return ctx.env.HOME || ctx.homeDir;
+  const { HOME: home, HOMEDRIVE: drive, HOMEPATH: homePath, USERPROFILE: profile } = ctx.env;
+  const driveHome = drive && homePath ? drive + homePath : undefined;
+  const holdingConfig = [home, driveHome, profile].find((dir) => dir && exists(path.win32.join(dir, '.kube', 'config')));
+  if (holdingConfig) return holdingConfig;
+  const set = [home, profile, driveHome].filter((dir): dir is string => Boolean(dir));
+  return set.find((dir) => exists(dir) && writableDir(dir)) ?? set.find(exists) ?? set[0] ?? ctx.homeDir;
+}
+
 /**
  * The file kubectl writes a new context into, by client-go's rule (tools/clientcmd/config.go,
  * PathOptions.GetDefaultFilename): with one KUBECONFIG entry, that one; with several, the first
  * that exists, else the last; without KUBECONFIG, ~/.kube/config. Entries are deduplicated and
  * empty ones skipped, as GetEnvVarFiles and the loader do.
  */
-export function userKubeconfigPath(ctx: Pick<ServiceContext, 'env' | 'platform' | 'homeDir'>, exists: (file: string) => boolean): string {
+export function userKubeconfigPath(
+  ctx: Pick<ServiceContext, 'env' | 'platform' | 'homeDir'>,
+  exists: (file: string) => boolean,
+  writableDir: (dir: string) => boolean = () => true,
+): string {
   const files = [...new Set((ctx.env.KUBECONFIG ?? '').split(ctx.platform === 'win32' ? ';' : ':').filter((p) => p.trim() !== ''))];
-  if (files.length === 0) return path.join(ctx.homeDir, '.kube', 'config');
+  if (files.length === 0) {
+    const pathApi = ctx.platform === 'win32' ? path.win32 : path.posix;
+    return pathApi.join(kubeHomeDir(ctx, exists, writableDir), '.kube', 'config');
+  }
   if (files.length === 1) return files[0]!;
   return files.find(exists) ?? files.at(-1)!;
 }
@@ -234,7 +271,7 @@ export async function mergeIntoUserKubeconfig(
   const lab = parseKubeconfig(labText, labKubeconfig);
   const context = lab.contexts?.[0]?.name;
   if (!context) throw new AppError('failed', `${labKubeconfig} has no context.`, { hint: 'Run Up again to rewrite it.' });
-  const target = userKubeconfigPath(ctx, existsSync);
+  const target = userKubeconfigPath(ctx, existsSync, isWritableDir);
   return withKubeconfigLock(target, async () => {
     // kubectl writes through a symlinked kubeconfig (a dotfiles repository, say): so does this.
     const real = await realpath(target).catch(() => target);
