@@ -4,7 +4,11 @@
  * (hashicorp/vagrant#2102, #9025, #11325; kubernetes/minikube#4913), and the guest tools' messages.
  */
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runTool } from '../process';
 import { knownCause } from './causes';
 
 const enYml = '/usr/share/rubygems-integration/all/gems/vagrant-2.3.4/templates/locales/en.yml';
@@ -88,3 +92,28 @@ describe('known causes, in the tools’ own words', () => {
     expect(knownCause(['The SSH command responded with a non-zero exit status.'])).toBeNull();
   });
 });
+
+describe('kubectl on macOS when Local Network privacy blocks the app', () => {
+  it('is named, with where to allow it, on macOS only; read from the real kubectl’s own error line', async () => {
+    // Real kubectl against a port nothing listens on: its dial error, then Go's text for EHOSTUNREACH
+    // (syscall: "no route to host") in place of ECONNREFUSED's, which is what macOS's refusal yields.
+    const home = await mkdtemp(path.join(tmpdir(), 'cluster-lab-causes-'));
+    try {
+      const kubeconfig = path.join(home, 'config');
+      await writeFile(
+        kubeconfig,
+        'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user: {token: x}\n',
+      );
+      const result = await runTool('kubectl', ['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'json', '--request-timeout=5s'], { env: { PATH: process.env.PATH, HOME: home } });
+      const line = result.stderr.split('\n').find((l) => l.includes('dial tcp 127.0.0.1:1: connect: connection refused'));
+      expect(line).toBeDefined();
+      const blocked = line!.replace('connection refused', 'no route to host').replaceAll('127.0.0.1:1', '192.168.1.110:6443');
+      expect(knownCause([blocked], 'darwin')).toMatchObject({ id: 'macos-local-network', hint: expect.stringContaining('Privacy & Security → Local Network') });
+      expect(knownCause([blocked], 'linux')).toBeNull();
+      expect(knownCause([line!], 'darwin')).toBeNull();
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
+

@@ -17,6 +17,8 @@ export interface KnownCause {
 
 interface Rule extends KnownCause {
   pattern: RegExp;
+  /** Only where the words mean this cause. */
+  platforms?: NodeJS.Platform[];
 }
 
 const rules: Rule[] = [
@@ -78,11 +80,21 @@ const rules: Rule[] = [
     cause: 'A VM could not reach the internet over the LAN: its default route, DNS or subnet does not work on this network.',
     hint: "Check the Addresses step (lab.json `network.gateway`, `network.dns`, `network.subnet`): the default route must be this LAN's router, the subnet the LAN's own (its mask too), and the DNS servers reachable from the LAN. Fix them (or `cluster-lab render --gateway --dns --subnet`), write the lab, then run Provision.",
   },
+  {
+    id: 'macos-local-network',
+    // kubectl (Go's net package): "Unable to connect to the server: dial tcp 192.168.1.110:6443: connect:
+    // no route to host". On macOS 15 that is what Local Network privacy does to a connection from an app
+    // the user has not allowed (EHOSTUNREACH), though the VM answers ping from Terminal.
+    pattern: /dial tcp [\d.]+:\d+: connect: no route to host/,
+    platforms: ['darwin'],
+    cause: 'macOS blocked Cluster Lab from reaching the lab on the local network.',
+    hint: 'Open System Settings → Privacy & Security → Local Network, turn on Cluster Lab, then run Up again (or Refresh status). If Cluster Lab is not listed, quit and open it again so macOS asks.',
+  },
 ];
 
 /** The first known cause the failing command's last lines show, or null. */
-export function knownCause(lines: readonly string[]): KnownCause | null {
+export function knownCause(lines: readonly string[], platform: NodeJS.Platform = process.platform): KnownCause | null {
   const text = stripAnsi(lines.join('\n'));
-  const rule = rules.find((r) => r.pattern.test(text));
+  const rule = rules.find((r) => r.pattern.test(text) && (!r.platforms || r.platforms.includes(platform)));
   return rule ? { id: rule.id, cause: rule.cause, hint: rule.hint } : null;
 }

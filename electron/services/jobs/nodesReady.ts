@@ -2,6 +2,7 @@
 import { labMachines } from '../../../shared/lab/machines';
 import type { ServiceContext } from '../context';
 import { getNodes } from '../kubectl';
+import { knownCause } from './causes';
 import { Cancelled, StepFailure, type Job } from './job';
 import { delay } from './time';
 
@@ -22,9 +23,10 @@ export async function waitNodesReady(ctx: ServiceContext, job: Job, step: string
     const answer = await getNodes(job.tools.kubectl, kubeconfig, ctx);
     const ready = new Set('nodes' in answer ? answer.nodes.filter((n) => n.ready).map((n) => n.name) : []);
     const waiting = expected.filter((name) => !ready.has(name));
+    const cause = 'error' in answer ? knownCause([answer.error], ctx.platform) : null;
     const news =
       'error' in answer
-        ? `The cluster does not answer yet: ${answer.error}`
+        ? `The cluster does not answer yet: ${answer.error}${cause ? ` — ${cause.cause} ${cause.hint}` : ''}`
         : `${expected.length - waiting.length}/${expected.length} nodes Ready${waiting.length ? ` (waiting for ${waiting.join(', ')})` : ''}.`;
     if (news !== said) job.log.app((said = news));
     if (waiting.length === 0) return;
@@ -37,7 +39,7 @@ export async function waitNodesReady(ctx: ServiceContext, job: Job, step: string
           machine: null,
           step,
           message: `Not every node became Ready within ${Math.round(timings.readyTimeoutMs / 1000)} s: ${'error' in answer ? answer.error : detail}.`,
-          hint: `The VMs are up, so the cause is inside them: read the provisioning lines above, or run \`vagrant ssh ${machines.find((m) => m.nodeName === waiting[0])?.machine ?? 'server'} -c "sudo journalctl -u k3s*"\` in the lab folder. Run Up again when fixed.`,
+          hint: cause?.hint ?? `The VMs are up, so the cause is inside them: read the provisioning lines above, or run \`vagrant ssh ${machines.find((m) => m.nodeName === waiting[0])?.machine ?? 'server'} -c "sudo journalctl -u k3s*"\` in the lab folder. Run Up again when fixed.`,
           lastLines: [],
         },
         null,
