@@ -16,6 +16,7 @@ export const checkIds = [
   'vboxdrv',
   'kernel-modules',
   'apple-silicon',
+  'macos-kext',
   'hyperv',
   'lab',
   'memory',

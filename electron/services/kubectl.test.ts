@@ -221,10 +221,22 @@ describe("kubectl's home folder on Windows (client-go util/homedir)", () => {
   it('is where a lab is merged when KUBECONFIG is not set', () => {
     const ctx = { env, platform: 'win32' as const, homeDir: 'C:\\Users\\ana' };
     expect(userKubeconfigPath(ctx, (file) => file === 'H:\\.kube\\config')).toBe('H:\\.kube\\config');
-    expect(userKubeconfigPath({ ...ctx, env: { ...env, HOME: 'D:\\home' } }, () => false, () => false)).toBe('D:\\home\\.kube\\config');
+    expect(
+      userKubeconfigPath(
+        { ...ctx, env: { ...env, HOME: 'D:\\home' } },
+        () => false,
+        () => false,
+      ),
+    ).toBe('D:\\home\\.kube\\config');
   });
 
   it('is $HOME elsewhere', () => {
-    expect(kubeHomeDir({ env: { HOME: '/home/ana' }, platform: 'linux', homeDir: '/root' }, () => false, () => false)).toBe('/home/ana');
+    expect(
+      kubeHomeDir(
+        { env: { HOME: '/home/ana' }, platform: 'linux', homeDir: '/root' },
+        () => false,
+        () => false,
+      ),
+    ).toBe('/home/ana');
   });
 });

@@ -8,6 +8,7 @@ import { defaultLabConfig } from '../../../shared/lab/schema';
 import type { Nic } from '../../../shared/nics';
 import { createContext } from '../context';
 import { doctorChecks, sizingFrom, runDoctor, type DoctorFacts, type LabSizing } from '.';
+import { kextLoaded, machineArch } from './facts';
 
 const GiB = 2 ** 30;
 const tool = (version: string | null, dir = '/usr/bin', name = 'x'): ToolInfo =>
@@ -63,6 +64,7 @@ function facts(over: Partial<DoctorFacts> = {}): DoctorFacts {
     labProblem: null,
     modules: ['vboxdrv', 'vboxnetflt', 'ext4'],
     hypervisorPresent: null,
+    vboxKextLoaded: null,
     disks: [],
     nics: null,
     nicsProblem: null,
@@ -185,6 +187,27 @@ describe('doctor: virtualisation', () => {
     });
     expect(statusOf(facts({ host: win, hypervisorPresent: false, modules: null }), 'hyperv')).toBe('ok');
   });
+
+  it('on Windows: says so when the Hyper-V probe could not run, naming memory integrity and Virtual Machine Platform in the fix', () => {
+    const win = { ...facts().host, platform: 'win32' };
+    expect(byId(doctorChecks(facts({ host: win, hypervisorPresent: null, modules: null })), 'hyperv')).toMatchObject({
+      status: 'warn',
+      message: expect.stringMatching(/Could not tell whether Hyper-V is running/),
+      fix: expect.stringMatching(/Core isolation → Memory integrity.*Virtual Machine Platform/),
+    });
+  });
+
+  it('on an Intel Mac: fails while VirtualBox’s kernel extension waits to be allowed, and says where', () => {
+    const intelMac = { ...facts().host, platform: 'darwin', arch: 'x64' };
+    expect(byId(doctorChecks(facts({ host: intelMac, vboxKextLoaded: false, modules: null })), 'macos-kext')).toMatchObject({
+      status: 'fail',
+      fix: expect.stringMatching(/Privacy & Security.*Oracle America/),
+    });
+    expect(statusOf(facts({ host: intelMac, vboxKextLoaded: true, modules: null }), 'macos-kext')).toBe('ok');
+    expect(statusOf(facts({ host: intelMac, vboxKextLoaded: null, modules: null }), 'macos-kext')).toBe('warn');
+    // Apple silicon has no VirtualBox kext to allow.
+    expect(byId(doctorChecks(facts({ host: { ...intelMac, arch: 'arm64' }, vboxKextLoaded: false, modules: null })), 'macos-kext')).toBeUndefined();
+  });
 });
 
 describe('doctor: does the lab fit', () => {
@@ -297,5 +320,28 @@ describe('runDoctor with fake tools on PATH', () => {
     await mkdir(path.join(dir, 'x'));
     const report = await runDoctor(createContext({ env: { PATH: '' }, platform: 'linux', homeDir: dir }), { dir });
     expect(byId(report.checks, 'lab')).toMatchObject({ status: 'fail', message: expect.stringMatching(/lab\.json/) });
+  });
+});
+
+describe('doctor facts read on a Mac', () => {
+  it('takes the Mac’s own architecture under Rosetta (sysctl.proc_translated = 1)', () => {
+    expect(machineArch('darwin', 'x64', '1\n')).toBe('arm64');
+    expect(machineArch('darwin', 'x64', '0\n')).toBe('x64');
+    // An Intel Mac has no such sysctl: sysctl exits 1 ("unknown oid").
+    expect(machineArch('darwin', 'x64', null)).toBe('x64');
+    expect(machineArch('linux', 'x64', '1')).toBe('x64');
+  });
+
+  it('finds VirtualBox’s driver in kmutil’s (or kextstat’s) list of loaded extensions', () => {
+    // `kmutil showloaded --list-only` on macOS 13 (Intel), the columns kextstat also prints.
+    const listing = [
+      'No variant specified, falling back to release',
+      'Index Refs Address            Size       Wired      Name (Version) UUID <Linked Against>',
+      '    1  166 0                  0          0          com.apple.kpi.bsd (22.6.0) 4C3D4A1D-7E5E-3AC8-9BB1-4F4E0B6C3E65 <>',
+      '  178    3 0xffffff7f9a6cd000 0xb3000    0xb3000    org.virtualbox.kext.VBoxDrv (7.0.14) 1A8F2C6E-5B47-3B4A-8F3D-1E2C3B4A5D6E <8 6 5 3 1>',
+    ].join('\n');
+    expect(kextLoaded(listing)).toBe(true);
+    expect(kextLoaded(listing.replace('org.virtualbox.kext.VBoxDrv', 'org.virtualbox.kext.VBoxUSB'))).toBe(false);
+    expect(kextLoaded(null)).toBeNull();
   });
 });

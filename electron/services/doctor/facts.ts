@@ -10,7 +10,7 @@ import { hostFacts } from '../host';
 import { openLab } from '../labFolder';
 import { detectNics } from '../network';
 import { runTool } from '../process';
-import { installDirs } from '../toolSearch';
+import { installDirs, pathEntries } from '../toolSearch';
 import { BOX_BYTES, FULL_CLONE_EXTRA_BYTES, NODE_DISK_BYTES } from './fit';
 
 /** How big the lab is and where it bridges: what the doctor needs of it; any part may be missing before the wizard has it. */
@@ -51,6 +51,8 @@ export interface DoctorFacts {
   modules: string[] | null;
   /** Windows: whether a hypervisor (Hyper-V, VBS, WSL 2) is running; null when unknown. */
   hypervisorPresent: boolean | null;
+  /** macOS: whether VirtualBox's kernel extension (org.virtualbox.kext.VBoxDrv) is loaded; null when it could not be read. */
+  vboxKextLoaded: boolean | null;
   disks: DiskSpace[];
   nics: NicReport | null;
   nicsProblem: string | null;
@@ -87,6 +89,36 @@ async function loadedModules(): Promise<string[] | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * The Mac's own architecture: an Intel build of the app under Rosetta sees x64 from os.arch(), while
+ * sysctl.proc_translated is 1 (Apple's "About the Rosetta translation environment"), so the Apple
+ * silicon rules still apply.
+ */
+export function machineArch(platform: NodeJS.Platform, processArch: string, procTranslated: string | null): string {
+  return platform === 'darwin' && processArch === 'x64' && procTranslated?.trim() === '1' ? 'arm64' : processArch;
+}
+
+async function procTranslated(ctx: ServiceContext): Promise<string | null> {
+  const result = await runTool('/usr/sbin/sysctl', ['-n', 'sysctl.proc_translated'], { env: ctx.env, timeoutMs: 5_000 });
+  return result.exitCode === 0 ? result.stdout : null;
+}
+
+/** Whether `kmutil showloaded` (macOS 11+) or, before it, `kextstat` lists VirtualBox's driver; null when neither answers. */
+export function kextLoaded(output: string | null): boolean | null {
+  return output === null ? null : /\borg\.virtualbox\.kext\.VBoxDrv\b/.test(output);
+}
+
+async function vboxKextListing(ctx: ServiceContext): Promise<string | null> {
+  for (const [file, args] of [
+    ['/usr/bin/kmutil', ['showloaded', '--list-only']],
+    ['/usr/sbin/kextstat', ['-l']],
+  ] as const) {
+    const result = await runTool(file, args, { env: ctx.env, timeoutMs: 15_000 });
+    if (result.exitCode === 0) return result.stdout;
+  }
+  return null;
 }
 
 async function hypervisorPresent(ctx: ServiceContext): Promise<boolean | null> {
@@ -155,22 +187,26 @@ export async function gatherFacts(
         (error: unknown) => ({ report: null, problem: error instanceof Error ? error.message : String(error) }),
       )
     : Promise.resolve({ report: null, problem: null });
-  const [facts, modules, hypervisor, disks, nics] = await Promise.all([
+  const mac = ctx.platform === 'darwin';
+  const [found, modules, hypervisor, translated, kexts, disks, nics] = await Promise.all([
     hostFacts(ctx),
     ctx.platform === 'linux' ? loadedModules() : Promise.resolve(null),
     ctx.platform === 'win32' ? hypervisorPresent(ctx) : Promise.resolve(null),
+    mac ? procTranslated(ctx) : Promise.resolve(null),
+    mac ? vboxKextListing(ctx) : Promise.resolve(null),
     sizing ? Promise.all(diskNeeds(ctx, sizing, args.dir)) : Promise.resolve([]),
     nicsPromise,
   ]);
-  const win = ctx.platform === 'win32';
+  const facts = { ...found, host: { ...found.host, arch: machineArch(ctx.platform, found.host.arch, translated) } };
   const gathered: DoctorFacts = {
     ...facts,
-    pathDirs: (ctx.env.PATH ?? ctx.env.Path ?? '').split(win ? ';' : ':').filter(Boolean),
+    pathDirs: pathEntries(ctx.platform, ctx.env),
     installDirs: installDirs(ctx.platform, ctx.env),
     sizing,
     labProblem,
     modules,
     hypervisorPresent: hypervisor,
+    vboxKextLoaded: kextLoaded(kexts),
     disks: disks.filter((d): d is DiskSpace => d !== null),
     nics: nics.report,
     nicsProblem: nics.problem,

@@ -61,6 +61,31 @@ export function kernelChecks(facts: DoctorFacts): Check[] {
   return checks;
 }
 
+/** Every Windows feature that keeps the hypervisor on, and how to turn each off. */
+const HYPERV_OFF =
+  'If the VMs are slow or fail, turn off what runs the hypervisor: Windows Security → Device security → Core isolation → Memory integrity; "Turn Windows features on or off" → Hyper-V, Virtual Machine Platform and Windows Hypervisor Platform; then "bcdedit /set hypervisorlaunchtype off" in an administrator prompt, and restart. WSL 2 and Docker Desktop stop working while it is off.';
+
+/**
+ * Intel Macs load VirtualBox's kernel extension only after the user allows it; until then every VM
+ * fails with "Kernel driver not installed (rc=-1908)" (VirtualBox's VERR_VM_DRIVER_NOT_INSTALLED).
+ */
+function kextCheck(loaded: boolean | null): Check {
+  if (loaded) return check('macos-kext', 'ok', "VirtualBox's kernel extension is loaded.");
+  if (loaded === null)
+    return check(
+      'macos-kext',
+      'warn',
+      "Could not list the loaded kernel extensions, so VirtualBox's was not checked.",
+      'Run "kmutil showloaded --list-only | grep -i virtualbox" to check by hand.',
+    );
+  return check(
+    'macos-kext',
+    'fail',
+    'VirtualBox is installed but its kernel extension is not loaded, so every VM fails ("Kernel driver not installed (rc=-1908)").',
+    'Open System Settings → Privacy & Security, allow the system software from "Oracle America, Inc." that was blocked, then restart the Mac and Re-check.',
+  );
+}
+
 export function platformChecks(facts: DoctorFacts): Check[] {
   const { host, tools } = facts;
   if (host.platform === 'darwin' && host.arch === 'arm64') {
@@ -83,17 +108,27 @@ export function platformChecks(facts: DoctorFacts): Check[] {
       ),
     ];
   }
+  if (host.platform === 'darwin' && host.arch === 'x64' && tools.VBoxManage.found) return [kextCheck(facts.vboxKextLoaded)];
   if (host.platform === 'win32' && facts.hypervisorPresent) {
     return [
       check(
         'hyperv',
         'warn',
         'Hyper-V (or WSL 2, Virtual Machine Platform, or memory integrity) is running, so VirtualBox has to run VMs through it: much slower, and some VMs fail to boot.',
-        'If the VMs are slow or fail, turn Hyper-V off ("bcdedit /set hypervisorlaunchtype off" in an administrator prompt, then restart) — WSL 2 and Docker Desktop stop working while it is off.',
+        HYPERV_OFF,
       ),
     ];
   }
   if (host.platform === 'win32' && facts.hypervisorPresent === false)
     return [check('hyperv', 'ok', 'Hyper-V is not running, so VirtualBox has VT-x/AMD-V to itself.')];
+  if (host.platform === 'win32')
+    return [
+      check(
+        'hyperv',
+        'warn',
+        'Could not tell whether Hyper-V is running: PowerShell did not answer "(Get-CimInstance Win32_ComputerSystem).HypervisorPresent".',
+        `Run that command in PowerShell: True means VMs run through Hyper-V, slower and sometimes failing to boot. ${HYPERV_OFF}`,
+      ),
+    ];
   return [];
 }

@@ -104,11 +104,16 @@ describe('kubectl on macOS when Local Network privacy blocks the app', () => {
         kubeconfig,
         'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user: {token: x}\n',
       );
-      const result = await runTool('kubectl', ['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'json', '--request-timeout=5s'], { env: { PATH: process.env.PATH, HOME: home } });
+      const result = await runTool('kubectl', ['--kubeconfig', kubeconfig, 'get', 'nodes', '-o', 'json', '--request-timeout=5s'], {
+        env: { PATH: process.env.PATH, HOME: home },
+      });
       const line = result.stderr.split('\n').find((l) => l.includes('dial tcp 127.0.0.1:1: connect: connection refused'));
       expect(line).toBeDefined();
       const blocked = line!.replace('connection refused', 'no route to host').replaceAll('127.0.0.1:1', '192.168.1.110:6443');
-      expect(knownCause([blocked], 'darwin')).toMatchObject({ id: 'macos-local-network', hint: expect.stringContaining('Privacy & Security → Local Network') });
+      expect(knownCause([blocked], 'darwin')).toMatchObject({
+        id: 'macos-local-network',
+        hint: expect.stringContaining('Privacy & Security → Local Network'),
+      });
       expect(knownCause([blocked], 'linux')).toBeNull();
       expect(knownCause([line!], 'darwin')).toBeNull();
     } finally {
@@ -116,4 +121,3 @@ describe('kubectl on macOS when Local Network privacy blocks the app', () => {
     }
   });
 });
-

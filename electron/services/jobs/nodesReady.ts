@@ -39,7 +39,9 @@ export async function waitNodesReady(ctx: ServiceContext, job: Job, step: string
           machine: null,
           step,
           message: `Not every node became Ready within ${Math.round(timings.readyTimeoutMs / 1000)} s: ${'error' in answer ? answer.error : detail}.`,
-          hint: cause?.hint ?? `The VMs are up, so the cause is inside them: read the provisioning lines above, or run \`vagrant ssh ${machines.find((m) => m.nodeName === waiting[0])?.machine ?? 'server'} -c "sudo journalctl -u k3s*"\` in the lab folder. Run Up again when fixed.`,
+          hint:
+            cause?.hint ??
+            `The VMs are up, so the cause is inside them: read the provisioning lines above, or run \`vagrant ssh ${machines.find((m) => m.nodeName === waiting[0])?.machine ?? 'server'} -c "sudo journalctl -u k3s*"\` in the lab folder. Run Up again when fixed.`,
           lastLines: [],
         },
         null,
