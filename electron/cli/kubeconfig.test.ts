@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { k3sYaml } from '../../fixtures/k3s';
 import { fakeToolsContext } from '../../fixtures/env';
 import { seedLab } from '../../shared/render/testing';
@@ -11,7 +11,6 @@ import { runCli } from './runCli';
 
 let home: string;
 let dir: string;
-const cwd = process.cwd();
 const context = () => fakeToolsContext(home);
 
 beforeEach(async () => {
@@ -20,7 +19,7 @@ beforeEach(async () => {
   await writeLab(dir, seedLab());
 });
 afterEach(async () => {
-  process.chdir(cwd);
+  vi.restoreAllMocks();
   await rm(home, { recursive: true, force: true });
 });
 
@@ -64,7 +63,8 @@ describe('cluster-lab kubeconfig', () => {
 
 describe('one path rule for every command', () => {
   it('takes a relative --dir from the working directory in kubeconfig, status and doctor alike', async () => {
-    process.chdir(home);
+    // The working directory as the CLI reads it (process.cwd); chdir is not allowed in worker threads.
+    vi.spyOn(process, 'cwd').mockReturnValue(home);
     const kubeconfig = await runCli(['kubeconfig', '--dir', 'lab', '--json'], context());
     expect(JSON.parse(kubeconfig.out).path).toBe(path.join(dir, 'kubeconfig.yaml'));
     const status = await runCli(['status', '--dir', 'lab', '--json'], context());

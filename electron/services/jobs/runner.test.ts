@@ -205,7 +205,9 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     expect(job.status).toBe('failed');
     expect(job.exitCode).toBe(1);
     expect(job.failure?.machine).toBe('agent1');
-    expect(job.failure?.message).toMatch(/^vagrant up failed on agent1 while "Running provisioner: shell" \(exited with 1\)\. agent2 came up\.$/);
+    expect(job.failure?.message).toMatch(
+      /^vagrant up failed on agent1 while "Running provisioner: k3s \(shell\)" \(exited with 1\)\. agent2 came up\.$/,
+    );
     expect(job.failure?.lastLines.join('\n')).toContain('curl: (6) Could not resolve host');
     expect(job.steps.map((s) => s.status)).toEqual(['succeeded', 'failed', 'skipped', 'skipped', 'skipped', 'skipped']);
     // The guest could not reach the internet: the hint names the lab's network fields.
@@ -346,7 +348,8 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     const lines: LogLine[] = [];
     runner.onLine((_, l) => lines.push(l));
     const job = await runner.start(dir, 'up');
-    await new Promise((r) => setTimeout(r, 300));
+    // Cancel once Vagrant is under way (its handlers in place), not after a guess at how long that takes.
+    while (!lines.some((l) => l.text.includes('Booting VM'))) await new Promise((r) => setTimeout(r, 20));
     expect((await runner.cancel(job.id)).status).toBe('cancelled');
     expect(lines.some((l) => l.text.includes('sending SIGTERM'))).toBe(true);
   });
