@@ -49,8 +49,26 @@ function openSocket(headers: Record<string, string>, query = ''): Promise<WebSoc
 }
 
 describe('browser-mode host', () => {
-  it('listens on loopback only', () => {
-    expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
+  it('listens on loopback only: the socket itself is bound to 127.0.0.1', () => {
+    expect(host.address).toMatchObject({ address: '127.0.0.1', family: 'IPv4', port: host.port });
+  });
+
+  it('hands out a random token of 32 URL-safe characters, a new one each start', async () => {
+    expect(host.token).toMatch(/^[\w-]{32}$/);
+    const other = await startWebHost({ services: createServices(createContext({ env: { PATH: '' } })), staticDir: os.tmpdir() });
+    try {
+      expect(other.token).not.toBe(host.token);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses a wrong token of the same length, in the URL, the cookie and the WebSocket', async () => {
+    const wrong = `${host.token.slice(0, -1)}${host.token.endsWith('A') ? 'B' : 'A'}`;
+    expect(wrong).toHaveLength(host.token.length);
+    expect((await request(`/?token=${wrong}`)).status).toBe(403);
+    expect((await request('/', { cookie: `cluster_lab_token=${wrong}` })).status).toBe(403);
+    await expect(openSocket({ origin, cookie: `cluster_lab_token=${wrong}` })).rejects.toThrow(/403/);
   });
 
   it('refuses a request without the token', async () => {

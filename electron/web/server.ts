@@ -7,6 +7,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientFrame, ServerFrame } from '../../shared/wire';
@@ -25,6 +26,8 @@ export interface WebHostOptions {
 export interface WebHost {
   url: string;
   port: number;
+  /** Where the listening socket is bound, as the OS reports it. */
+  address: AddressInfo;
   token: string;
   close(): Promise<void>;
 }
@@ -159,11 +162,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  port = (server.address() as { port: number }).port;
+  const address = server.address() as AddressInfo;
+  port = address.port;
 
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
+    address,
     token,
     close: async () => {
       for (const client of wss.clients) client.terminate();
