@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'fixtures/**/*.test.ts'],
     environment: 'node',
+    globalSetup: ['fixtures/tmpLeaks.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -1,9 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultLabConfig, type LabConfig } from '../../shared/lab/schema';
 import { runCli } from './runCli';
+import { tempDirs } from '../../fixtures/tmp';
+
+const tempDir = tempDirs('cli-doctor');
 
 const run = (argv: string[], env: NodeJS.ProcessEnv) => runCli(argv, { env });
 
@@ -20,7 +22,7 @@ describe('cluster-lab doctor', () => {
   });
 
   it('--dir checks a lab folder’s plan: its size against this machine, and its NIC', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'cl-doc-cli-'));
+    const dir = await tempDir('cl-doc-cli-');
     const lab: LabConfig = {
       ...defaultLabConfig(),
       network: { nic: 'cl-gone0', bridge: 'cl-gone0', subnet: '192.168.1.0/24', hostIp: '', gateway: '192.168.1.1', dns: ['1.1.1.1'] },

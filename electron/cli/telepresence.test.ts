@@ -1,13 +1,15 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './runCli';
+import { tempDirs } from '../../fixtures/tmp';
+
+const tempDir = tempDirs('cli-telepresence');
 
 const run = (argv: string[], env: NodeJS.ProcessEnv) => runCli(argv, { env, platform: 'linux' });
 
 async function xdg() {
-  const home = await mkdtemp(path.join(os.tmpdir(), 'cl-tpcli-'));
+  const home = await tempDir('cl-tpcli-');
   const env = { PATH: '', XDG_CONFIG_HOME: path.join(home, 'cfg'), XDG_CONFIG_DIRS: path.join(home, 'sys') };
   return { env, file: path.join(home, 'cfg', 'telepresence', 'config.yml'), home };
 }

@@ -1,11 +1,12 @@
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { callNames } from '../../shared/contract';
 import { createContext } from './context';
 import { dispatch } from './dispatch';
 import { createServices } from '.';
+import { tempDirs } from '../../fixtures/tmp';
+
+const tempDir = tempDirs('services');
 
 describe('the service layer', () => {
   it('has a handler for every contract call', () => {
@@ -14,7 +15,7 @@ describe('the service layer', () => {
   });
 
   it('reads a typed lab folder the same way in every call: ~ is home, a relative path is refused naming the field', async () => {
-    const home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-services-'));
+    const home = await tempDir('cluster-lab-services-');
     const { handlers } = createServices(createContext({ env: { PATH: '' }, homeDir: home }));
     for (const [name, args] of [
       ['lab.open', { dir: 'labs/demo' }],

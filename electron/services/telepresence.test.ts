@@ -1,5 +1,4 @@
-import { lstat, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -7,9 +6,12 @@ import { AppError } from '../../shared/errors';
 import { parseGoDuration, recursionBlockDurationIssue } from '../../shared/telepresence';
 import { createContext, type ServiceContext } from './context';
 import { setRecursionBlock, telepresenceConfigPath, telepresenceState, vifState } from './telepresence';
+import { tempDirs } from '../../fixtures/tmp';
+
+const tempDir = tempDirs('telepresence');
 
 async function tempHome(): Promise<{ home: string; ctx: ServiceContext; file: string }> {
-  const home = await mkdtemp(path.join(os.tmpdir(), 'cl-tp-'));
+  const home = await tempDir('cl-tp-');
   const ctx = createContext({
     env: { PATH: '', XDG_CONFIG_HOME: path.join(home, 'xdg'), XDG_CONFIG_DIRS: path.join(home, 'sys') },
     platform: 'linux',

@@ -1,8 +1,10 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareVersions, detectTool, findExecutable, parseToolVersion } from './tools';
+import { tempDirs } from '../../fixtures/tmp';
+
+const tempDir = tempDirs('tools');
 
 async function fakeTool(dir: string, name: string, script: string, mode = 0o755) {
   const file = path.join(dir, name);
@@ -31,8 +33,8 @@ describe('tool versions', () => {
 
 describe('finding tools', () => {
   it('finds an executable on PATH, skipping files that are not executable', async () => {
-    const a = await mkdtemp(path.join(os.tmpdir(), 'cl-a-'));
-    const b = await mkdtemp(path.join(os.tmpdir(), 'cl-b-'));
+    const a = await tempDir('cl-a-');
+    const b = await tempDir('cl-b-');
     await fakeTool(a, 'vagrant', 'echo nope', 0o644);
     const good = await fakeTool(b, 'vagrant', 'echo "Vagrant 2.4.1"');
     const ctx = { env: { PATH: `${a}:${b}` }, platform: 'linux' as const };
@@ -41,7 +43,7 @@ describe('finding tools', () => {
   });
 
   it('reports a tool that is found but whose version cannot be read', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'cl-c-'));
+    const dir = await tempDir('cl-c-');
     await fakeTool(dir, 'VBoxManage', 'echo "WARNING: The vboxdrv kernel module is not loaded." >&2; exit 1');
     const info = await detectTool('VBoxManage', { env: { PATH: dir }, platform: 'linux' });
     expect(info).toMatchObject({ found: true, version: null, error: expect.stringMatching(/exit 1/) });

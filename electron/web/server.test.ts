@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,15 +10,22 @@ import { startWebHost, type WebHost } from './server';
 
 let host: WebHost;
 let origin: string;
+let root: string;
 
 beforeAll(async () => {
-  const staticDir = await mkdtemp(path.join(os.tmpdir(), 'cl-static-'));
+  // The page's folder, and beside it a file the host must never serve.
+  root = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-web-'));
+  const staticDir = path.join(root, 'static');
+  await mkdir(staticDir);
   await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Cluster Lab</title>');
-  await writeFile(path.join(os.tmpdir(), 'cl-outside.txt'), 'secret');
+  await writeFile(path.join(root, 'cl-outside.txt'), 'secret');
   host = await startWebHost({ services: createServices(createContext({ env: { PATH: '' } })), staticDir });
   origin = `http://127.0.0.1:${host.port}`;
 });
-afterAll(() => host.close());
+afterAll(async () => {
+  await host?.close();
+  await rm(root, { recursive: true, force: true });
+});
 
 /** A raw request, so Host and Origin can be whatever an attacker would send. */
 function request(
@@ -55,7 +62,7 @@ describe('browser-mode host', () => {
 
   it('hands out a random token of 32 URL-safe characters, a new one each start', async () => {
     expect(host.token).toMatch(/^[\w-]{32}$/);
-    const other = await startWebHost({ services: createServices(createContext({ env: { PATH: '' } })), staticDir: os.tmpdir() });
+    const other = await startWebHost({ services: createServices(createContext({ env: { PATH: '' } })), staticDir: root });
     try {
       expect(other.token).not.toBe(host.token);
     } finally {

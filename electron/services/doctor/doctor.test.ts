@@ -1,5 +1,4 @@
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Check } from '../../../shared/doctor';
@@ -9,6 +8,9 @@ import type { Nic } from '../../../shared/nics';
 import { createContext } from '../context';
 import { doctorChecks, sizingFrom, runDoctor, type DoctorFacts, type LabSizing } from '.';
 import { kextLoaded, machineArch } from './facts';
+import { tempDirs } from '../../../fixtures/tmp';
+
+const tempDir = tempDirs('doctor');
 
 const GiB = 2 ** 30;
 const tool = (version: string | null, dir = '/usr/bin', name = 'x'): ToolInfo =>
@@ -287,7 +289,7 @@ describe('doctor: the chosen NIC', () => {
 
 describe('runDoctor with fake tools on PATH', () => {
   async function fakeBin(scripts: Record<string, string>) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'cl-doc-'));
+    const dir = await tempDir('cl-doc-');
     for (const [name, body] of Object.entries(scripts)) {
       await writeFile(path.join(dir, name), `#!/bin/sh\n${body}\n`);
       await chmod(path.join(dir, name), 0o755);
@@ -299,7 +301,7 @@ describe('runDoctor with fake tools on PATH', () => {
   it('reads real version output: too old fails, missing fails, present passes', async () => {
     const old = await fakeBin({ vagrant: 'echo "Vagrant 2.2.19"', VBoxManage: 'echo 6.1.50r161033', kubectl: kubectl('1.25.0') });
     const good = await fakeBin({ vagrant: 'echo "Vagrant 2.4.3"', VBoxManage: 'echo 7.1.6r167084', kubectl: kubectl('1.33.1') });
-    const home = await mkdtemp(path.join(os.tmpdir(), 'cl-doc-home-'));
+    const home = await tempDir('cl-doc-home-');
     const run = (PATH: string) => runDoctor(createContext({ env: { PATH }, platform: 'linux', homeDir: home }), { config: defaultLabConfig() });
     const [tooOld, missing, present] = await Promise.all([run(old), run(''), run(good)]);
     for (const id of ['tool-vagrant', 'tool-vboxmanage', 'tool-kubectl']) {
@@ -316,7 +318,7 @@ describe('runDoctor with fake tools on PATH', () => {
   });
 
   it('reports a --dir that is not a lab folder as a failed check, not a crash', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'cl-doc-nolab-'));
+    const dir = await tempDir('cl-doc-nolab-');
     await mkdir(path.join(dir, 'x'));
     const report = await runDoctor(createContext({ env: { PATH: '' }, platform: 'linux', homeDir: dir }), { dir });
     expect(byId(report.checks, 'lab')).toMatchObject({ status: 'fail', message: expect.stringMatching(/lab\.json/) });
