@@ -12,7 +12,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 2,
   retries: 0,
-  timeout: 60_000,
+  // The long flows take a screenshot at each step, each held to axe-core in two colour schemes.
+  timeout: 120_000,
   reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
   use: { viewport: { width: 1180, height: 820 }, trace: 'retain-on-failure' },
   projects: [
