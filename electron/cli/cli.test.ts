@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { fakeToolsContext } from '../../fixtures/env';
+import { tempDirs } from '../../fixtures/tmp';
 import { main } from './index';
+
+const tempDir = tempDirs('cli');
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = process.env) {
   let out = '';
@@ -46,5 +50,38 @@ describe('cluster-lab', () => {
     for (const tool of ['vagrant', 'VBoxManage', 'kubectl', 'telepresence'])
       expect(report.tools[tool]).toEqual({ found: false, path: null, version: null });
     expect(err).toBe('');
+  });
+});
+
+describe('cluster-lab exit codes', () => {
+  it('no command: the usage on stdout, exit 2; help, -h and --help: exit 0', async () => {
+    const none = await run([]);
+    expect(none.code).toBe(2);
+    expect(none.out).toMatch(/^Usage: cluster-lab <command>/);
+    for (const ask of ['help', '-h', '--help']) expect((await run([ask])).code).toBe(0);
+  });
+
+  it('a command’s own --help or -h: its usage, exit 0, nothing run', async () => {
+    for (const ask of ['--help', '-h']) {
+      const help = await run(['render', ask]);
+      expect(help).toMatchObject({ code: 0, err: '' });
+      expect(help.out).toMatch(/cluster-lab render/);
+    }
+    expect((await run(['-v'])).out).toBe('0.0.0-test\n');
+  });
+
+  it('a failure that is not bad input exits 1 and names the command', async () => {
+    const missing = await run(['status', '--dir', '/nonexistent/cluster-lab-lab']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/^cluster-lab status: /);
+  });
+
+  it('doctor exits 0 when its checks only warn', async () => {
+    const home = await tempDir();
+    const { code, out } = await run(['doctor', '--json'], fakeToolsContext(home).env);
+    const checks = (JSON.parse(out) as { checks: { status: string }[] }).checks;
+    expect(checks.some((c) => c.status === 'warn')).toBe(true);
+    expect(checks.some((c) => c.status === 'fail')).toBe(false);
+    expect(code).toBe(0);
   });
 });
