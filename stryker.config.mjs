@@ -36,9 +36,10 @@ export default {
     'electron/services/doctor/machine.ts',
     'electron/services/doctor/fit.ts',
     'electron/services/doctor/network.ts',
-    // Browser mode's checks, the IPC sender check, the CLI's exit codes.
+    // Browser mode's checks, the IPC sender check, the quit guard, the CLI's exit codes.
     'electron/web/server.ts',
     'electron/main/ipc.ts',
+    'electron/main/quitGuard.ts',
     'electron/cli/index.ts',
   ],
   reporters: ['clear-text', 'progress', 'html', 'json'],

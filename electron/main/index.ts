@@ -8,6 +8,7 @@ import { readNetworkFactsOffThread } from '../offThread';
 import { createContext } from '../services/context';
 import { appSenderCheck, forwardEvents, registerIpc } from './ipc';
 import { installAppMenu } from './menu';
+import { quitGuard } from './quitGuard';
 import { denyPermissions, hardenContents, windowOptions } from './security';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,46 +24,15 @@ function createWindow(): void {
   void window.loadURL(appUrl);
 }
 
-/**
- * Closing while a job runs asks first: cancel it the clean way (Vagrant gets Ctrl-C and releases
- * its machine locks), or let it finish and quit then, or stay. Nothing is left half-killed.
- */
+/** The quit guard (quitGuard.ts) on the app's quit and on every window's close. */
 function guardQuitWhileJobsRun(services: Services): void {
-  let allowed = false;
-  let asking = false;
-  const quitNow = () => {
-    allowed = true;
-    app.quit();
-  };
-  const ask = async () => {
-    const running = services.jobs.runningJobs();
-    if (asking) return;
-    if (running.length === 0) return quitNow();
-    asking = true;
-    const job = running[0]!;
-    const options: Electron.MessageBoxOptions = {
-      type: 'warning',
-      title: 'A lab job is running',
-      message: `${job.kind} is still running on ${job.dir}.`,
-      detail:
-        'Cancel it: Vagrant stops the clean way and the VMs stay as far as the job got. Or keep the VMs as they are: the job runs to its end, then Cluster Lab quits.',
-      buttons: ['Cancel the job and quit', 'Finish the job, then quit', "Don't quit"],
-      defaultId: 2,
-      cancelId: 2,
-      noLink: true,
-    };
-    const { response } = await (window && !window.isDestroyed() ? dialog.showMessageBox(window, options) : dialog.showMessageBox(options));
-    asking = false;
-    if (response === 0) await services.dispose();
-    else if (response === 1) await Promise.all(running.map((j) => services.jobs.wait(j.id)));
-    else return;
-    quitNow();
-  };
-  const guard = (event: Electron.Event) => {
-    if (allowed || services.jobs.runningJobs().length === 0) return;
-    event.preventDefault();
-    void ask();
-  };
+  const guard = quitGuard({
+    jobs: services.jobs,
+    cancelAll: () => services.dispose(),
+    ask: async (options) =>
+      (await (window && !window.isDestroyed() ? dialog.showMessageBox(window, options) : dialog.showMessageBox(options))).response,
+    quit: () => app.quit(),
+  });
   app.on('before-quit', guard);
   app.on('browser-window-created', (_event, created) => created.on('close', guard));
 }

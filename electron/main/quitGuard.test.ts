@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { JobInfo } from '../../shared/jobs';
+import { CANCEL_AND_QUIT, FINISH_THEN_QUIT, quitGuard, STAY } from './quitGuard';
+
+const job = { id: 'up-1', kind: 'up', dir: '/labs/demo', status: 'running' } as JobInfo;
+
+function setup(answer: number, running: JobInfo[] = [job]) {
+  const calls: string[] = [];
+  let jobs = running;
+  let finish: () => void = () => {};
+  const guard = quitGuard({
+    jobs: {
+      runningJobs: () => jobs,
+      wait: () => new Promise<void>((resolve) => (finish = resolve)).then(() => void (jobs = [])),
+    },
+    cancelAll: async () => {
+      calls.push('cancel');
+      jobs = [];
+    },
+    ask: async (options) => {
+      calls.push(`ask: ${options.message}`);
+      return answer;
+    },
+    quit: () => calls.push('quit'),
+  });
+  const event = () => {
+    const e = { prevented: false, preventDefault: () => void (e.prevented = true) };
+    return e;
+  };
+  return { guard, calls, event, finish: () => finish() };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('quitting while a job runs', () => {
+  it('lets the quit through when nothing runs, without asking', () => {
+    const { guard, calls, event } = setup(STAY, []);
+    const e = event();
+    guard(e);
+    expect(e.prevented).toBe(false);
+    expect(calls).toEqual([]);
+  });
+
+  it('holds the quit and asks; "Don’t quit" keeps the app and the job', async () => {
+    const { guard, calls, event } = setup(STAY);
+    const e = event();
+    guard(e);
+    expect(e.prevented).toBe(true);
+    await settle();
+    expect(calls).toEqual(['ask: up is still running on /labs/demo.']);
+  });
+
+  it('"Cancel the job and quit" cancels the clean way first, then quits, and the quit then passes', async () => {
+    const { guard, calls, event } = setup(CANCEL_AND_QUIT);
+    guard(event());
+    await settle();
+    expect(calls).toEqual(['ask: up is still running on /labs/demo.', 'cancel', 'quit']);
+    const again = event();
+    guard(again);
+    expect(again.prevented).toBe(false);
+  });
+
+  it('"Finish the job, then quit" quits only when the job has ended', async () => {
+    const { guard, calls, event, finish } = setup(FINISH_THEN_QUIT);
+    guard(event());
+    await settle();
+    expect(calls).not.toContain('quit');
+    finish();
+    await settle();
+    expect(calls.at(-1)).toBe('quit');
+    expect(calls).not.toContain('cancel');
+  });
+
+  it('asks once when a window close and the app quit arrive together', async () => {
+    const { guard, calls, event } = setup(STAY);
+    guard(event());
+    guard(event());
+    await settle();
+    expect(calls.filter((c) => c.startsWith('ask'))).toHaveLength(1);
+  });
+});
