@@ -4,6 +4,8 @@
  * (callers decide what an exit code means).
  */
 import { execa } from 'execa';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { posixSignal, windowsStopCommand, type StopStage } from './signals';
 
 export interface RunOptions {
@@ -67,6 +69,48 @@ export interface StreamingProcess {
   /** Stop reading until `resume` (the reader's sink is full): the child then waits on its pipe, nothing is lost. */
   pause(): void;
   resume(): void;
+}
+
+/**
+ * Whether anything of process group `pgid` still runs. A zombie does not: it has exited and only
+ * waits for a parent that may never reap it (an orphan under a PID 1 that does not reap, as in many
+ * containers), yet kill(-pgid, 0) still finds it. On Linux /proc says which members are zombies
+ * (proc(5): field 3, state Z; field 5, the process group); elsewhere kill(0) is the test.
+ */
+export function groupAlive(pgid: number, procDir = '/proc'): boolean {
+  let entries: string[] | null = null;
+  try {
+    entries = readdirSync(procDir).filter((name) => /^\d+$/.test(name));
+  } catch {
+    // no /proc (macOS)
+  }
+  if (entries) {
+    return entries.some((pid) => {
+      const stat = procStat(path.join(procDir, pid, 'stat'));
+      return stat !== null && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X';
+    });
+  }
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A /proc/PID/stat line's state and process group; the command name may hold spaces and parentheses. */
+export function parseProcStat(line: string): { state: string; pgrp: number } | null {
+  const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
+  const pgrp = Number(fields[2]);
+  return fields[0] && Number.isInteger(pgrp) ? { state: fields[0], pgrp } : null;
+}
+
+function procStat(file: string): { state: string; pgrp: number } | null {
+  try {
+    return parseProcStat(readFileSync(file, 'utf8'));
+  } catch {
+    return null; // gone meanwhile
+  }
 }
 
 /** How long output may still arrive after the exit before a stray grandchild holding the pipe is ignored. */
@@ -151,12 +195,7 @@ export function streamTool(file: string, args: readonly string[], options: Strea
     const pid = child.pid;
     if (pid === undefined) return false;
     if (windows) return child.exitCode === null;
-    try {
-      process.kill(-pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
+    return groupAlive(pid);
   };
 
   const streams = [child.stdout, child.stderr];
