@@ -46,6 +46,9 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: 'reports/.stryker-tmp',
+  // A rerun tests only the mutants whose code or tests changed since the last one.
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
   concurrency: 2,
   timeoutMS: 20000,
   thresholds: { high: 90, low: 85, break: null },

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, symlink, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { machineStates, parseMachineReadable } from '../../../shared/vagrantOutp
 import { createContext, type ServiceContext } from '../context';
 import { LabRunner, LOCK_FILE, type RunnerOptions } from '.';
 import { writeLab } from '../labFolder';
+import { parseProcStat } from '../process';
 import { findExecutable } from '../tools';
 import { vagrantStatus } from '../vagrant';
 
@@ -45,12 +47,17 @@ function setup(extraEnv: Record<string, string> = {}, options: RunnerOptions = {
 }
 
 const batchedLines = (batches: LogBatch[]) => batches.flatMap((b) => b.lines);
+/** Whether the process runs; a zombie (exited, waiting to be reaped) does not. */
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.state !== 'Z';
+  } catch {
+    return process.platform !== 'linux';
   }
 };
 
