@@ -71,6 +71,7 @@ test.describe('with the fake vagrant and kubectl', () => {
 
     await page.getByRole('button', { name: 'Merge into my kubeconfig' }).click();
     await expect(page.getByRole('alertdialog', { name: 'Confirm the merge' })).toContainText('Your current context stays as it is');
+    await screenshot(page, 'run-confirm-merge');
     await page.getByRole('button', { name: 'Merge now' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Added context' })).toContainText(labEnv.env.KUBECONFIG!);
     expect(await readFile(labEnv.env.KUBECONFIG!, 'utf8')).toContain('https://192.168.1.110:6443');
@@ -78,6 +79,7 @@ test.describe('with the fake vagrant and kubectl', () => {
 
     await page.getByRole('button', { name: 'Destroy…' }).click();
     await expect(page.getByRole('alertdialog', { name: 'Confirm destroy' })).toContainText('server, agent1, agent2');
+    await screenshot(page, 'run-confirm-destroy');
     await page.getByRole('button', { name: 'Keep them' }).click();
 
     // Telepresence's route controller into this lab, as a job with its log.
