@@ -122,6 +122,7 @@ const namespaceSkip = await (async () => {
   const probe = await runTool('ip', ['netns', 'list']);
   return probe.exitCode === 0 ? null : `ip netns is unavailable (${probe.spawnError ?? probe.stderr})`;
 })();
+if (namespaceSkip) console.log(`NIC detection tests in network namespaces skipped: ${namespaceSkip}`);
 
 describe.skipIf(namespaceSkip !== null)(`detection inside a network namespace${namespaceSkip ? ` (skipped: ${namespaceSkip})` : ''}`, () => {
   const lab = `cl-lab-${process.pid}`;
