@@ -178,7 +178,8 @@ test.describe('when vagrant pours out 100,000 lines', () => {
 });
 
 test.describe('while the CLI runs a job on the same lab', () => {
-  test.use({ tools: 'fakes', extraEnv: { FAKE_VAGRANT_DELAY_MS: '100' } });
+  // The server takes a minute to boot, so the CLI's job is still in Vagrant's hands when it is interrupted.
+  test.use({ tools: 'fakes', extraEnv: { FAKE_VAGRANT_DELAY_MS: '20', FAKE_VAGRANT_MACHINE_MS: 'server=60000' } });
 
   test('Up is refused with a message, and no second vagrant starts', async ({ appPage: page, labEnv }) => {
     const dir = await openLabInRunStep(page, labEnv.home);
@@ -192,6 +193,7 @@ test.describe('while the CLI runs a job on the same lab', () => {
     await page.getByRole('button', { name: 'Up', exact: true }).click();
     await expect(page.getByRole('alert')).toContainText(`The up job is already running on this lab (process ${cli.pid}`);
     await screenshot(page, 'run-refused-busy');
+    await expect.poll(() => cliOut).toContain('Waiting for machine to boot');
     const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
     cli.kill('SIGINT');
     expect(await exited).toBe(1);
