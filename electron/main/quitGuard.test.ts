@@ -4,8 +4,9 @@ import { CANCEL_AND_QUIT, FINISH_THEN_QUIT, quitGuard, STAY } from './quitGuard'
 
 const job = { id: 'up-1', kind: 'up', dir: '/labs/demo', status: 'running' } as JobInfo;
 
-function setup(answer: number, running: JobInfo[] = [job]) {
+function setup(answer: number, running: JobInfo[] = [job], { cancelEndsJobs = true } = {}) {
   const calls: string[] = [];
+  const questions: Electron.MessageBoxOptions[] = [];
   let jobs = running;
   let finish: () => void = () => {};
   const guard = quitGuard({
@@ -15,10 +16,11 @@ function setup(answer: number, running: JobInfo[] = [job]) {
     },
     cancelAll: async () => {
       calls.push('cancel');
-      jobs = [];
+      if (cancelEndsJobs) jobs = [];
     },
     ask: async (options) => {
       calls.push(`ask: ${options.message}`);
+      questions.push(options);
       return answer;
     },
     quit: () => calls.push('quit'),
@@ -27,7 +29,7 @@ function setup(answer: number, running: JobInfo[] = [job]) {
     const e = { prevented: false, preventDefault: () => void (e.prevented = true) };
     return e;
   };
-  return { guard, calls, event, finish: () => finish() };
+  return { guard, calls, questions, event, finish: () => finish() };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -41,13 +43,45 @@ describe('quitting while a job runs', () => {
     expect(calls).toEqual([]);
   });
 
-  it('holds the quit and asks; "Don’t quit" keeps the app and the job', async () => {
-    const { guard, calls, event } = setup(STAY);
+  it('holds the quit and asks; "Don’t quit" keeps the app and the job, and the next quit asks again', async () => {
+    const { guard, calls, event, finish } = setup(STAY);
     const e = event();
     guard(e);
     expect(e.prevented).toBe(true);
     await settle();
+    // Even a job that ends now does not turn "Don't quit" into a quit.
+    finish();
+    await settle();
     expect(calls).toEqual(['ask: up is still running on /labs/demo.']);
+    guard(event());
+    await settle();
+    expect(calls).toHaveLength(2);
+  });
+
+  it('asks with three buttons whose order is the answers, Escape and Enter meaning "Don’t quit"', async () => {
+    const { guard, questions, event } = setup(STAY);
+    guard(event());
+    await settle();
+    expect(questions).toEqual([
+      {
+        type: 'warning',
+        title: 'A lab job is running',
+        message: 'up is still running on /labs/demo.',
+        detail:
+          'Cancel it: Vagrant stops the clean way and the VMs stay as far as the job got. Or keep the VMs as they are: the job runs to its end, then Cluster Lab quits.',
+        buttons: ['Cancel the job and quit', 'Finish the job, then quit', "Don't quit"],
+        defaultId: STAY,
+        cancelId: STAY,
+        // Buttons, not Windows command links: the three are read as one choice.
+        noLink: true,
+      },
+    ]);
+    const buttons = questions[0]!.buttons!;
+    expect([buttons[CANCEL_AND_QUIT], buttons[FINISH_THEN_QUIT], buttons[STAY]]).toEqual([
+      expect.stringMatching(/^Cancel/),
+      expect.stringMatching(/^Finish/),
+      "Don't quit",
+    ]);
   });
 
   it('"Cancel the job and quit" cancels the clean way first, then quits, and the quit then passes', async () => {
@@ -55,6 +89,16 @@ describe('quitting while a job runs', () => {
     guard(event());
     await settle();
     expect(calls).toEqual(['ask: up is still running on /labs/demo.', 'cancel', 'quit']);
+    const again = event();
+    guard(again);
+    expect(again.prevented).toBe(false);
+  });
+
+  it('lets its own quit through even while the cancelled job is still listed as running', async () => {
+    const { guard, calls, event } = setup(CANCEL_AND_QUIT, [job], { cancelEndsJobs: false });
+    guard(event());
+    await settle();
+    expect(calls.at(-1)).toBe('quit');
     const again = event();
     guard(again);
     expect(again.prevented).toBe(false);

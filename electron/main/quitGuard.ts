@@ -25,10 +25,8 @@ export function quitGuard(deps: QuitGuardDeps): (event: { preventDefault(): void
     allowed = true;
     deps.quit();
   };
-  const ask = async () => {
-    const running = deps.jobs.runningJobs();
+  const ask = async (running: JobInfo[]) => {
     if (asking) return;
-    if (running.length === 0) return quitNow();
     asking = true;
     const job = running[0]!;
     const response = await deps.ask({
@@ -49,8 +47,9 @@ export function quitGuard(deps: QuitGuardDeps): (event: { preventDefault(): void
     quitNow();
   };
   return (event) => {
-    if (allowed || deps.jobs.runningJobs().length === 0) return;
+    const running = deps.jobs.runningJobs();
+    if (allowed || running.length === 0) return;
     event.preventDefault();
-    void ask();
+    void ask(running);
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { stopTree } from './jobs/child';
 import type { Job } from './jobs/job';
 import type { StreamingProcess, StreamResult } from './process';
-import { stopStages, windowsCtrlCScript, windowsStopCommand, type StopStage } from './signals';
+import { posixSignal, stopStages, stopStageText, windowsCtrlCScript, windowsStopCommand, type StopStage } from './signals';
 
 describe('the stop plan', () => {
   it('is Ctrl-C, SIGTERM, SIGKILL on POSIX; Ctrl-C on the console, then a forced stop, on Windows', () => {
@@ -28,8 +28,50 @@ describe('the stop plan', () => {
   });
 
   it('puts nothing but a process id into the script', () => {
-    expect(() => windowsCtrlCScript(Number('1); Remove-Item C:\\'))).toThrow();
-    expect(() => windowsCtrlCScript(-1)).toThrow();
+    for (const pid of [Number('1); Remove-Item C:\\'), -1, 0, 1.5, 2 ** 53, Infinity])
+      expect(() => windowsCtrlCScript(pid), String(pid)).toThrow(`not a process id: ${pid}`);
+    expect(windowsCtrlCScript(1)).toContain('AttachConsole(1))');
+  });
+
+  it('runs PowerShell without a profile or a prompt, past the execution policy, with the script as one argument', () => {
+    expect(windowsStopCommand('interrupt', 7)).toEqual({
+      file: 'powershell.exe',
+      args: ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', windowsCtrlCScript(7)],
+    });
+  });
+
+  it('declares the kernel32 functions with their Win32 signatures and exits 2 or 3 when a call fails', () => {
+    // Signatures as in the Win32 API reference (consoleapi.h, wincon.h): BOOL FreeConsole(void);
+    // BOOL AttachConsole(DWORD); BOOL SetConsoleCtrlHandler(PHANDLER_ROUTINE, BOOL);
+    // BOOL GenerateConsoleCtrlEvent(DWORD, DWORD). DWORD is uint, a function pointer an IntPtr.
+    expect(windowsCtrlCScript(4242)).toBe(
+      [
+        "Add-Type -Namespace ClusterLab -Name Console -MemberDefinition '",
+        '[DllImport("kernel32.dll", SetLastError = true)] public static extern bool FreeConsole();',
+        '[DllImport("kernel32.dll", SetLastError = true)] public static extern bool AttachConsole(uint processId);',
+        '[DllImport("kernel32.dll", SetLastError = true)] public static extern bool SetConsoleCtrlHandler(System.IntPtr handler, bool add);',
+        '[DllImport("kernel32.dll", SetLastError = true)] public static extern bool GenerateConsoleCtrlEvent(uint ctrlEvent, uint processGroupId);',
+        "';",
+        '[void][ClusterLab.Console]::FreeConsole();',
+        'if (-not [ClusterLab.Console]::AttachConsole(4242)) { exit 2 }',
+        '[void][ClusterLab.Console]::SetConsoleCtrlHandler([System.IntPtr]::Zero, $true);',
+        'if (-not [ClusterLab.Console]::GenerateConsoleCtrlEvent(0, 0)) { exit 3 }',
+        'exit 0',
+      ].join(' '),
+    );
+  });
+
+  it('sends POSIX signals by their names, and says each stage in words the user knows', () => {
+    expect(posixSignal).toEqual({ interrupt: 'SIGINT', terminate: 'SIGTERM', kill: 'SIGKILL' });
+    expect(['interrupt', 'terminate', 'kill'].map((stage) => stopStageText('darwin', stage as StopStage))).toEqual([
+      'Ctrl-C (SIGINT)',
+      'SIGTERM',
+      'SIGKILL',
+    ]);
+    expect(['interrupt', 'kill'].map((stage) => stopStageText('win32', stage as StopStage))).toEqual([
+      "Ctrl-C (CTRL_C_EVENT on the command's console)",
+      'a forced stop of the command and everything it started (taskkill /T /F)',
+    ]);
   });
 });
 

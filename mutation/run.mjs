@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * `npm run mutate [-- WORD...]`: StrykerJS over each module of mutation/modules.mjs (those whose path
+ * holds one of the words, or all), one Stryker run per module against that module's own tests, then
+ * the score per module and overall. Reports: reports/mutation/NAME.html and NAME.json. Exits 1 when
+ * the overall score is under the 85% the suite is held to.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { modules, slug } from './modules.mjs';
+
+const TARGET = 85;
+const words = process.argv.slice(2);
+const chosen = modules.filter(({ module }) => !words.length || words.some((word) => module.includes(word)));
+if (!chosen.length) {
+  console.error(`No module in mutation/modules.mjs matches ${words.join(', ')}.`);
+  process.exit(2);
+}
+// The package exports no bin path; npm installs it at this one.
+const stryker = fileURLToPath(new URL('../node_modules/@stryker-mutator/core/bin/stryker.js', import.meta.url));
+
+for (const { module } of chosen) {
+  console.log(`\n=== ${module}`);
+  const run = spawnSync(process.execPath, [stryker, 'run', 'mutation/stryker.config.mjs'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, CLUSTER_LAB_MUTATE: module },
+  });
+  if (run.status !== 0) {
+    console.error(`Stryker failed on ${module} (exit ${run.status ?? run.signal}).`);
+    process.exit(1);
+  }
+}
+
+// Stryker's score: killed and timed out over every mutant that ran or had no test (ignored ones,
+// marked equivalent in the source with a reason, do not count).
+const counted = { killed: ['Killed', 'Timeout'], alive: ['Survived', 'NoCoverage'] };
+const rows = modules.flatMap(({ module }) => {
+  const file = `reports/mutation/${slug(module)}.json`;
+  if (!existsSync(file)) return [];
+  const mutants = JSON.parse(readFileSync(file, 'utf8')).files[module]?.mutants ?? [];
+  const count = (statuses) => mutants.filter((m) => statuses.includes(m.status)).length;
+  return [{ module, killed: count(counted.killed), alive: count(counted.alive), ignored: count(['Ignored']) }];
+});
+const score = (killed, alive) => (killed + alive ? (100 * killed) / (killed + alive) : 100);
+const total = rows.reduce((sum, r) => ({ killed: sum.killed + r.killed, alive: sum.alive + r.alive, ignored: sum.ignored + r.ignored }), {
+  killed: 0,
+  alive: 0,
+  ignored: 0,
+});
+console.log('\nscore   killed  alive  equivalent  module');
+for (const r of [...rows, { module: `all ${rows.length} modules`, ...total }]) {
+  console.log(
+    `${score(r.killed, r.alive).toFixed(1).padStart(5)}%  ${String(r.killed).padStart(6)}  ${String(r.alive).padStart(5)}  ${String(r.ignored).padStart(10)}  ${r.module}`,
+  );
+}
+if (rows.length < modules.length) console.log(`(${modules.length - rows.length} modules have no report yet)`);
+process.exit(score(total.killed, total.alive) >= TARGET ? 0 : 1);
