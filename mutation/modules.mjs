@@ -24,10 +24,10 @@ export const modules = [
   { module: 'shared/bridgedifs.ts', tests: ['shared/bridgedifs.test.ts'] },
   { module: 'electron/services/toolSearch.ts', tests: ['electron/services/toolSearch.test.ts', 'electron/services/tools.test.ts'] },
   // The doctor's rules.
-  { module: 'electron/services/doctor/tools.ts', tests: ['electron/services/doctor/doctor.test.ts'] },
-  { module: 'electron/services/doctor/machine.ts', tests: ['electron/services/doctor/doctor.test.ts'] },
-  { module: 'electron/services/doctor/fit.ts', tests: ['electron/services/doctor/doctor.test.ts', 'shared/lab/fit.test.ts'] },
-  { module: 'electron/services/doctor/network.ts', tests: ['electron/services/doctor/doctor.test.ts'] },
+  { module: 'electron/services/doctor/tools.ts', tests: ['electron/services/doctor/rules.test.ts', 'electron/services/doctor/doctor.test.ts'] },
+  { module: 'electron/services/doctor/machine.ts', tests: ['electron/services/doctor/rules.test.ts', 'electron/services/doctor/doctor.test.ts'] },
+  { module: 'electron/services/doctor/fit.ts', tests: ['electron/services/doctor/rules.test.ts', 'electron/services/doctor/doctor.test.ts', 'shared/lab/fit.test.ts'] },
+  { module: 'electron/services/doctor/network.ts', tests: ['electron/services/doctor/rules.test.ts', 'electron/services/doctor/doctor.test.ts'] },
   // Browser mode's checks, the IPC sender check, the quit guard, the CLI's exit codes.
   { module: 'electron/web/server.ts', tests: ['electron/web/server.test.ts'] },
   { module: 'electron/main/ipc.ts', tests: ['electron/main/ipc.test.ts', 'electron/main/wiring.test.ts'] },

@@ -2,77 +2,15 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Check } from '../../../shared/doctor';
-import type { ToolInfo, ToolReport } from '../../../shared/host';
 import { defaultLabConfig } from '../../../shared/lab/schema';
 import type { Nic } from '../../../shared/nics';
 import { createContext } from '../context';
-import { doctorChecks, sizingFrom, runDoctor, type DoctorFacts, type LabSizing } from '.';
+import { doctorChecks, sizingFrom, runDoctor, type DoctorFacts } from '.';
 import { kextLoaded, machineArch } from './facts';
 import { tempDirs } from '../../../fixtures/tmp';
+import { facts, GiB, goodTools, plan, tool, wifi } from '../../../fixtures/doctorFacts';
 
 const tempDir = tempDirs('doctor');
-
-const GiB = 2 ** 30;
-const tool = (version: string | null, dir = '/usr/bin', name = 'x'): ToolInfo =>
-  version === null ? { found: false, path: null, version: null } : { found: true, path: `${dir}/${name}`, version };
-const goodTools = (): ToolReport => ({
-  vagrant: tool('2.4.3', '/usr/bin', 'vagrant'),
-  VBoxManage: tool('7.1.6', '/usr/bin', 'VBoxManage'),
-  kubectl: tool('1.33.2', '/usr/bin', 'kubectl'),
-  telepresence: tool('2.21.3', '/usr/bin', 'telepresence'),
-});
-const plan = (over: Partial<LabSizing> = {}): LabSizing => ({
-  nodes: 3,
-  memoryMb: 4096,
-  cpus: 2,
-  linkedClone: true,
-  nic: null,
-  bridge: null,
-  subnet: null,
-  k3sVersion: null,
-  ...over,
-});
-const wifi = (over: Partial<Nic> = {}): Nic => ({
-  name: 'wlp5s0',
-  bridgeName: 'wlp5s0',
-  bridgeNameSource: 'virtualbox',
-  ipv4: '192.168.1.20',
-  prefixLength: 24,
-  mac: null,
-  type: 'wireless',
-  up: true,
-  speedMbps: null,
-  default: true,
-  excluded: false,
-  ...over,
-});
-
-function facts(over: Partial<DoctorFacts> = {}): DoctorFacts {
-  return {
-    host: {
-      platform: 'linux',
-      osName: 'Linux',
-      release: '6.8.0-45-generic',
-      arch: 'x64',
-      hostname: 'h',
-      cpus: 8,
-      totalMemoryBytes: 32 * GiB,
-      freeMemoryBytes: 20 * GiB,
-    },
-    tools: goodTools(),
-    pathDirs: ['/usr/bin', '/bin'],
-    installDirs: ['/usr/local/bin', '/snap/bin'],
-    sizing: null,
-    labProblem: null,
-    modules: ['vboxdrv', 'vboxnetflt', 'ext4'],
-    hypervisorPresent: null,
-    vboxKextLoaded: null,
-    disks: [],
-    nics: null,
-    nicsProblem: null,
-    ...over,
-  };
-}
 
 const byId = (checks: Check[], id: string) => checks.find((c) => c.id === id);
 const statusOf = (f: DoctorFacts, id: string) => byId(doctorChecks(f), id)?.status;
