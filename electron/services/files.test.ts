@@ -1,9 +1,12 @@
-import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { tempDirs } from '../../fixtures/tmp';
 import { AppError } from '../../shared/errors';
-import { atomicWrite, renameRetrying, type RenameDeps } from './files';
+import { atomicWrite, backupFile, ioError, renameRetrying, type RenameDeps } from './files';
+
+const tempDir = tempDirs('files');
+const asRoot = process.getuid?.() === 0;
 
 const errno = (code: string) => Object.assign(new Error(`${code}: operation not permitted, rename`), { code });
 
@@ -39,9 +42,34 @@ describe('rename on Windows while another program holds the file', () => {
     const { deps, sleeps } = flakyRename('win32', 'EBUSY', Infinity);
     const error = await renameRetrying('a.tmp', 'C:\\labs\\demo\\Vagrantfile', deps).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
-    expect((error as AppError).message).toMatch(/another program has it open/);
+    expect(error).toMatchObject({
+      code: 'io',
+      message: 'Could not write C:\\labs\\demo\\Vagrantfile: another program has it open (an editor, a virus scanner or a sync client).',
+      hint: 'Close the file in that program, or wait for the scan to finish, then try again.',
+      cause: expect.objectContaining({ code: 'EBUSY' }),
+    });
     expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5_000);
     expect(Math.max(...sleeps)).toBe(100);
+  });
+
+  it('counts the 5 s from its first try, on whatever clock, and tries once more at 5 s less a millisecond', async () => {
+    const at = (elapsed: number[]) => {
+      const start = 1_700_000_000_000;
+      const times = [start, ...elapsed.map((ms) => start + ms)];
+      let tries = 0;
+      const deps: RenameDeps = {
+        platform: 'win32',
+        rename: async () => {
+          tries++;
+          throw errno('EACCES');
+        },
+        sleep: async () => {},
+        now: () => times.shift() ?? start + 10_000,
+      };
+      return renameRetrying('a.tmp', 'a', deps).catch(() => tries);
+    };
+    expect(await at([4_999, 5_000])).toBe(2);
+    expect(await at([5_000])).toBe(1);
   });
 
   it('does not retry elsewhere, nor errors a retry cannot fix', async () => {
@@ -60,10 +88,38 @@ describe('rename on Windows while another program holds the file', () => {
 describe('atomicWrite', () => {
   let dir: string;
   beforeEach(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'cluster-lab-files-'));
+    dir = await tempDir();
   });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+
+  /** The process's open file descriptors (Linux), to see that a write leaves none open. */
+  const openFiles = async () => (process.platform === 'linux' ? (await readdir('/proc/self/fd')).length : 0);
+
+  it('writes a new file, and its folder, with the real rename, leaving nothing open or beside it', async () => {
+    const file = path.join(dir, 'lab', 'Vagrantfile');
+    const before = await openFiles();
+    await atomicWrite(file, 'Vagrant.configure("2")\n');
+    expect(await readFile(file, 'utf8')).toBe('Vagrant.configure("2")\n');
+    expect((await stat(file)).mode & 0o777).toBe(0o644 & ~process.umask());
+    expect(await readdir(path.dirname(file))).toEqual(['Vagrantfile']);
+    expect(await openFiles()).toBe(before);
+  });
+
+  it('gives a new file the mode asked for, and that mode over an existing file’s', async () => {
+    const file = path.join(dir, 'kubeconfig');
+    await atomicWrite(file, 'a', { mode: 0o600 });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    await chmod(file, 0o644);
+    await atomicWrite(file, 'b', { mode: 0o600 });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('closes the temporary file and removes it when writing it fails', async () => {
+    const before = await openFiles();
+    const file = path.join(dir, 'lab.json');
+    const refusing = { [Symbol.iterator]: null } as unknown as string;
+    await expect(atomicWrite(file, refusing)).rejects.toMatchObject({ code: 'io', message: expect.stringMatching(/^Could not write .*lab\.json: /) });
+    expect(await readdir(dir)).toEqual([]);
+    expect(await openFiles()).toBe(before);
   });
 
   it('leaves the old file whole and no temporary file when the final step fails (no root needed)', async () => {
@@ -87,5 +143,79 @@ describe('atomicWrite', () => {
     // The content went to a temporary file beside it first, then took the file's name in one step.
     expect(path.dirname(renamedFrom)).toBe(dir);
     expect(await readdir(dir)).toEqual(['config']);
+  });
+});
+
+describe('backupFile', () => {
+  it('copies the file beside itself, named with the time, and leaves the file as it was', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'config');
+    await writeFile(file, 'users: []\n');
+    const backup = await backupFile(file, new Date(Date.UTC(2026, 11, 1, 9, 5, 7, 42)));
+    expect(backup).toBe(`${file}.2026-12-01T09-05-07-042Z.bak`);
+    expect(await readFile(backup!, 'utf8')).toBe('users: []\n');
+    expect(await readFile(file, 'utf8')).toBe('users: []\n');
+  });
+
+  it('has nothing to back up when there is no file, or a folder stands there', async () => {
+    const dir = await tempDir();
+    expect(await backupFile(path.join(dir, 'missing'))).toBeNull();
+    await mkdir(path.join(dir, 'folder'));
+    expect(await backupFile(path.join(dir, 'folder'))).toBeNull();
+    expect(await readdir(dir)).toEqual(['folder']);
+  });
+
+  it.skipIf(asRoot)('says which backup it could not write, and why (as a user: root writes anywhere)', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'config');
+    await writeFile(file, 'x');
+    await chmod(dir, 0o555);
+    try {
+      await expect(backupFile(file, new Date(0))).rejects.toMatchObject({
+        code: 'io',
+        message: `Could not back up ${file}.1970-01-01T00-00-00-000Z.bak: permission denied.`,
+      });
+    } finally {
+      await chmod(dir, 0o755);
+    }
+  });
+});
+
+describe('ioError', () => {
+  it('turns each file-system error into what happened and what to do', () => {
+    const cases: [string, string, string][] = [
+      ['EACCES', 'permission denied', 'Choose a folder you can write to, or fix its permissions.'],
+      ['EPERM', 'permission denied', 'Choose a folder you can write to, or fix its permissions.'],
+      ['EROFS', 'the disk is read-only', 'Choose a folder on a writable disk.'],
+      ['ENOSPC', 'the disk is full', 'Free some space on that disk, or choose a folder on another one.'],
+      ['EDQUOT', 'the disk quota is used up', 'Free some space, or choose a folder on another disk.'],
+      ['ENOTDIR', 'a file stands where a folder should be', 'Choose another folder, or move that file away.'],
+      ['EISDIR', 'a folder stands where a file should be', 'Choose another folder, or move that folder away.'],
+      ['ENOENT', 'the folder does not exist', 'Choose an existing folder.'],
+    ];
+    for (const [code, reason, hint] of cases) {
+      const cause = errno(code);
+      const error = ioError(cause, '/labs/demo/lab.json', 'write');
+      expect(error, code).toBeInstanceOf(AppError);
+      expect({ ...error, message: error.message, cause: error.cause }, code).toEqual({
+        name: 'AppError',
+        code: 'io',
+        message: `Could not write /labs/demo/lab.json: ${reason}.`,
+        hint,
+        issues: undefined,
+        cause,
+      });
+    }
+  });
+
+  it('says an unknown error in its own words, and passes an AppError through as it is', () => {
+    expect(ioError(errno('EMFILE'), '/f', 'read')).toMatchObject({
+      message: 'Could not read /f: EMFILE: operation not permitted, rename.',
+      hint: 'Check the path and try again.',
+    });
+    expect(ioError('stream destroyed', '/f', 'read').message).toBe('Could not read /f: stream destroyed.');
+    expect(ioError(null, '/f', 'read').message).toBe('Could not read /f: null.');
+    const own = new AppError('busy', 'in use');
+    expect(ioError(own, '/f', 'read')).toBe(own);
   });
 });
