@@ -125,6 +125,15 @@ describe('parseBridgedifs', () => {
     expect(entries[1]!.status).toBe('Down');
   });
 
+  it('reads a block with odd spacing, a bare CR or no address, and skips one without a name', () => {
+    const odd =
+      'Name: eth1\rIPAddress:10.1.2.3\rNetworkMask: 255.255.0.0\rWireless: yes\rStatus:\r\r  Name: not-a-field\nGUID: 1\n\nName:   tap0   \nWireless: Yes please\nIPAddress: 999.1.1.1';
+    expect(parseBridgedifs(odd)).toEqual([
+      { name: 'eth1', ipv4: '10.1.2.3', prefixLength: 16, mac: null, wireless: true, status: 'Unknown' },
+      { name: 'tap0', ipv4: null, prefixLength: null, mac: null, wireless: false, status: 'Unknown' },
+    ]);
+  });
+
   it('returns nothing for empty output', () => {
     expect(parseBridgedifs('')).toEqual([]);
     expect(parseBridgedifs('\n\n')).toEqual([]);
@@ -148,6 +157,23 @@ describe('matchBridgedIf', () => {
     expect(matchBridgedIf({ name: 'Ethernet', description: 'renamed', mac: null, ipv4: '192.168.1.19' }, entries)?.name).toBe(description);
   });
 
+  it('matches names case-insensitively and whole, or as the part before a colon', () => {
+    const entries = parseBridgedifs(macos);
+    expect(matchBridgedIf({ name: ' EN0 ', description: '', mac: null, ipv4: null }, entries)?.name).toBe('en0: Wi-Fi (AirPort)');
+    expect(matchBridgedIf({ name: 'en', description: '', mac: null, ipv4: null }, entries)).toBeNull();
+    expect(matchBridgedIf({ name: 'BRIDGE100', description: '', mac: null, ipv4: null }, entries)?.name).toBe('bridge100');
+    // Either of the two names may be the one VirtualBox uses.
+    expect(matchBridgedIf({ name: 'Wi-Fi', description: 'en5', mac: null, ipv4: null }, entries)?.name).toBe('en5: USB Ethernet(?)');
+  });
+
+  it('matches by MAC only when one entry has it, and by address only when the NIC has one', () => {
+    const twin = { name: 'a', ipv4: null, prefixLength: null, mac: '02:00:00:00:00:01', wireless: null, status: 'Up' };
+    const entries = [twin, { ...twin, name: 'b' }, { ...twin, name: 'c', mac: null, ipv4: '10.0.0.9' }];
+    expect(matchBridgedIf({ name: 'x', description: '', mac: '02:00:00:00:00:01', ipv4: null }, entries)).toBeNull();
+    expect(matchBridgedIf({ name: 'x', description: '', mac: '02:00:00:00:00:01', ipv4: '10.0.0.9' }, entries)?.name).toBe('c');
+    expect(matchBridgedIf({ name: 'x', description: '', mac: null, ipv4: null }, [{ ...twin, ipv4: null, mac: null }])).toBeNull();
+  });
+
   it('returns null for a NIC VirtualBox does not offer', () => {
     expect(matchBridgedIf({ name: 'tel0', description: 'tel0', mac: null, ipv4: '100.64.0.1' }, parseBridgedifs(linux))).toBeNull();
   });
@@ -159,11 +185,22 @@ describe('normalizeMac and guessBridgeName', () => {
     expect(normalizeMac('00-1C-42-0A-0B-0C')).toBe('00:1c:42:0a:0b:0c');
     expect(normalizeMac('00:00:00:00:00:00')).toBeNull();
     expect(normalizeMac('xx:xx:xx:xx:xx:01')).toBeNull();
+    expect(normalizeMac(' 0-0-0-0-0-0 ')).toBeNull();
+    expect(normalizeMac('00:00:00:00:00:01')).toBe('00:00:00:00:00:01');
+    expect(normalizeMac('01:00:00:00:00:00')).toBe('01:00:00:00:00:00');
+    expect(normalizeMac('00:00:00:00:00:00:00')).toBeNull();
+    expect(normalizeMac('00:00:00:00:00')).toBeNull();
+    expect(normalizeMac('100:1c:42:0a:0b:0c')).toBeNull();
+    expect(normalizeMac('00:1c:42:0a:0b:0cc')).toBeNull();
+    expect(normalizeMac(null)).toBeNull();
+    expect(normalizeMac('')).toBeNull();
   });
 
   it('guesses the name each platform uses', () => {
     expect(guessBridgeName({ name: 'wlp5s0', description: 'wlp5s0', wireless: true }, 'linux')).toBe('wlp5s0');
     expect(guessBridgeName({ name: 'en0', description: 'en0', wireless: true }, 'darwin')).toBe('en0: Wi-Fi');
+    expect(guessBridgeName({ name: 'en5', description: 'en5', wireless: false }, 'darwin')).toBe('en5: Ethernet');
+    expect(guessBridgeName({ name: 'Ethernet', description: '', wireless: false }, 'win32')).toBe('Ethernet');
     expect(guessBridgeName({ name: 'Ethernet', description: 'Realtek PCIe GbE Family Controller', wireless: false }, 'win32')).toBe(
       'Realtek PCIe GbE Family Controller',
     );
@@ -186,18 +223,20 @@ describe('the bridge Vagrant will take (bridgeProblem)', () => {
     expect(down.message).toBe(
       'VirtualBox reports the lab\'s bridge "enp0s31f6" as Down, and Vagrant skips such interfaces: it would stop and ask which one to bridge onto.',
     );
-    expect(down.hint).toContain('Bridges VirtualBox offers now: wlp5s0 (192.168.1.23).');
-    expect(down.hint).toContain('Connect enp0s31f6 (cable or Wi-Fi)');
+    expect(down.hint).toBe(
+      'Bridges VirtualBox offers now: wlp5s0 (192.168.1.23). Connect enp0s31f6 (cable or Wi-Fi) and try again, or pick another interface in the Network step (or `cluster-lab render --bridge NAME`).',
+    );
     expect(bridgeProblem('eth9', entries)!.message).toContain('as Unknown');
   });
 
   it('refuses a name VirtualBox does not list, naming the ones it does and how to pick', () => {
     const missing = bridgeProblem('en0', parseBridgedifs(macos))!;
     expect(missing.message).toBe('VirtualBox offers no bridge called "en0": Vagrant would stop and ask which interface to bridge onto.');
-    expect(missing.hint).toContain(
-      'Bridges VirtualBox offers now: en0: Wi-Fi (AirPort) (10.0.0.229), en5: USB Ethernet(?), bridge100 (192.168.61.1).',
+    expect(missing.hint).toBe(
+      'Bridges VirtualBox offers now: en0: Wi-Fi (AirPort) (10.0.0.229), en5: USB Ethernet(?), bridge100 (192.168.61.1). Pick the interface in the Network step (or `cluster-lab render --bridge NAME`), then write the lab again.',
     );
-    expect(missing.hint).toContain('`cluster-lab render --bridge NAME`');
-    expect(bridgeProblem('wlp5s0', [])!.hint).toContain('VirtualBox offers no bridge that is up now');
+    expect(bridgeProblem('wlp5s0', [])!.hint).toBe(
+      'VirtualBox offers no bridge that is up now: connect this computer to the LAN first. Pick the interface in the Network step (or `cluster-lab render --bridge NAME`), then write the lab again.',
+    );
   });
 });

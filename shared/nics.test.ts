@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { exclusionReason, pickableNames, type NicFacts } from './nics';
+import { exclusionReason, pickableNames, pickableNics, type NicFacts } from './nics';
 
 const lan: NicFacts = { name: 'wlp5s0', ipv4: '192.168.1.23', up: true, internal: false, virtual: false };
 const reason = (facts: Partial<NicFacts>, platform = 'linux') => exclusionReason({ ...lan, ...facts }, platform);
@@ -37,11 +37,72 @@ describe('exclusionReason', () => {
   });
 });
 
+describe('exclusionReason at the edges of its name rules', () => {
+  const reasons = {
+    loopback: 'loopback: it never leaves this computer',
+    telepresence: "Telepresence's own VIF: bridging onto it is the loop the lab exists to avoid",
+    macTunnel: "a macOS tunnel (Telepresence's VIF or a VPN): bridging onto it is the loop the lab exists to avoid",
+    virtualAdapter: 'a virtual adapter, not your LAN',
+    vpn: 'a VPN tunnel: it does not lead to your LAN router',
+    container: 'a container network or bridge, not your LAN',
+    hostOnly: 'a virtual or host-only network, not your LAN',
+  };
+
+  it('says each reason in full', () => {
+    expect(reason({ name: 'lo' })).toBe(reasons.loopback);
+    expect(reason({ name: 'tel2' })).toBe(reasons.telepresence);
+    expect(reason({ name: 'utun4' }, 'darwin')).toBe(reasons.macTunnel);
+    expect(reason({ name: 'vEthernet (Default Switch)' }, 'win32')).toBe(reasons.virtualAdapter);
+    expect(reason({ name: 'Ethernet 4', description: 'WireGuard Tunnel' }, 'win32')).toBe(reasons.vpn);
+    expect(reason({ name: 'wg0' })).toBe(reasons.vpn);
+    expect(reason({ name: 'docker0' })).toBe(reasons.container);
+    expect(reason({ name: 'vboxnet0' })).toBe(reasons.hostOnly);
+    expect(reason({ name: 'eth0', virtual: true })).toBe(reasons.virtualAdapter);
+    expect(reason({ up: false })).toBe('down: connect it (cable or Wi-Fi) and press Refresh');
+    expect(reason({ ipv4: null })).toBe('no IPv4 address: the lab needs an IPv4 LAN');
+    expect(reason({ ipv4: '169.254.1.1' })).toBe('only a self-assigned (169.254) address: no DHCP server or router answered on it');
+  });
+
+  it('takes loopback from the name, the OS flag or a 127/8 address, each alone', () => {
+    for (const name of ['lo', 'lo0', 'LO12']) expect(reason({ name }), name).toBe(reasons.loopback);
+    expect(reason({ name: 'eth0', internal: true })).toBe(reasons.loopback);
+    expect(reason({ name: 'eth0', ipv4: '127.0.1.1' })).toBe(reasons.loopback);
+    // Linux names Wi-Fi wlo1 and 6LoWPAN lowpan0: neither is loopback.
+    for (const name of ['wlo1', 'lowpan0']) expect(reason({ name }), name).toBe(false);
+    expect(reason({ name: 'eth0', ipv4: '10.0.127.1' })).toBe(false);
+  });
+
+  it("matches Telepresence's VIF by its whole name, on the platforms that name it tel", () => {
+    for (const name of ['tel', 'tel0', 'TEL12']) expect(reason({ name }), name).toBe(reasons.telepresence);
+    for (const name of ['hotel0', 'telco1', 'tel0a']) expect(reason({ name }), name).toBe(false);
+    expect(reason({ name: 'tel0' }, 'darwin')).toBe(false);
+    for (const name of ['utun', 'utun12']) expect(reason({ name }, 'darwin'), name).toBe(reasons.macTunnel);
+    expect(reason({ name: 'utun3x' }, 'darwin')).toBe(reasons.vpn);
+    expect(reason({ name: 'utun3' }, 'linux')).toBe(reasons.vpn);
+  });
+
+  it('matches the VPN, container and host-only prefixes at the start of the name only', () => {
+    for (const name of ['ethtun0', 'lan-docker', 'wlp-virbr', 'my vEthernet']) expect(reason({ name }, 'win32'), name).toBe(false);
+    for (const name of ['bridge0', 'ap1', 'awdl0', 'p2p0']) expect(reason({ name }, 'darwin'), name).toBe(reasons.hostOnly);
+    for (const name of ['bridgeA', 'apple']) expect(reason({ name }, 'darwin'), name).toBe(false);
+  });
+});
+
 describe('pickableNames', () => {
+  it('keeps only the NICs nothing rules out', () => {
+    const nics = [
+      { name: 'eth0', excluded: false },
+      { name: 'lo', excluded: 'loopback' },
+      { name: 'wlan0', excluded: false },
+    ] as never;
+    expect(pickableNics({ nics }).map((nic) => nic.name)).toEqual(['eth0', 'wlan0']);
+  });
+
   it('lists the NICs that may be picked, or says there are none', () => {
     const nic = { excluded: false as const, name: 'eth0' };
     expect(pickableNames({ nics: [nic, { ...nic, name: 'lo', excluded: 'loopback' }] as never })).toBe('eth0');
-    expect(pickableNames({ nics: [] })).toMatch(/^none/);
+    expect(pickableNames({ nics: [] })).toBe('none (connect this computer to a LAN and try again)');
+    expect(pickableNames({ nics: [nic, { ...nic, name: 'wlan0' }] as never })).toBe('eth0, wlan0');
   });
 });
 
