@@ -4,7 +4,7 @@
  * what was there as it was. Tests run as root, so "can not be written" is made with what stops
  * root too: a file where a folder should be, an immutable folder (chattr +i) and a full tmpfs.
  */
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { renderLab } from '../../shared/render';
 import { seedLab } from '../../shared/render/testing';
 import { createContext } from './context';
 import { runTool } from './process';
-import { defaultLabDir, openLab, previewLab, resolveLabDir, writeLab } from './labFolder';
+import { defaultLabDir, openLab, previewLab, readLabJson, refuseUnknownFields, resolveLabDir, writeLab } from './labFolder';
 
 let base: string;
 let dir: string;
@@ -165,6 +165,147 @@ describe('opening a lab folder', () => {
   });
 });
 
+describe('reading lab.json: every refusal in full', () => {
+  const labFile = () => path.join(dir, 'lab.json');
+  const write = async (content: unknown) => {
+    await mkdir(dir, { recursive: true });
+    await writeFile(labFile(), typeof content === 'string' ? content : JSON.stringify(content));
+  };
+
+  it('names one unknown field, or several, down into the agents, each as an issue', async () => {
+    const lab = seedLab();
+    expect(() => refuseUnknownFields({ ...lab, colour: 'blue' }, lab, '/x/lab.json')).toThrow(
+      expect.objectContaining({
+        code: 'invalid_input',
+        message: '/x/lab.json has field this Cluster Lab does not know: colour.',
+        hint: 'Remove or correct them (a typo?), or update Cluster Lab if the lab was written by a newer one.',
+        issues: [{ path: 'colour', message: 'Unknown field colour: remove it or correct its name.' }],
+      }),
+    );
+    const agents = lab.agents.map((agent, i) => (i === 1 ? { ...agent, gpu: true } : agent));
+    expect(() => refuseUnknownFields({ ...lab, agents }, lab, 'lab.json')).toThrow(
+      'lab.json has field this Cluster Lab does not know: agents.1.gpu.',
+    );
+    expect(refuseUnknownFields(JSON.parse(JSON.stringify(lab)), lab, 'lab.json')).toBe(lab);
+  });
+
+  it('tells a missing file from a folder that is not a lab', async () => {
+    await expect(readLabJson(path.join(base, 'lab.json'))).rejects.toMatchObject({
+      code: 'not_found',
+      message: `There is no lab file at ${path.join(base, 'lab.json')}.`,
+      hint: 'Give the path of a lab.json that Cluster Lab wrote.',
+    });
+    await expect(readLabJson(path.join(base, 'lab.json'), base)).rejects.toMatchObject({
+      code: 'not_found',
+      message: `${base} is not a Cluster Lab folder: it has no lab.json.`,
+      hint: 'Choose the folder a lab was written to, or write a new lab from the Review step (or `cluster-lab render`).',
+    });
+    await mkdir(path.join(base, 'dir.json'));
+    await expect(readLabJson(path.join(base, 'dir.json'))).rejects.toMatchObject({
+      code: 'io',
+      message: `Could not read ${path.join(base, 'dir.json')}: a folder stands where a file should be.`,
+    });
+  });
+
+  it('says what to do about a schema version, newer or older or missing', async () => {
+    await write({ ...seedLab(), schemaVersion: 2 });
+    await expect(openLab(dir)).rejects.toMatchObject({
+      message: `${labFile()} has schema version 2; this Cluster Lab reads version 1.`,
+      hint: 'Update Cluster Lab to open this lab.',
+    });
+    for (const [version, shown] of [
+      [0, '0'],
+      ['2', '"2"'],
+      [undefined, 'undefined'],
+    ] as const) {
+      await write({ ...seedLab(), schemaVersion: version });
+      await expect(openLab(dir), shown).rejects.toMatchObject({
+        message: `${labFile()} has schema version ${shown}; this Cluster Lab reads version 1.`,
+        hint: 'Write the lab again from the wizard.',
+      });
+    }
+    await write('null');
+    await expect(openLab(dir)).rejects.toMatchObject({ message: `${labFile()} has schema version undefined; this Cluster Lab reads version 1.` });
+    await write('{ "schemaVersion": 1,');
+    await expect(openLab(dir)).rejects.toMatchObject({
+      message: expect.stringMatching(/^\S+lab\.json is not valid JSON: .+\.$/),
+      hint: 'Fix the file by hand, or write the lab again from the wizard.',
+    });
+  });
+});
+
+describe('what a write keeps and what it forgets', () => {
+  const manifestFile = () => path.join(dir, '.cluster-lab', 'written.json');
+  const manifest = async () => JSON.parse(await readFile(manifestFile(), 'utf8')) as { version: number; files: Record<string, string> };
+
+  it('remembers each file it wrote by its hash, in name order', async () => {
+    await writeLab(dir, seedLab());
+    const { version, files } = await manifest();
+    expect(version).toBe(1);
+    expect(Object.keys(files)).toEqual(
+      renderLab(seedLab())
+        .map((f) => f.name)
+        .sort((a, b) => a.localeCompare(b)),
+    );
+    for (const hash of Object.values(files)) expect(hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('counts every differing file as the user’s when the manifest is damaged or foreign, keeping a copy', async () => {
+    for (const damaged of ['{ nope', '{"version":2,"files":{}}', '{"version":1}', '{"version":1,"files":"x"}', 'null']) {
+      await rm(dir, { recursive: true, force: true });
+      await writeLab(dir, seedLab());
+      await writeFile(manifestFile(), damaged);
+      const report = await writeLab(dir, resized(), new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)));
+      expect(
+        report.keptUserCopies.map((c) => c.keptAs),
+        damaged,
+      ).toContain('Vagrantfile.user-2026-01-02T03-04-05-006Z');
+    }
+  });
+
+  it('previews a file it wrote and the user did not touch as changed, showing what is there', async () => {
+    await writeLab(dir, seedLab());
+    const preview = await previewLab(dir, resized());
+    const vagrantfile = preview.files.find((f) => f.name === 'Vagrantfile')!;
+    expect(vagrantfile.state).toBe('changed');
+    expect(vagrantfile.current).toBe(await readFile(path.join(dir, 'Vagrantfile'), 'utf8'));
+    const same = (await previewLab(dir, seedLab())).files.find((f) => f.name === 'Vagrantfile')!;
+    expect([same.state, same.current]).toEqual(['unchanged', null]);
+  });
+
+  it('forgets a file it wrote that the user has since removed, removing nothing', async () => {
+    const withRegistry = seedLab();
+    await writeLab(dir, withRegistry);
+    await rm(path.join(dir, 'registry.yaml'));
+    const report = await writeLab(dir, { ...withRegistry, registry: { ...withRegistry.registry, enabled: false } });
+    expect([report.removed, report.leftEdited]).toEqual([[], []]);
+    expect(Object.keys((await manifest()).files)).not.toContain('registry.yaml');
+  });
+
+  it('refuses a device where a file goes, before anything changes', async () => {
+    await writeLab(dir, seedLab());
+    const before = await snapshot(dir);
+    await rm(path.join(dir, 'Vagrantfile'));
+    await symlink('/dev/null', path.join(dir, 'Vagrantfile'));
+    delete before['Vagrantfile'];
+    await expect(writeLab(dir, resized())).rejects.toMatchObject({
+      code: 'io',
+      message: `Could not write the lab: ${path.join(dir, 'Vagrantfile')} is a folder or device, not a file.`,
+      hint: 'Move it out of the lab folder, or choose another lab folder.',
+    });
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('says which folder it could not create', async () => {
+    await mkdir(base, { recursive: true });
+    await writeFile(path.join(base, 'file'), '');
+    await expect(writeLab(path.join(base, 'file', 'lab'), seedLab())).rejects.toMatchObject({
+      code: 'io',
+      message: `Could not create ${path.join(base, 'file', 'lab')}: a file stands where a folder should be.`,
+    });
+  });
+});
+
 describe('a folder that can not be written', () => {
   it('a file where the lab folder should be: a clear error, and the file is untouched', async () => {
     await writeFile(dir, 'not a folder');
@@ -239,12 +380,25 @@ describe('the default lab folder', () => {
     expect(defaultLabDir(ctx, 'cluster-lab')).toBe('/home/ada/ClusterLab/cluster-lab');
     expect(defaultLabDir(ctx, '../../etc')).toBe('/home/ada/ClusterLab/etc');
     expect(defaultLabDir(ctx)).toBe('/home/ada/ClusterLab/cluster-lab');
+    expect(defaultLabDir(ctx, '  My Lab!! (2) ')).toBe('/home/ada/ClusterLab/my-lab-2');
+    expect(defaultLabDir(ctx, '--lab--')).toBe('/home/ada/ClusterLab/lab');
+    expect(defaultLabDir(ctx, '!!!')).toBe('/home/ada/ClusterLab/cluster-lab');
   });
 
   it('takes ~ as the home folder and refuses a relative path, naming the field', () => {
     const ctx = createContext({ homeDir: '/home/ada' });
     expect(resolveLabDir(ctx, '~/labs/one/')).toBe('/home/ada/labs/one/');
     expect(resolveLabDir(ctx, ' /srv/lab ')).toBe('/srv/lab');
-    expect(() => resolveLabDir(ctx, 'labs/one')).toThrow(/not a full path/);
+    expect(resolveLabDir(ctx, '~')).toBe('/home/ada');
+    expect(resolveLabDir(ctx, '/srv/../srv/./lab')).toBe('/srv/lab');
+    for (const relative of ['labs/one', '~ada/labs', './lab'])
+      expect(() => resolveLabDir(ctx, relative), relative).toThrow(
+        expect.objectContaining({
+          code: 'invalid_input',
+          message: `The lab folder "${relative}" is not a full path.`,
+          hint: 'Give a full path such as /home/ada/ClusterLab/cluster-lab, or start it with ~/ for your home folder.',
+          issues: [{ path: 'dir', message: 'Give a full path such as /home/ada/ClusterLab/cluster-lab, or start it with ~/.' }],
+        }),
+      );
   });
 });

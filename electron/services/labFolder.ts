@@ -32,12 +32,13 @@ export async function openLab(dir: string): Promise<LabConfig> {
   return refuseUnknownFields(json, assertLab(json), file);
 }
 
-/** Dotted paths present in `raw` that the schema dropped from `parsed`. */
+/** Dotted paths present in `raw` that the schema dropped from `parsed` (array items count as `agents.0.`). */
 function unknownFields(raw: unknown, parsed: unknown, prefix = ''): string[] {
-  if (Array.isArray(raw) && Array.isArray(parsed)) return raw.flatMap((item, i) => unknownFields(item, parsed[i], `${prefix}${i}.`));
-  if (typeof raw !== 'object' || raw === null || typeof parsed !== 'object' || parsed === null) return [];
+  if (typeof raw !== 'object' || raw === null) return [];
+  // `parsed` is the schema's reading of `raw`: where `raw` holds an object or an array, so does it.
+  const known = parsed as Record<string, unknown>;
   return Object.entries(raw).flatMap(([key, value]) =>
-    Object.hasOwn(parsed, key) ? unknownFields(value, (parsed as Record<string, unknown>)[key], `${prefix}${key}.`) : [`${prefix}${key}`],
+    Object.hasOwn(known, key) ? unknownFields(value, known[key], `${prefix}${key}.`) : [`${prefix}${key}`],
   );
 }
 
