@@ -8,6 +8,13 @@ import type { LogLine } from '../../../shared/jobs';
 import type { StreamingProcess, StreamOptions, StreamResult } from '../process';
 import { runChild, stopTree } from './child';
 import { Cancelled, StepFailure, type Job } from './job';
+import { delay } from './time';
+
+// The polls while a tree dies are counted, and still really waited.
+vi.mock('./time', async (actual) => {
+  const time = await actual<typeof import('./time')>();
+  return { ...time, delay: vi.fn(time.delay) };
+});
 
 const spawned = vi.hoisted(() => ({ calls: [] as { file: string; args: readonly string[]; options: StreamOptions; child: FakeProcess }[] }));
 
@@ -70,6 +77,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 afterEach(() => {
   spawned.calls.length = 0;
+  vi.mocked(delay).mockClear();
 });
 
 describe('running a job’s command', () => {
@@ -251,6 +259,37 @@ describe('stopping a job’s command, stage by stage', () => {
     // It waited the SIGTERM grace, then for the tree to go after SIGKILL.
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
     expect(gone).toHaveBeenCalled();
+  });
+
+  it('waits after SIGKILL until the command has ended, however long that takes', async () => {
+    const { child, sent, job } = stoppable({ endsOn: null });
+    let ended = false;
+    let end: () => void = () => {};
+    const done = new Promise<StreamResult>((resolve) => (end = () => resolve({ exitCode: null, signal: 'SIGKILL', spawnError: null })));
+    child.done = done.then((result) => ((ended = true), result));
+    const signal = child.signalTree;
+    child.signalTree = async (stage) => {
+      if (stage === 'kill') setTimeout(end, 50);
+      return signal(stage);
+    };
+    await stopTree(job, child, timings, 'linux');
+    expect(sent).toEqual(['interrupt', 'terminate', 'kill']);
+    expect(ended).toBe(true);
+  });
+
+  it('stops polling as soon as what the command left is gone after SIGKILL', async () => {
+    const { child, sent, job } = stoppable({ endsOn: 'interrupt', treeStages: 5 });
+    const signal = child.signalTree;
+    child.signalTree = async (stage) => {
+      if (stage === 'kill') child.treeAlive = () => false;
+      return signal(stage);
+    };
+    await stopTree(job, child, timings, 'linux');
+    expect(sent).toEqual(['interrupt', 'terminate', 'kill']);
+    // The SIGTERM grace went by in polls of 50 ms; after SIGKILL there was no poll (of 20 ms) at all.
+    const polls = vi.mocked(delay).mock.calls.map(([ms]) => ms);
+    expect(polls.length).toBeGreaterThan(0);
+    expect(polls.every((ms) => ms === 50)).toBe(true);
   });
 
   it('leaves the tree alone once it goes within the SIGTERM grace', async () => {

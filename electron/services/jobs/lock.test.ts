@@ -11,6 +11,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tempDirs } from '../../../fixtures/tmp';
 import { AppError } from '../../../shared/errors';
 import { LOCK_FILE, labFolderLock } from './lock';
+import { delay } from './time';
+
+// The waits for a half-written lock are counted, and still really waited.
+vi.mock('./time', async (actual) => {
+  const time = await actual<typeof import('./time')>();
+  return { ...time, delay: vi.fn(time.delay) };
+});
 
 const tempDir = tempDirs('lock');
 const job = { jobId: 'up-1', kind: 'up' as const, startedAt: Date.UTC(2026, 11, 1, 9, 30) };
@@ -39,6 +46,7 @@ const holderOf = async (file: string) => JSON.parse(await readFile(file, 'utf8')
 
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.mocked(delay).mockClear();
 });
 
 describe('taking the lock', () => {
@@ -146,7 +154,8 @@ describe('taking the lock', () => {
       message: `Could not take the job lock ${lockFile}.`,
       hint: 'Another job is starting on this lab; try again in a moment.',
     });
-    // Three waits of 200 ms, not one, and not a spin.
+    // Three tries, each after a wait of 200 ms: not one, and not a spin.
+    expect(vi.mocked(delay).mock.calls).toEqual([[200], [200], [200]]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(550);
     expect(await readFile(lockFile, 'utf8')).toBe('not json');
   });

@@ -23,9 +23,8 @@ interface LockHolder {
   startedAt: number;
 }
 
-/** Linux: the process's start time in clock ticks since boot (field 22 of /proc/PID/stat); null elsewhere. */
+/** Linux: the process's start time in clock ticks since boot (field 22 of /proc/PID/stat); null elsewhere (no /proc). */
 async function processStart(pid: number): Promise<string | null> {
-  if (process.platform !== 'linux') return null;
   const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
   return text?.slice(text.lastIndexOf(')') + 2).split(' ')[19] ?? null;
 }
@@ -63,7 +62,7 @@ export function labFolderLock(dir: string) {
         try {
           other = text ? (JSON.parse(text) as LockHolder) : null;
         } catch {
-          other = null;
+          // Not JSON (yet): as good as no holder, judged by its age below.
         }
         if (other && (await holderAlive(other)))
           throw new AppError(
@@ -90,7 +89,6 @@ export function labFolderLock(dir: string) {
     },
     /** Remove the lock if it is still ours. */
     async release(): Promise<void> {
-      if (!held) return;
       const text = await readFile(file, 'utf8').catch(() => null);
       try {
         if (text && (JSON.parse(text) as LockHolder).jobId === held) await rm(file, { force: true });
