@@ -23,7 +23,6 @@ import { detectTool } from './tools';
 const ROUTING = 'routing';
 const BLOCK = 'recursionBlockDuration';
 
-/** Where Telepresence reads its user-level client config on this OS. */
 /**
  * Where Telepresence reads its user config (telepresence v2.20.2 pkg/filelocation: AppUserConfigDir
  * over borrowed_os_file.go's UserConfigDir). On Linux $XDG_CONFIG_HOME is taken as given, even when
