@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { executableNames, installDirs, pathEntries, toolCandidates, withToolDirs } from './toolSearch';
+import { executableNames, installDirs, pathEntries, pathKey, toolCandidates, withToolDirs } from './toolSearch';
 import { childEnv } from './tools';
 import { vagrantEnv } from './vagrant';
 
@@ -68,5 +68,85 @@ describe('the PATH a child gets', () => {
     const ctx = { platform: process.platform, env: { PATH: `${elsewhere}${path.delimiter}${fakeBinDir}${path.delimiter}/usr/bin` } };
     expect(childEnv(ctx).PATH!.split(path.delimiter)[0]).toBe(fakeBinDir);
     expect(vagrantEnv(ctx)).toMatchObject({ VAGRANT_DEFAULT_PROVIDER: 'virtualbox', PATH: childEnv(ctx).PATH });
+  });
+});
+
+describe('each rule at its edges', () => {
+  it('spells PATH as the environment does on Windows, and always PATH elsewhere', () => {
+    expect(pathKey('linux', { Path: '/x' })).toBe('PATH');
+    expect(pathKey('darwin', {})).toBe('PATH');
+    expect(pathKey('win32', { PATHEXT: '.EXE', Path: 'C:\\x' })).toBe('Path');
+    expect(pathKey('win32', { PATH: 'C:\\x' })).toBe('PATH');
+    expect(pathKey('win32', { path: 'C:\\x' })).toBe('path');
+    expect(pathKey('win32', { PATHEXT: '.EXE' })).toBe('Path');
+  });
+
+  it('splits PATH on the platform’s separator, dropping empty entries and one quote at either end on Windows', () => {
+    expect(pathEntries('linux', { PATH: '/usr/bin::/opt/a;b:' })).toEqual(['/usr/bin', '/opt/a;b']);
+    expect(pathEntries('linux', {})).toEqual([]);
+    expect(pathEntries('win32', { Path: `"C:\\Program Files\\Git\\cmd";'D:\\tools';;"E:\\a"b";F:\\c:d` })).toEqual([
+      'C:\\Program Files\\Git\\cmd',
+      'D:\\tools',
+      'E:\\a"b',
+      'F:\\c:d',
+    ]);
+    expect(pathEntries('win32', {})).toEqual([]);
+  });
+
+  it('knows the install folders of each platform', () => {
+    expect(installDirs('linux', {})).toEqual(['/usr/local/bin', '/snap/bin']);
+    expect(installDirs('darwin', {})).toEqual([
+      '/usr/local/bin',
+      '/opt/homebrew/bin',
+      '/opt/vagrant/bin',
+      '/Applications/VirtualBox.app/Contents/MacOS',
+    ]);
+    expect(installDirs('win32', {})).toEqual([
+      'C:\\Program Files\\Oracle\\VirtualBox',
+      'C:\\HashiCorp\\Vagrant\\bin',
+      'C:\\Program Files\\Vagrant\\bin',
+    ]);
+    expect(installDirs('win32', { SystemDrive: 'D:' })).toEqual([
+      'D:\\Program Files\\Oracle\\VirtualBox',
+      'D:\\HashiCorp\\Vagrant\\bin',
+      'D:\\Program Files\\Vagrant\\bin',
+    ]);
+    expect(
+      installDirs('win32', { SystemDrive: 'D:', ProgramFiles: 'E:\\PF', VBOX_INSTALL_PATH: 'F:\\vb1;;F:\\vb2', VBOX_MSI_INSTALL_PATH: 'G:\\vb' }),
+    ).toEqual(['F:\\vb1', 'F:\\vb2', 'G:\\vb', 'E:\\PF\\Oracle\\VirtualBox', 'D:\\HashiCorp\\Vagrant\\bin', 'E:\\PF\\Vagrant\\bin']);
+  });
+
+  it('names the executable files PATHEXT allows that Node may spawn, in its order, whatever their case or spacing', () => {
+    expect(executableNames('vagrant', 'linux', { PATHEXT: '.EXE' })).toEqual(['vagrant']);
+    expect(executableNames('vagrant', 'win32', {})).toEqual(['vagrant.com', 'vagrant.exe']);
+    expect(executableNames('vagrant', 'win32', { PATHEXT: ' .Exe ;.BAT;.CMD; .COM' })).toEqual(['vagrant.exe', 'vagrant.com']);
+    expect(executableNames('vagrant', 'win32', { PATHEXT: '.BAT;.CMD' })).toEqual(['vagrant.exe']);
+  });
+
+  it('joins folders and names the platform’s way, each folder once', () => {
+    expect(toolCandidates('kubectl', 'linux', { PATH: '/usr/local/bin:/usr/bin' })).toEqual([
+      '/usr/local/bin/kubectl',
+      '/usr/bin/kubectl',
+      '/snap/bin/kubectl',
+    ]);
+    expect(toolCandidates('kubectl', 'win32', { Path: 'C:\\k', PATHEXT: '.EXE' })).toEqual([
+      'C:\\k\\kubectl.exe',
+      'C:\\Program Files\\Oracle\\VirtualBox\\kubectl.exe',
+      'C:\\HashiCorp\\Vagrant\\bin\\kubectl.exe',
+      'C:\\Program Files\\Vagrant\\bin\\kubectl.exe',
+    ]);
+  });
+
+  it('leaves every other variable as it was, and on POSIX a variable merely spelt like PATH too', () => {
+    const env = { PATH: '/usr/bin', Path: 'kept', HOME: '/home/ana' };
+    expect(withToolDirs('linux', env, { vagrant: '/opt/vagrant/bin/vagrant', kubectl: null })).toEqual({
+      PATH: '/opt/vagrant/bin:/usr/bin',
+      Path: 'kept',
+      HOME: '/home/ana',
+    });
+    expect(withToolDirs('win32', { Path: 'C:\\a', PATH: 'C:\\b', USERPROFILE: 'C:\\Users\\ana' }, { VBoxManage: 'D:\\VB\\VBoxManage.exe' })).toEqual({
+      Path: 'D:\\VB;C:\\a',
+      USERPROFILE: 'C:\\Users\\ana',
+    });
   });
 });
