@@ -11,6 +11,7 @@ import { startWebHost, type WebHost } from './server';
 let host: WebHost;
 let origin: string;
 let root: string;
+let services: ReturnType<typeof createServices>;
 
 beforeAll(async () => {
   // The page's folder, and beside it a file the host must never serve.
@@ -19,7 +20,13 @@ beforeAll(async () => {
   await mkdir(staticDir);
   await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Cluster Lab</title>');
   await writeFile(path.join(root, 'cl-outside.txt'), 'secret');
-  host = await startWebHost({ services: createServices(createContext({ env: { PATH: '' } })), staticDir });
+  await writeFile(path.join(staticDir, 'app.js'), 'export {};\n');
+  await writeFile(path.join(staticDir, 'style.css'), 'body {}\n');
+  await writeFile(path.join(staticDir, 'data.bin'), 'x');
+  await mkdir(path.join(staticDir, 'assets'));
+  await writeFile(path.join(staticDir, 'assets', 'app.js'), 'export const nested = 1;\n');
+  services = createServices(createContext({ env: { PATH: '' } }));
+  host = await startWebHost({ services, staticDir });
   origin = `http://127.0.0.1:${host.port}`;
 });
 afterAll(async () => {
@@ -31,10 +38,11 @@ afterAll(async () => {
 function request(
   pathname: string,
   headers: Record<string, string> = {},
+  method = 'GET',
 ): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: host.port, path: pathname, headers: { host: `127.0.0.1:${host.port}`, ...headers } },
+      { host: '127.0.0.1', port: host.port, path: pathname, method, headers: { host: `127.0.0.1:${host.port}`, ...headers } },
       (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c));
@@ -129,5 +137,183 @@ describe('browser-mode host', () => {
     const bad = await answer({ kind: 'call', id: 3, name: 'host.facts', args: { extra: 1 } });
     expect(bad.envelope).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     ws.close();
+  });
+});
+
+describe('browser-mode host: each check at its edge', () => {
+  const withCookie = () => ({ cookie: `cluster_lab_token=${host.token}` });
+
+  it('prints the address to open, with the token, on the port the OS gave it', () => {
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}/?token=${host.token}`);
+    expect(host.port).toBe(host.address.port);
+  });
+
+  it('listens on the port asked for, and uses the token given', async () => {
+    const probe = http.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const other = await startWebHost({ services, staticDir: root, port, token: 'fixed-token-for-a-test' });
+    try {
+      expect([other.port, other.token, other.url]).toEqual([
+        port,
+        'fixed-token-for-a-test',
+        `http://127.0.0.1:${port}/?token=fixed-token-for-a-test`,
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('finds its cookie among others, and only under its own name', async () => {
+    expect((await request('/', { cookie: `theme=dark;  cluster_lab_token=${host.token} ; other=1` })).status).toBe(200);
+    expect((await request('/', { cookie: `xcluster_lab_token=${host.token}` })).status).toBe(403);
+    expect((await request('/', { cookie: `cluster_lab_token=${host.token}=` })).status).toBe(403);
+    expect((await request('/', { cookie: 'cluster_lab_token=' })).status).toBe(403);
+  });
+
+  it('takes Host and Origin as 127.0.0.1 or localhost on its own port, and nothing else', async () => {
+    const at = (h: string, o?: string) => request('/', { ...withCookie(), host: h, ...(o ? { origin: o } : {}) }).then((r) => r.status);
+    expect(await at(`localhost:${host.port}`, `http://localhost:${host.port}`)).toBe(200);
+    expect(await at(`127.0.0.1:${host.port}`, `http://127.0.0.1:${host.port}`)).toBe(200);
+    expect(await at('127.0.0.1')).toBe(403);
+    expect(await at(`localhost:${host.port + 1}`)).toBe(403);
+    expect(await at(`127.0.0.1:${host.port}`, `https://127.0.0.1:${host.port}`)).toBe(403);
+    expect(await at(`127.0.0.1:${host.port}`, 'null')).toBe(403);
+  });
+
+  it('says why it refused, in plain text, and where to get the address', async () => {
+    const noToken = await request('/');
+    expect([noToken.status, noToken.headers['content-type'], noToken.body]).toEqual([
+      403,
+      'text/plain; charset=utf-8',
+      'Refused: missing or wrong token. Open the URL that cluster-lab printed when it started.\n',
+    ]);
+    expect((await request('/', { ...withCookie(), host: 'evil.example' })).body).toMatch(/^Refused: foreign Host\./);
+    expect((await request('/', { ...withCookie(), origin: 'http://evil.example' })).body).toMatch(/^Refused: foreign Origin\./);
+  });
+
+  it('answers only GET and HEAD', async () => {
+    expect((await request('/', withCookie(), 'POST')).status).toBe(405);
+    expect((await request('/', withCookie(), 'DELETE')).status).toBe(405);
+    const head = await request('/app.js', withCookie(), 'HEAD');
+    expect([head.status, head.body, head.headers['content-length']]).toEqual([200, '', '11']);
+  });
+
+  it('trades the token for a cookie and sends the browser back to the same page without it', async () => {
+    const first = await request(`/assets/page?token=${host.token}&x=1`);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/assets/page');
+    expect(first.headers['set-cookie']).toEqual([`cluster_lab_token=${host.token}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect(first.headers['cache-control']).toBe('no-store');
+  });
+
+  it('serves each file with its type and the headers that keep it from being framed or sniffed', async () => {
+    const js = await request('/app.js', withCookie());
+    expect(js.body).toBe('export {};\n');
+    expect(js.headers).toMatchObject({
+      'content-type': 'text/javascript; charset=utf-8',
+      'content-length': '11',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'content-security-policy': "frame-ancestors 'none'",
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-cache',
+    });
+    expect((await request('/style.css', withCookie())).headers['content-type']).toBe('text/css; charset=utf-8');
+    expect((await request('/', withCookie())).headers['content-type']).toBe('text/html; charset=utf-8');
+    expect((await request('/data.bin', withCookie())).headers['content-type']).toBe('application/octet-stream');
+    expect((await request('/assets/app.js', withCookie())).body).toBe('export const nested = 1;\n');
+    expect((await request('/%2F%2Fapp.js', withCookie())).body).toBe('export {};\n');
+  });
+
+  it('answers 404 for what is not a file in the renderer folder, and 500 for an address it cannot decode', async () => {
+    for (const missing of ['/nope.js', '/assets', '/assets/']) {
+      const res = await request(missing, withCookie());
+      expect([res.status, res.headers['content-type'], res.body], missing).toEqual([404, 'text/plain', 'Not found\n']);
+    }
+    const broken = await request('/%E0%A4%A', withCookie());
+    expect(broken.status).toBe(500);
+    expect(broken.body).toMatch(/^URIError/);
+  });
+
+  it('refuses a WebSocket on any other path, saying so', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: host.port,
+        path: `/other?token=${host.token}`,
+        headers: {
+          host: `127.0.0.1:${host.port}`,
+          origin,
+          connection: 'Upgrade',
+          upgrade: 'websocket',
+          'sec-websocket-version': '13',
+          'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () => resolve(`${res.statusCode} ${body}`));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(raw).toBe('403 Refused: unknown path\r\n');
+  });
+
+  it('sends events to a connected page until it goes, and ignores frames that are not calls', async () => {
+    const ws = await openSocket({ origin, ...withCookie() });
+    const frames: unknown[] = [];
+    ws.on('message', (data) => frames.push(JSON.parse(String(data))));
+    const update = { id: 'up-1' };
+    services.ctx.events.emit('job.update', update as never);
+    for (const junk of [
+      'not json',
+      'null',
+      JSON.stringify({ kind: 'event', id: 1 }),
+      JSON.stringify({ kind: 'call', id: '7', name: 'host.facts', args: {} }),
+    ])
+      ws.send(junk);
+    ws.send(JSON.stringify({ kind: 'call', id: 9, name: 'lab.defaultDir', args: {} }));
+    await expect.poll(() => frames.length).toBe(2);
+    expect(frames).toEqual([
+      { kind: 'event', name: 'job.update', payload: update },
+      { kind: 'result', id: 9, envelope: { ok: true, value: { dir: expect.stringMatching(/ClusterLab/) } } },
+    ]);
+    const closed = new Promise((resolve) => ws.once('close', resolve));
+    ws.close();
+    await closed;
+    // Gone: the next event has no one to go to, and nothing breaks.
+    services.ctx.events.emit('job.update', update as never);
+  });
+
+  it('closes a socket that sends more than 4 MiB at once, and goes on serving the others', async () => {
+    const ws = await openSocket({ origin, ...withCookie() });
+    const code = new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
+    ws.send('x'.repeat(4 * 1024 * 1024 + 1));
+    expect(await code).toBe(1009);
+    const fits = await openSocket({ origin, ...withCookie() });
+    const answered = new Promise((resolve) => fits.once('message', resolve));
+    fits.send(
+      JSON.stringify({ kind: 'call', id: 1, name: 'lab.defaultDir', args: { name: 'x'.repeat(50) }, pad: 'y'.repeat(4 * 1024 * 1024 - 200) }),
+    );
+    await answered;
+    fits.close();
+  });
+
+  it('ends open sockets and stops listening when closed', async () => {
+    const other = await startWebHost({ services, staticDir: root });
+    const ws = new WebSocket(`ws://127.0.0.1:${other.port}/ws`, {
+      headers: { origin: `http://127.0.0.1:${other.port}`, cookie: `cluster_lab_token=${other.token}` },
+    });
+    await new Promise((resolve) => ws.once('open', resolve));
+    const closed = new Promise((resolve) => ws.once('close', resolve));
+    await other.close();
+    await closed;
+    await expect(
+      new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port: other.port }, resolve).on('error', reject)),
+    ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 });

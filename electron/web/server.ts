@@ -146,6 +146,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     };
     const off = services.ctx.events.onAny((name, payload) => send({ kind: 'event', name, payload }));
     ws.on('close', off);
+    // A frame over maxPayload, or a malformed one: ws closes the socket (1009, 1002) by itself and
+    // then emits 'error', which with no listener would throw and end browser mode for every page.
+    ws.on('error', () => {});
     ws.on('message', (data) => {
       let frame: ClientFrame;
       try {
