@@ -190,6 +190,7 @@ describe('ioError', () => {
       ['ENOSPC', 'the disk is full', 'Free some space on that disk, or choose a folder on another one.'],
       ['EDQUOT', 'the disk quota is used up', 'Free some space, or choose a folder on another disk.'],
       ['ENOTDIR', 'a file stands where a folder should be', 'Choose another folder, or move that file away.'],
+      ['EEXIST', 'a file stands where a folder should be', 'Choose another folder, or move that file away.'],
       ['EISDIR', 'a folder stands where a file should be', 'Choose another folder, or move that folder away.'],
       ['ENOENT', 'the folder does not exist', 'Choose an existing folder.'],
     ];

@@ -105,6 +105,8 @@ export function ioError(error: unknown, file: string, verb: string): AppError {
     ENOSPC: ['the disk is full', 'Free some space on that disk, or choose a folder on another one.'],
     EDQUOT: ['the disk quota is used up', 'Free some space, or choose a folder on another disk.'],
     ENOTDIR: ['a file stands where a folder should be', 'Choose another folder, or move that file away.'],
+    // mkdir (even with recursive) of a path where a file is.
+    EEXIST: ['a file stands where a folder should be', 'Choose another folder, or move that file away.'],
     EISDIR: ['a folder stands where a file should be', 'Choose another folder, or move that folder away.'],
     ENOENT: ['the folder does not exist', 'Choose an existing folder.'],
   };

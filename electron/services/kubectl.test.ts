@@ -1,12 +1,23 @@
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { k3sYaml } from '../../fixtures/k3s';
 import { seedLab } from '../../shared/render/testing';
-import { kubeHomeDir, mergeIntoUserKubeconfig, parseNodes, rewriteKubeconfig, userKubeconfigPath, writeLabKubeconfig } from './kubectl';
+import {
+  getNodes,
+  isWritableDir,
+  kubeHomeDir,
+  mergeIntoUserKubeconfig,
+  mergeKubeconfigText,
+  parseKubeconfig,
+  parseNodes,
+  rewriteKubeconfig,
+  userKubeconfigPath,
+  writeLabKubeconfig,
+} from './kubectl';
 import { runTool } from './process';
 
 const theirs = `apiVersion: v1
@@ -238,5 +249,240 @@ describe("kubectl's home folder on Windows (client-go util/homedir)", () => {
         () => false,
       ),
     ).toBe('/home/ana');
+  });
+});
+
+describe('kubeconfig rules at their edges', () => {
+  const ctx = (env: NodeJS.ProcessEnv) => ({ env, platform: 'linux' as const, homeDir: home });
+
+  it('reads an empty file as an empty kubeconfig, and null lists as no entries', () => {
+    expect(parseKubeconfig('', 'k')).toEqual({});
+    expect(parseKubeconfig('  \n', 'k')).toEqual({});
+    expect(parseKubeconfig('clusters: null\nusers: ~\ncontexts:\n', 'k')).toEqual({ clusters: null, users: null, contexts: null });
+  });
+
+  it('refuses what is not a kubeconfig, saying the file and YAML’s first complaint', () => {
+    const refused = {
+      code: 'conflict',
+      hint: 'Nothing was changed. Fix the file (kubectl config view shows what kubectl makes of it), or set KUBECONFIG to another file, then try again.',
+    };
+    for (const text of ['~', 'just text', '- a\n- b', 'clusters: {}', 'users:\n- user: {}', 'contexts:\n- null', 'clusters:\n- name: 7'])
+      expect(() => parseKubeconfig(text, '/h/.kube/config'), text).toThrow(
+        expect.objectContaining({ ...refused, message: '/h/.kube/config is not a kubeconfig Cluster Lab can read.' }),
+      );
+    expect(() => parseKubeconfig('clusters: [\n', '/h/.kube/config')).toThrow(
+      /^\/h\/\.kube\/config is not a kubeconfig Cluster Lab can read: [^\n]+\.$/,
+    );
+  });
+
+  it('rewrites k3s.yaml into exactly the lab’s cluster, user and context', () => {
+    const lab = seedLab();
+    const k3s = YAML.parse(k3sYaml) as { clusters: { cluster: Record<string, unknown> }[]; users: { user: Record<string, unknown> }[] };
+    expect(YAML.parse(rewriteKubeconfig(k3sYaml, lab))).toEqual({
+      apiVersion: 'v1',
+      kind: 'Config',
+      preferences: {},
+      clusters: [{ name: lab.name, cluster: { ...k3s.clusters[0]!.cluster, server: `https://${lab.server.ip}:6443` } }],
+      users: [{ name: lab.name, user: k3s.users[0]!.user }],
+      contexts: [{ name: lab.name, context: { cluster: lab.name, user: lab.name } }],
+      'current-context': lab.name,
+    });
+  });
+
+  it('refuses a k3s.yaml without a cluster or a user', () => {
+    const failed = {
+      code: 'failed',
+      message: 'shared/k3s.yaml has no cluster or user entry: it is not the kubeconfig k3s writes.',
+      hint: 'Run Provision again so the server copies /etc/rancher/k3s/k3s.yaml to the synced folder.',
+    };
+    expect(() => rewriteKubeconfig('users:\n- name: u\n  user: {token: x}\n', seedLab())).toThrow(expect.objectContaining(failed));
+    expect(() => rewriteKubeconfig('clusters:\n- name: c\n  cluster: {server: x}\n', seedLab())).toThrow(expect.objectContaining(failed));
+    expect(() => rewriteKubeconfig('clusters: []\nusers: []\n', seedLab())).toThrow(expect.objectContaining(failed));
+  });
+
+  it('says where the server should have left its kubeconfig, and keeps the lab’s readable by its owner only', async () => {
+    const lab = seedLab();
+    await expect(writeLabKubeconfig(home, lab)).rejects.toMatchObject({
+      code: 'failed',
+      message: `The server did not leave its kubeconfig at ${path.join(home, 'shared', 'k3s.yaml')}.`,
+      hint: 'The k3s install on the server did not finish: read the provisioning lines of "server" above, fix the cause, then run Provision.',
+    });
+    await mkdir(path.join(home, 'shared', 'k3s.yaml'), { recursive: true });
+    await expect(writeLabKubeconfig(home, lab)).rejects.toMatchObject({
+      code: 'io',
+      message: expect.stringMatching(/^Could not read .*k3s\.yaml: a folder stands where a file should be\.$/),
+    });
+    await rm(path.join(home, 'shared', 'k3s.yaml'), { recursive: true });
+    await writeFile(path.join(home, 'shared', 'k3s.yaml'), k3sYaml);
+    const written = await writeLabKubeconfig(home, lab);
+    expect(written).toBe(path.join(home, 'kubeconfig.yaml'));
+    expect((await stat(written)).mode & 0o777).toBe(0o600);
+  });
+
+  it('reads each node’s readiness and InternalIP, and skips an item without a name', () => {
+    const json = JSON.stringify({
+      items: [
+        {
+          metadata: { name: 'a' },
+          status: {
+            conditions: [
+              { type: 'MemoryPressure', status: 'True' },
+              { type: 'Ready', status: 'False' },
+            ],
+            addresses: [{ type: 'ExternalIP', address: '1.2.3.4' }],
+          },
+        },
+        {
+          metadata: { name: 'b' },
+          status: {
+            conditions: [
+              { type: 'DiskPressure', status: 'False' },
+              { type: 'Ready', status: 'True' },
+            ],
+            addresses: [
+              { type: 'Hostname', address: 'b' },
+              { type: 'InternalIP', address: '192.168.1.51' },
+            ],
+          },
+        },
+        { metadata: { name: 'c' } },
+        { metadata: {}, status: { conditions: [{ type: 'Ready', status: 'True' }] } },
+        {},
+      ],
+    });
+    expect(parseNodes(json)).toEqual([
+      { name: 'a', ready: false, internalIp: null },
+      { name: 'b', ready: true, internalIp: '192.168.1.51' },
+      { name: 'c', ready: false, internalIp: null },
+    ]);
+    expect(parseNodes('{}')).toEqual([]);
+  });
+
+  it('merges into an empty file as a whole kubeconfig, and adds only what a file lacks', () => {
+    const lab = YAML.parse(rewriteKubeconfig(k3sYaml, seedLab()));
+    const fresh = YAML.parse(mergeKubeconfigText('', lab, { setCurrent: false, context: 'cluster-lab' }));
+    expect(Object.keys(fresh)).toEqual(['apiVersion', 'kind', 'clusters', 'users', 'contexts']);
+    expect([fresh.apiVersion, fresh.kind]).toEqual(['v1', 'Config']);
+    const own = 'kind: Config\napiVersion: v1\npreferences: {colors: true}\n';
+    const merged = mergeKubeconfigText(own, lab, { setCurrent: true, context: 'cluster-lab' });
+    expect(merged.startsWith(own.replace('{colors: true}', '{ colors: true }'))).toBe(true);
+    expect(YAML.parse(merged)['current-context']).toBe('cluster-lab');
+  });
+
+  it('picks KUBECONFIG’s file by the platform’s separator, skipping blank entries', () => {
+    const exists = (file: string) => file === '/b';
+    expect(userKubeconfigPath(ctx({ KUBECONFIG: ' :/a: ' }), () => false)).toBe('/a');
+    expect(userKubeconfigPath(ctx({ KUBECONFIG: '/a:/b:/c' }), exists)).toBe('/b');
+    expect(userKubeconfigPath(ctx({ KUBECONFIG: '/a:/x:/c' }), exists)).toBe('/c');
+    expect(userKubeconfigPath(ctx({ KUBECONFIG: '/only' }), () => false)).toBe('/only');
+    const windows = { env: { KUBECONFIG: 'C:\\a;D:\\b;E:\\c' }, platform: 'win32' as const, homeDir: 'C:\\Users\\ana' };
+    expect(userKubeconfigPath(windows, (file) => file === 'D:\\b')).toBe('D:\\b');
+    expect(userKubeconfigPath(ctx({ HOME: '' }), () => false)).toBe(path.join(home, '.kube', 'config'));
+  });
+
+  it('on Windows: takes HOMEDRIVE+HOMEPATH only with both, and the first folder set when none exists', () => {
+    const win = (env: NodeJS.ProcessEnv, exists: string[] = []) =>
+      kubeHomeDir(
+        { env, platform: 'win32', homeDir: 'C:\\fallback' },
+        (f) => exists.includes(f),
+        () => true,
+      );
+    expect(win({ HOMEDRIVE: 'H:', USERPROFILE: 'C:\\Users\\ana' })).toBe('C:\\Users\\ana');
+    expect(win({ HOMEPATH: '\\ana' }, ['\\ana'])).toBe('C:\\fallback');
+    expect(win({ USERPROFILE: 'C:\\Users\\ana', HOMEDRIVE: 'H:', HOMEPATH: '\\' })).toBe('C:\\Users\\ana');
+    expect(win({})).toBe('C:\\fallback');
+  });
+
+  it('tells a writable folder from a file, a missing path and (as a user) a read-only folder', async () => {
+    expect(isWritableDir(home)).toBe(true);
+    await writeFile(path.join(home, 'f'), '');
+    expect(isWritableDir(path.join(home, 'f'))).toBe(false);
+    expect(isWritableDir(path.join(home, 'missing'))).toBe(false);
+    if (process.getuid?.() !== 0) {
+      await mkdir(path.join(home, 'ro'), { mode: 0o555 });
+      expect(isWritableDir(path.join(home, 'ro'))).toBe(false);
+      await chmod(path.join(home, 'ro'), 0o755);
+    }
+  });
+
+  it('says when the lab has no kubeconfig yet, or one without a context, and writes nothing', async () => {
+    const target = path.join(home, '.kube', 'config');
+    await expect(mergeIntoUserKubeconfig(ctx({}), path.join(home, 'none.yaml'), { setCurrent: false })).rejects.toMatchObject({
+      code: 'not_found',
+      message: `This lab has no kubeconfig yet (${path.join(home, 'none.yaml')}).`,
+      hint: 'Run Up first: it writes the kubeconfig when the server is ready.',
+    });
+    await writeFile(path.join(home, 'bare.yaml'), 'apiVersion: v1\nkind: Config\ncontexts: []\n');
+    await expect(mergeIntoUserKubeconfig(ctx({}), path.join(home, 'bare.yaml'), { setCurrent: false })).rejects.toMatchObject({
+      code: 'failed',
+      message: `${path.join(home, 'bare.yaml')} has no context.`,
+      hint: 'Run Up again to rewrite it.',
+    });
+    await mkdir(path.join(home, 'dir.yaml'));
+    await expect(mergeIntoUserKubeconfig(ctx({}), path.join(home, 'dir.yaml'), { setCurrent: false })).rejects.toMatchObject({ code: 'io' });
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('keeps an existing kubeconfig’s mode, and says which folder or lock it could not create', async () => {
+    const labKubeconfig = path.join(home, 'lab.yaml');
+    await writeFile(labKubeconfig, rewriteKubeconfig(k3sYaml, seedLab()));
+    const own = path.join(home, 'own-config');
+    await writeFile(own, theirs, { mode: 0o640 });
+    await mergeIntoUserKubeconfig(ctx({ KUBECONFIG: own }), labKubeconfig, { setCurrent: false });
+    expect((await stat(own)).mode & 0o777).toBe(0o640);
+    await writeFile(path.join(home, 'plain'), '');
+    await expect(
+      mergeIntoUserKubeconfig(ctx({ KUBECONFIG: path.join(home, 'plain', 'config') }), labKubeconfig, { setCurrent: false }),
+    ).rejects.toMatchObject({
+      code: 'io',
+      message: `Could not create ${path.join(home, 'plain')}: a file stands where a folder should be.`,
+    });
+    // A name that fits, whose lock (five characters more) does not.
+    const long = path.join(home, 'k'.repeat(251));
+    await expect(mergeIntoUserKubeconfig(ctx({ KUBECONFIG: long }), labKubeconfig, { setCurrent: false })).rejects.toMatchObject({
+      code: 'io',
+      message: expect.stringMatching(new RegExp(`^Could not create the lock ${long}\\.lock: ENAMETOOLONG`)),
+    });
+  });
+});
+
+describe('asking kubectl for the nodes', () => {
+  const ctx = { env: { PATH: process.env.PATH }, platform: 'linux' as const };
+  /** A stand-in kubectl that prints `stdout`, `stderr` and exits with `code`, recording its arguments. */
+  async function fakeKubectl(stdout: string, stderr: string, code: number) {
+    const file = path.join(home, `kubectl-${code}-${stdout.length}`);
+    const script = `process.stdout.write(${JSON.stringify(stdout)}); process.stderr.write(${JSON.stringify(stderr)}); require('fs').writeFileSync(${JSON.stringify(`${file}.args`)}, JSON.stringify(process.argv.slice(2))); process.exit(${code});`;
+    await writeFile(file, `#!${process.execPath}\n${script}\n`, { mode: 0o755 });
+    return file;
+  }
+
+  it('asks with the lab’s kubeconfig and a timeout, and reads the nodes', async () => {
+    const kubectl = await fakeKubectl(
+      JSON.stringify({ items: [{ metadata: { name: 'server' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }] }),
+      '',
+      0,
+    );
+    expect(await getNodes(kubectl, '/labs/demo/kubeconfig.yaml', ctx)).toEqual({ nodes: [{ name: 'server', ready: true, internalIp: null }] });
+    expect(JSON.parse(await readFile(`${kubectl}.args`, 'utf8'))).toEqual([
+      '--kubeconfig',
+      '/labs/demo/kubeconfig.yaml',
+      'get',
+      'nodes',
+      '-o',
+      'json',
+      '--request-timeout=10s',
+    ]);
+  });
+
+  it('says why the cluster did not answer: kubectl’s own words, its exit code, or output that is not JSON', async () => {
+    const refused = 'The connection to the server 192.168.1.50:6443 was refused - did you specify the right host or port?';
+    expect(await getNodes(await fakeKubectl('', `${refused}\n`, 1), 'k', ctx)).toEqual({ error: refused });
+    expect(await getNodes(await fakeKubectl('', '  \n', 3), 'k', ctx)).toEqual({ error: 'kubectl exited with 3' });
+    expect(await getNodes(await fakeKubectl('No resources found', '', 0), 'k', ctx)).toEqual({
+      error: 'kubectl get nodes printed something that is not JSON',
+    });
+    expect(await getNodes(path.join(home, 'no-kubectl'), 'k', ctx)).toEqual({
+      error: expect.stringMatching(/^Command failed with ENOENT: .*no-kubectl --kubeconfig k get nodes/),
+    });
   });
 });

@@ -141,7 +141,8 @@ export async function getNodes(
   }
 }
 
-const isWritableDir = (dir: string): boolean => {
+/** A folder this process may write into (client-go's test for a home folder on Windows). */
+export const isWritableDir = (dir: string): boolean => {
   try {
     if (!statSync(dir).isDirectory()) return false;
     accessSync(dir, constants.W_OK);
@@ -283,7 +284,7 @@ export async function mergeIntoUserKubeconfig(
     if (existing !== null) parseKubeconfig(existing, target);
     const mergedText = mergeKubeconfigText(existing ?? '', lab, { setCurrent: options.setCurrent, context });
     const merged = parseKubeconfig(mergedText, target);
-    const backupPath = existing === null ? null : await backupFile(real);
+    const backupPath = await backupFile(real);
     // A new file holds credentials: only its owner may read it, as kubectl makes it (0600).
     await atomicWrite(real, mergedText, { mode: existing === null ? 0o600 : undefined });
     return { path: target, context, backupPath, currentContext: merged['current-context'] ?? null };
