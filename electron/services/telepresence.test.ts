@@ -1,11 +1,19 @@
 import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { isMap, parse, parseDocument } from 'yaml';
 import { AppError } from '../../shared/errors';
 import { parseGoDuration, recursionBlockDurationIssue } from '../../shared/telepresence';
 import { createContext, type ServiceContext } from './context';
-import { setRecursionBlock, telepresenceConfigPath, telepresenceState, vifState } from './telepresence';
+import {
+  setRecursionBlock,
+  systemConfigPaths,
+  telepresenceConfigPath,
+  telepresenceState,
+  vifState,
+  withoutRecursionBlock,
+  withRecursionBlock,
+} from './telepresence';
 import { tempDirs } from '../../fixtures/tmp';
 
 const tempDir = tempDirs('telepresence');
@@ -280,5 +288,174 @@ describe('telepresence state', () => {
     const mac = vifState('darwin', ['en0', 'utun0', 'utun3']);
     expect(mac.up).toBeNull();
     expect(mac.note).toMatch(/cannot tell/);
+  });
+});
+
+/** The edit functions on a text as setRecursionBlock hands it to them. */
+function edit(text: string, value: string | null): string {
+  const doc = parseDocument(text);
+  const top = isMap(doc.contents) ? doc.contents : null;
+  return value === null ? withoutRecursionBlock(text, top, doc) : withRecursionBlock(text, top, doc, value);
+}
+
+describe('the edit, line by line', () => {
+  it('appends the block to a file without routing:, ending the last line first', () => {
+    expect(edit('', '1s')).toBe('routing:\n  recursionBlockDuration: 1s\n');
+    expect(edit('logLevels:\n  userDaemon: debug', '1s')).toBe('logLevels:\n  userDaemon: debug\nrouting:\n  recursionBlockDuration: 1s\n');
+    expect(edit('# only a comment\n', '1s')).toBe('# only a comment\nrouting:\n  recursionBlockDuration: 1s\n');
+  });
+
+  it('puts the setting under a routing: that is empty or null, where the null was', () => {
+    expect(edit('routing:\nother: 1\n', '2s')).toBe('routing:\n  recursionBlockDuration: 2s\nother: 1\n');
+    expect(edit('routing: ~\nother: 1\n', '2s')).toBe('routing:\n  recursionBlockDuration: 2s\nother: 1\n');
+    expect(edit('routing: null\n\n\nother: 1\n', '2s')).toBe('routing:\n  recursionBlockDuration: 2s\n\n\nother: 1\n');
+    expect(edit('a: 1\nrouting:', '2s')).toBe('a: 1\nrouting:\n  recursionBlockDuration: 2s');
+  });
+
+  it('replaces only the value, or fills an empty one, keeping what follows', () => {
+    expect(edit('routing:\n  recursionBlockDuration: 1s # why\n', '250ms')).toBe('routing:\n  recursionBlockDuration: 250ms # why\n');
+    expect(edit('routing:\n  recursionBlockDuration:\n  subnets: []\n', '2s')).toBe('routing:\n  recursionBlockDuration: 2s\n  subnets: []\n');
+  });
+
+  it('adds the setting after the last one in routing:, at its indentation, before blank lines and comments', () => {
+    const text = 'routing:\n    subnets:\n      - 10.0.0.0/8\n\n# the rest\nother: 1\n';
+    expect(edit(text, '1s')).toBe('routing:\n    subnets:\n      - 10.0.0.0/8\n    recursionBlockDuration: 1s\n\n# the rest\nother: 1\n');
+    expect(edit('routing:\n  alsoProxySubnets: []\n  neverProxySubnets:\n', '1s')).toBe(
+      'routing:\n  alsoProxySubnets: []\n  neverProxySubnets:\n  recursionBlockDuration: 1s\n',
+    );
+  });
+
+  it('lets the document print flow-style YAML, at the top or in routing:', () => {
+    expect(parse(edit('{a: 1}', '1s'))).toEqual({ a: 1, routing: { recursionBlockDuration: '1s' } });
+    expect(parse(edit('routing: {subnets: [10.0.0.0/8]}\n', '1s'))).toEqual({ routing: { subnets: ['10.0.0.0/8'], recursionBlockDuration: '1s' } });
+  });
+
+  it('refuses a routing: that is a value or a list, saying what to fix', () => {
+    for (const text of ['routing: 5\n', 'routing:\n- a\n'])
+      expect(() => edit(text, '1s'), text).toThrow(
+        expect.objectContaining({
+          code: 'invalid_input',
+          message: '"routing" in the Telepresence config is not a mapping of settings.',
+          hint: 'Fix the "routing:" entry by hand (it should hold keys such as subnets), then try again.',
+        }),
+      );
+  });
+
+  it('removes the line, and routing: with it when nothing else is there; leaves other files as they are', () => {
+    expect(edit('a: 1\nrouting:\n  recursionBlockDuration: 1s\nb: 2\n', null)).toBe('a: 1\nb: 2\n');
+    expect(edit('routing:\n  recursionBlockDuration:\nb: 2\n', null)).toBe('b: 2\n');
+    expect(edit('routing:\n  subnets: []\n  recursionBlockDuration: 1s\n  dns: {}\n', null)).toBe('routing:\n  subnets: []\n  dns: {}\n');
+    expect(edit('routing:\n  recursionBlockDuration: 1s', null)).toBe('');
+    for (const text of ['a: 1\n', 'routing: 5\n', 'routing:\n  subnets: []\n', '']) expect(edit(text, null), text).toBe(text);
+  });
+
+  it('removes it from flow-style YAML through the document, and an emptied routing with it', () => {
+    expect(parse(edit('{routing: {recursionBlockDuration: 1s}, a: 1}', null))).toEqual({ a: 1 });
+    expect(parse(edit('routing: {recursionBlockDuration: 1s, subnets: []}\n', null))).toEqual({ routing: { subnets: [] } });
+  });
+});
+
+describe('what Telepresence reads, at the edges', () => {
+  it('finds %APPDATA% on Windows, or the roaming folder under the profile when it is not set', () => {
+    expect(telepresenceConfigPath({ env: {}, platform: 'win32', homeDir: 'C:\\Users\\u' })).toBe(
+      'C:\\Users\\u\\AppData\\Roaming\\telepresence\\config.yml',
+    );
+    expect(telepresenceConfigPath({ env: { APPDATA: 'D:\\Roam' }, platform: 'win32', homeDir: 'C:\\Users\\u' })).toBe(
+      'D:\\Roam\\telepresence\\config.yml',
+    );
+  });
+
+  it('reads the system-wide files from $XDG_CONFIG_DIRS in order on Linux only, else /etc/xdg', () => {
+    expect(systemConfigPaths({ env: { XDG_CONFIG_DIRS: '/a::/b' }, platform: 'linux' })).toEqual([
+      '/a/telepresence/config.yml',
+      '/b/telepresence/config.yml',
+    ]);
+    expect(systemConfigPaths({ env: {}, platform: 'linux' })).toEqual(['/etc/xdg/telepresence/config.yml']);
+    expect(systemConfigPaths({ env: { XDG_CONFIG_DIRS: '/a' }, platform: 'darwin' })).toEqual([]);
+  });
+
+  it('takes the system value from the last file that sets it, skipping broken and silent ones', async () => {
+    const { ctx, home } = await tempHome();
+    const dirs = ['one', 'two', 'three', 'four'].map((d) => path.join(home, d));
+    const files = dirs.map((d) => path.join(d, 'telepresence', 'config.yml'));
+    for (const file of files) await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(files[0]!, 'routing:\n  recursionBlockDuration: 1s\n');
+    await writeFile(files[1]!, 'routing:\n  recursionBlockDuration: 3s\n');
+    await writeFile(files[2]!, 'routing: [\n');
+    await writeFile(files[3]!, 'routing:\n  subnets: []\n');
+    const state = await telepresenceState({ ...ctx, env: { ...ctx.env, XDG_CONFIG_DIRS: [...dirs, path.join(home, 'none')].join(':') } });
+    expect(state.system).toEqual({ path: files[1], recursionBlockDuration: '3s' });
+    expect((await telepresenceState({ ...ctx, env: { ...ctx.env, XDG_CONFIG_DIRS: dirs[3] } })).system).toBeNull();
+  });
+
+  it('says why a config cannot be used: several documents, bad YAML where, not a mapping', async () => {
+    const problem = async (text: string) => {
+      const { ctx, file } = await withConfig(text);
+      return [(await telepresenceState(ctx)).problem, file] as const;
+    };
+    const [several, file] = await problem('a: 1\n---\nb: 2\n');
+    expect(several).toBe(`${file} holds 2 YAML documents; Telepresence reads one.`);
+    const [bad, file2] = await problem('routing:\n  subnets: [10.0.0.0/8\n');
+    expect(bad).toMatch(new RegExp(`^${file2.replace(/[.]/g, '\\.')} is not valid YAML at line \\d+, column \\d+: [^\\n]*[^:\\s]\\.$`));
+    expect(bad).not.toMatch(/at line \d+, column \d+:?\s*\.$/);
+    const [scalar, file3] = await problem('just words\n');
+    expect(scalar).toBe(`${file3} does not hold a mapping of settings at its top level.`);
+    for (const empty of ['', '~\n', '# nothing yet\n']) {
+      const { ctx } = await withConfig(empty);
+      expect(await telepresenceState(ctx), empty).toMatchObject({ exists: true, problem: null, recursionBlockDuration: null });
+    }
+  });
+
+  it('reads the value only from a routing: mapping, and a null as no value', async () => {
+    for (const [text, value] of [
+      ['routing:\n  recursionBlockDuration: ~\n', null],
+      ['routing: [recursionBlockDuration]\n', null],
+      ['recursionBlockDuration: 1s\n', null],
+      ['routing:\n  recursionBlockDuration: 600\n', '600'],
+      ['routing:\n  recursionBlockDuration: "1s"\n', '1s'],
+    ] as const) {
+      const { ctx } = await withConfig(text);
+      expect((await telepresenceState(ctx)).recursionBlockDuration, text).toBe(value);
+    }
+  });
+
+  it('trims the duration it is given, and leaves an unchanged file unwritten and unbacked', async () => {
+    const { ctx, file } = await withConfig('routing:\n  recursionBlockDuration: 2s\n');
+    const same = await setRecursionBlock(ctx, '  2s  ');
+    expect(same).toMatchObject({ written: false, backupPath: null, recursionBlockDuration: '2s' });
+    expect(await readdir(path.dirname(file))).toEqual(['config.yml']);
+  });
+
+  it('says a file it cannot read, and one it will not touch, in full', async () => {
+    const { ctx, file } = await tempHome();
+    await mkdir(file, { recursive: true });
+    await expect(setRecursionBlock(ctx, '1s')).rejects.toMatchObject({
+      code: 'io',
+      message: `Could not read ${file}: a folder stands where a file should be.`,
+    });
+    const broken = await withConfig('a: 1\n---\nb: 2\n');
+    await expect(setRecursionBlock(broken.ctx, '1s')).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: `${broken.file} holds 2 YAML documents; Telepresence reads one. It was left as it is.`,
+      hint: 'Fix the file by hand (or move it away), then try again.',
+    });
+  });
+
+  it('finds the VIF by its whole name, case-sensitively but on Windows, and says each state in full', () => {
+    expect(vifState('linux', ['tel', 'tel12', 'hotel0', 'tel0x', 'TEL1']).interfaces).toEqual(['tel', 'tel12']);
+    expect(vifState('win32', ['TEL1', 'tel12', 'xtel0', 'tel0 ']).interfaces).toEqual(['TEL1', 'tel12']);
+    expect(vifState('freebsd', ['tel3', 'TEL4']).interfaces).toEqual(['tel3']);
+    expect(vifState('darwin', ['utun', 'utun10', 'xutun1', 'utun2a'])).toEqual({
+      up: null,
+      interfaces: ['utun10'],
+      note: 'macOS has utun10, but every VPN, iCloud Private Relay and Telepresence use utun devices, so this cannot tell whether Telepresence is connected; `telepresence status` can.',
+    });
+    expect(vifState('darwin', ['en0'])).toEqual({ up: null, interfaces: [], note: 'No utun device is up, so Telepresence is not connected.' });
+    expect(vifState('linux', ['tel0', 'tel1'])).toEqual({
+      up: true,
+      interfaces: ['tel0', 'tel1'],
+      note: "Telepresence's VIF is up (tel0, tel1): it is connected now.",
+    });
+    expect(vifState('linux', ['eth0'])).toEqual({ up: false, interfaces: [], note: 'No tel* device is up: Telepresence is not connected now.' });
   });
 });

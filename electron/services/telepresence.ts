@@ -53,7 +53,6 @@ type Parsed = { ok: true; doc: Document.Parsed; top: YAMLMap | null } | { ok: fa
 /** The config as a document whose top level is a mapping (or empty), or why it is not. */
 function parseConfig(text: string, file: string): Parsed {
   const docs = parseAllDocuments(text);
-  if (!Array.isArray(docs)) return { ok: false, problem: `${file} is not valid YAML.` };
   if (docs.length > 1) return { ok: false, problem: `${file} holds ${docs.length} YAML documents; Telepresence reads one.` };
   const doc = docs[0] ?? parseDocument(text);
   const error = doc.errors[0];
