@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { createServices } from '../services';
 import { createContext } from '../services/context';
@@ -12,8 +12,22 @@ let host: WebHost;
 let origin: string;
 let root: string;
 let services: ReturnType<typeof createServices>;
+let setupFailure: unknown = null;
 
+// A host that fails to start fails every test, rather than leaving them skipped (as a failing
+// beforeAll does), which a test runner, and Stryker after it, would count as nothing wrong.
 beforeAll(async () => {
+  try {
+    await startHost();
+  } catch (error) {
+    setupFailure = error;
+  }
+});
+beforeEach(() => {
+  if (setupFailure) throw setupFailure;
+});
+
+async function startHost() {
   // The page's folder, and beside it a file the host must never serve.
   root = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-web-'));
   const staticDir = path.join(root, 'static');
@@ -23,12 +37,13 @@ beforeAll(async () => {
   await writeFile(path.join(staticDir, 'app.js'), 'export {};\n');
   await writeFile(path.join(staticDir, 'style.css'), 'body {}\n');
   await writeFile(path.join(staticDir, 'data.bin'), 'x');
+  for (const name of ['icon.svg', 'logo.png', 'favicon.ico', 'font.woff2', 'manifest.json']) await writeFile(path.join(staticDir, name), 'x');
   await mkdir(path.join(staticDir, 'assets'));
   await writeFile(path.join(staticDir, 'assets', 'app.js'), 'export const nested = 1;\n');
   services = createServices(createContext({ env: { PATH: '' } }));
   host = await startWebHost({ services, staticDir });
   origin = `http://127.0.0.1:${host.port}`;
-});
+}
 afterAll(async () => {
   await host?.close();
   await rm(root, { recursive: true, force: true });
@@ -223,6 +238,12 @@ describe('browser-mode host: each check at its edge', () => {
     expect((await request('/style.css', withCookie())).headers['content-type']).toBe('text/css; charset=utf-8');
     expect((await request('/', withCookie())).headers['content-type']).toBe('text/html; charset=utf-8');
     expect((await request('/data.bin', withCookie())).headers['content-type']).toBe('application/octet-stream');
+    const types = await Promise.all(
+      ['/icon.svg', '/logo.png', '/favicon.ico', '/font.woff2', '/manifest.json'].map(
+        async (file) => (await request(file, withCookie())).headers['content-type'],
+      ),
+    );
+    expect(types).toEqual(['image/svg+xml', 'image/png', 'image/x-icon', 'font/woff2', 'application/json']);
     expect((await request('/assets/app.js', withCookie())).body).toBe('export const nested = 1;\n');
     expect((await request('/%2F%2Fapp.js', withCookie())).body).toBe('export {};\n');
   });
@@ -301,6 +322,30 @@ describe('browser-mode host: each check at its edge', () => {
     );
     await answered;
     fits.close();
+  });
+
+  it('fails to start, saying why, when its port is taken', async () => {
+    await expect(startWebHost({ services, staticDir: root, port: host.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+
+  it('stops sending a page events once its socket closes', async () => {
+    const offs: ReturnType<typeof vi.fn>[] = [];
+    const onAny = services.ctx.events.onAny.bind(services.ctx.events);
+    const spy = vi.spyOn(services.ctx.events, 'onAny').mockImplementation((listener) => {
+      const off = vi.fn(onAny(listener));
+      offs.push(off);
+      return off;
+    });
+    try {
+      const ws = await openSocket({ origin, ...withCookie() });
+      expect(offs).toHaveLength(1);
+      const closed = new Promise((resolve) => ws.once('close', resolve));
+      ws.close();
+      await closed;
+      await expect.poll(() => offs[0]!.mock.calls.length).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('ends open sockets and stops listening when closed', async () => {
