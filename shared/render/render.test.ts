@@ -68,6 +68,40 @@ describe('the Vagrantfile for the seed lab', () => {
     expect(text).toContain("config.vm.box = 'cluster-lab/noble'\n  config.vm.box_url = '/srv/boxes/noble.box'");
   });
 
+  it('takes a box as a location only by its scheme or its .box ending, and names it from the file', () => {
+    expect(boxSource('http://boxes.lan/noble.box').url).toBe('http://boxes.lan/noble.box');
+    expect(boxSource('file:///srv/noble').name).toBe('cluster-lab/noble');
+    expect(boxSource('acme/noble.boxes')).toEqual({ name: 'acme/noble.boxes', url: null });
+    expect(boxSource('https://boxes.lan/noble.box.v2.BOX#top').name).toBe('cluster-lab/noble.box.v2');
+    expect(boxSource('C:\\boxes\\my  new (1).box').name).toBe('cluster-lab/my-new-1-');
+    expect(boxSource('https://boxes.lan/').name).toBe('cluster-lab/box');
+    expect(boxSource('/srv/.box').name).toBe('cluster-lab/box');
+  });
+
+  it('refuses, rather than writes, a number or a subnet the schema would have refused', () => {
+    expect(() => renderVagrantfile({ ...seedLab(), vm: { ...seedLab().vm, memoryMb: 2048.5 } })).toThrow('Not a whole number: 2048.5');
+    expect(() => renderVagrantfile({ ...seedLab(), vm: { ...seedLab().vm, cpus: Number.NaN } })).toThrow('Not a whole number: NaN');
+    expect(() => renderVagrantfile({ ...seedLab(), network: { ...seedLab().network, subnet: '192.168.1.0/33' } })).toThrow(
+      'Not a subnet: 192.168.1.0/33',
+    );
+  });
+
+  it('says the agents in the singular and the plural, gives every DNS server, and mentions registries.yaml only with the registry', () => {
+    const lab = seedLab();
+    const one = renderVagrantfile({ ...lab, agents: lab.agents.slice(0, 1), network: { ...lab.network, dns: ['1.1.1.1', '9.9.9.9'] } });
+    expect(one).toContain('# One k3s server and 1 agent on a bridged network');
+    expect(one).toContain("DNS_SERVERS='1.1.1.1 9.9.9.9'");
+    expect(renderVagrantfile({ ...lab, agents: [] })).toContain('# One k3s server and 0 agents on a bridged network');
+    expect(renderVagrantfile(lab)).toContain('# One k3s server and 2 agents on a bridged network');
+    expect(renderVagrantfile(lab)).toContain("  # The host's ./shared: the server leaves the node token, k3s.yaml and registries.yaml here.");
+    const off = renderVagrantfile({ ...lab, registry: { enabled: false } });
+    expect(off).toContain("  # The host's ./shared: the server leaves the node token, k3s.yaml here.");
+    // Without the registry the Vagrantfile only loses lines: nothing takes their place.
+    const withRegistry = new Set(renderVagrantfile(lab).split('\n'));
+    const extra = off.split('\n').filter((line) => !withRegistry.has(line));
+    expect(extra).toEqual(["  # The host's ./shared: the server leaves the node token, k3s.yaml here."]);
+  });
+
   it('leaves the registry out entirely when it is off', () => {
     const lab = { ...seedLab(), registry: { enabled: false } };
     expect(renderVagrantfile(lab)).not.toContain('registries.yaml');
