@@ -4,13 +4,14 @@
  * ends (a job it started must not outlive the process's answer).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type * as Services from '../services';
 import { commands } from './commands';
 import { main } from './index';
 
 const disposed = vi.hoisted(() => ({ count: 0 }));
 
 vi.mock('../services', async (actual) => {
-  const services = await actual<typeof import('../services')>();
+  const services = await actual<typeof Services>();
   return {
     ...services,
     createServices: (...args: Parameters<typeof services.createServices>) => {
