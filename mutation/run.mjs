@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
- * `npm run mutate [-- WORD...]`: StrykerJS over each module of mutation/modules.mjs (those whose path
- * holds one of the words, or all), one Stryker run per module against that module's own tests, then
- * the score per module and overall. Reports: reports/mutation/NAME.html and NAME.json. Exits 1 when
- * the overall score is under the 85% the suite is held to.
+ * `npm run mutate [-- [--incremental] WORD...]`: StrykerJS over each module of mutation/modules.mjs
+ * (those whose path holds one of the words, or all), one Stryker run per module against that
+ * module's own tests, then the score per module and overall. Reports: reports/mutation/NAME.html and
+ * NAME.json. `--incremental` retests only what changed since the last run (quick while writing
+ * tests; module-level mutants keep their old verdict). Exits 1 when the overall score is under the
+ * 85% the suite is held to.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { modules, slug } from './modules.mjs';
 
 const TARGET = 85;
-const words = process.argv.slice(2);
+const args = process.argv.slice(2);
+const strykerFlags = args.filter((arg) => arg === '--incremental');
+const words = args.filter((arg) => !strykerFlags.includes(arg));
 const chosen = modules.filter(({ module }) => !words.length || words.some((word) => module.includes(word)));
 if (!chosen.length) {
   console.error(`No module in mutation/modules.mjs matches ${words.join(', ')}.`);
@@ -22,7 +26,7 @@ const stryker = fileURLToPath(new URL('../node_modules/@stryker-mutator/core/bin
 
 for (const { module } of chosen) {
   console.log(`\n=== ${module}`);
-  const run = spawnSync(process.execPath, [stryker, 'run', 'mutation/stryker.config.mjs'], {
+  const run = spawnSync(process.execPath, [stryker, 'run', 'mutation/stryker.config.mjs', ...strykerFlags], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, CLUSTER_LAB_MUTATE: module },
   });

@@ -25,8 +25,9 @@ export default {
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   tempDirName: 'reports/.stryker-tmp',
-  // A rerun tests only the mutants whose code or tests changed since the last one.
-  incremental: true,
+  // Off unless asked for (`npm run mutate -- --incremental`): Stryker 9.6 reuses the last result of a
+  // module-level mutant even when the tests changed, since no single test covers it.
+  incremental: false,
   incrementalFile: `reports/mutation/incremental/${name}.json`,
   concurrency: 2,
   timeoutMS: 10000,
