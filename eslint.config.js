@@ -19,7 +19,7 @@ const pageRules = (extra) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['out/', 'dist/', 'test-results/', 'playwright-report/', 'node_modules/'] },
+  { ignores: ['out/', 'dist/', 'test-results/', 'playwright-report/', 'node_modules/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['**/*.{js,mjs}'], languageOptions: { globals: globals.node } },
