@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tempDirs } from '../../fixtures/tmp';
 import { AppError } from '../../shared/errors';
-import { atomicWrite, backupFile, ioError, renameRetrying, type RenameDeps } from './files';
+import { atomicWrite, backupFile, ioError, renameRetrying, systemRenameDeps, type RenameDeps } from './files';
 
 const tempDir = tempDirs('files');
 const asRoot = process.getuid?.() === 0;
@@ -50,6 +50,13 @@ describe('rename on Windows while another program holds the file', () => {
     });
     expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5_000);
     expect(Math.max(...sleeps)).toBe(100);
+  });
+
+  it('sleeps for real by default, for the time asked', async () => {
+    const started = Date.now();
+    await systemRenameDeps.sleep(30);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(29);
+    expect(systemRenameDeps.platform).toBe(process.platform);
   });
 
   it('counts the 5 s from its first try, on whatever clock, and tries once more at 5 s less a millisecond', async () => {
@@ -165,7 +172,19 @@ describe('backupFile', () => {
     expect(await readdir(dir)).toEqual(['folder']);
   });
 
-  it.skipIf(asRoot)('says which backup it could not write, and why (as a user: root writes anywhere)', async () => {
+  it('says which backup it could not write, and why', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'config');
+    await writeFile(file, 'x');
+    // A folder where the backup goes stops root too.
+    await mkdir(`${file}.1970-01-01T00-00-00-000Z.bak`);
+    await expect(backupFile(file, new Date(0))).rejects.toMatchObject({
+      code: 'io',
+      message: expect.stringMatching(new RegExp(`^Could not back up ${file}\\.1970-01-01T00-00-00-000Z\\.bak: `)),
+    });
+  });
+
+  it.skipIf(asRoot)('says permission denied for a folder it may not write (as a user: root writes anywhere)', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'config');
     await writeFile(file, 'x');

@@ -24,7 +24,8 @@ export interface RenameDeps {
   now: () => number;
 }
 
-const realRenameDeps: RenameDeps = {
+/** The rename, clock and sleep of this process, which renameRetrying uses unless given others. */
+export const systemRenameDeps: RenameDeps = {
   platform: process.platform,
   rename,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -32,7 +33,7 @@ const realRenameDeps: RenameDeps = {
 };
 
 /** rename(), retried on Windows while another program holds the target; then an error that says so. */
-export async function renameRetrying(from: string, to: string, deps: RenameDeps = realRenameDeps): Promise<void> {
+export async function renameRetrying(from: string, to: string, deps: RenameDeps = systemRenameDeps): Promise<void> {
   const start = deps.now();
   let wait = 0;
   for (;;) {

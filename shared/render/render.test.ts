@@ -69,7 +69,8 @@ describe('the Vagrantfile for the seed lab', () => {
   });
 
   it('takes a box as a location only by its scheme or its .box ending, and names it from the file', () => {
-    expect(boxSource('http://boxes.lan/noble.box').url).toBe('http://boxes.lan/noble.box');
+    expect(boxSource('http://boxes.lan/noble').url).toBe('http://boxes.lan/noble');
+    expect(boxSource('acme/http://noble')).toEqual({ name: 'acme/http://noble', url: null });
     expect(boxSource('file:///srv/noble').name).toBe('cluster-lab/noble');
     expect(boxSource('acme/noble.boxes')).toEqual({ name: 'acme/noble.boxes', url: null });
     expect(boxSource('https://boxes.lan/noble.box.v2.BOX#top').name).toBe('cluster-lab/noble.box.v2');
