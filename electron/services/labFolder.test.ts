@@ -263,6 +263,28 @@ describe('what a write keeps and what it forgets', () => {
     }
   });
 
+  it('trusts a manifest only of its own version, even one that knows every file', async () => {
+    await writeLab(dir, seedLab());
+    const known = await manifest();
+    await writeFile(manifestFile(), JSON.stringify({ ...known, version: 2 }));
+    const report = await writeLab(dir, resized(), new Date(0));
+    expect(report.keptUserCopies).toContainEqual({ name: 'Vagrantfile', keptAs: 'Vagrantfile.user-1970-01-01T00-00-00-000Z' });
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('says which file it could not remove (an immutable file: chattr needs root)', async () => {
+    await writeLab(dir, seedLab());
+    const registry = path.join(dir, 'registry.yaml');
+    expect((await runTool('chattr', ['+i', registry])).exitCode).toBe(0);
+    try {
+      await expect(writeLab(dir, { ...seedLab(), registry: { enabled: false } })).rejects.toMatchObject({
+        code: 'io',
+        message: `Could not remove ${registry}: permission denied.`,
+      });
+    } finally {
+      await runTool('chattr', ['-i', registry]);
+    }
+  });
+
   it('previews a file it wrote and the user did not touch as changed, showing what is there', async () => {
     await writeLab(dir, seedLab());
     const preview = await previewLab(dir, resized());
@@ -326,7 +348,8 @@ describe('a folder that can not be written', () => {
     await rm(path.join(dir, 'registry.yaml'));
     await mkdir(path.join(dir, 'registry.yaml'));
     delete before['registry.yaml'];
-    await expectAppError(writeLab(dir, resized()), 'io', /registry\.yaml.*folder/);
+    const error = await expectAppError(writeLab(dir, resized()), 'io', /registry\.yaml.*folder/);
+    expect(error.message).toBe(`Could not read ${path.join(dir, 'registry.yaml')}: a folder stands where a file should be.`);
     expect(await snapshot(dir)).toEqual(before);
   });
 

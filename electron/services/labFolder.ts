@@ -4,7 +4,7 @@
  * user changed since can be told apart from one Cluster Lab wrote, and kept rather than lost.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { FilePreview, FileState, LabPreview, WriteReport } from '../../shared/lab/files';
@@ -101,7 +101,6 @@ export async function readLabJson(file: string, dir?: string): Promise<unknown> 
 export function defaultLabDir(ctx: ServiceContext, name = 'cluster-lab'): string {
   const safe =
     name
-      .trim()
       .toLowerCase()
       .replace(/[^a-z0-9-]+/g, '-')
       .replace(/^-+|-+$/g, '') || 'cluster-lab';
@@ -212,7 +211,8 @@ async function retireStale(root: string, files: FilePreview[], written: Record<s
     const file = path.join(root, name);
     const current = await readIfPresent(file);
     if (current !== null && sha256(current) === written[name]) {
-      await rm(file).catch((error: unknown) => {
+      // unlink, not rm: rm retries a file it may not remove as a folder and then says ENOTDIR.
+      await unlink(file).catch((error: unknown) => {
         throw ioError(error, file, 'remove');
       });
       report.removed.push(name);

@@ -293,6 +293,23 @@ describe('stopping a job’s command, stage by stage', () => {
     expect(polls.every((ms) => ms === 50)).toBe(true);
   });
 
+  it('gives up waiting 2 s after SIGKILL on what will not die (a process stuck in the kernel)', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    try {
+      const { child, sent, job } = stoppable({ endsOn: 'interrupt', treeStages: Infinity });
+      let settled = false;
+      const stopping = stopTree(job, child, timings, 'linux').then(() => (settled = true));
+      await vi.advanceTimersByTimeAsync(1_900);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(300);
+      expect(settled).toBe(true);
+      await stopping;
+      expect(sent).toEqual(['interrupt', 'terminate', 'kill']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('leaves the tree alone once it goes within the SIGTERM grace', async () => {
     const { child, sent, job, killTree } = stoppable({ endsOn: 'interrupt', treeStages: 5 });
     const terminate = child.signalTree;
