@@ -110,7 +110,7 @@ describe('merging into the user kubeconfig', () => {
     await mkdir(path.dirname(target));
     await writeFile(target, theirs);
     const env = { KUBECONFIG: `${target}:${path.join(home, 'second')}` };
-    expect(userKubeconfigPath(ctx(env), existsSync)).toBe(target);
+    expect(userKubeconfigPath(ctx(env), existsSync, isWritableDir)).toBe(target);
     const result = await mergeIntoUserKubeconfig(ctx(env), await labFile(), { setCurrent: false });
     expect(result).toMatchObject({ path: target, context: 'cluster-lab', currentContext: 'work' });
     expect(await readFile(result.backupPath!, 'utf8')).toBe(theirs);
@@ -156,7 +156,7 @@ describe('merging into the user kubeconfig', () => {
       await mkdir(path.join(home, 'pick'));
       for (const name of existing) await writeFile(file(name), 'apiVersion: v1\nkind: Config\n');
       const env = { KUBECONFIG: entries.map(file).join(':') };
-      const ours = userKubeconfigPath(ctx(env), existsSync);
+      const ours = userKubeconfigPath(ctx(env), existsSync, isWritableDir);
       const set = await runTool('kubectl', ['config', 'set-context', 'probe', '--cluster=probe'], {
         env: { ...env, PATH: process.env.PATH, HOME: home },
       });
@@ -196,10 +196,13 @@ describe('merging into the user kubeconfig', () => {
     await expect(mergeIntoUserKubeconfig(ctx({ KUBECONFIG: target }), await labFile(), { setCurrent: false })).rejects.toMatchObject({
       code: 'busy',
       message: `${target} is locked by another program: ${target}.lock exists.`,
+      hint: `kubectl holds that lock only while it writes the file. If no kubectl is running, delete ${target}.lock and try again.`,
     });
     expect(existsSync(target)).toBe(false);
-    // Released while waiting: the merge goes on.
+    // Released while waiting (after a few of its tries): the merge goes on.
     const merging = mergeIntoUserKubeconfig(ctx({ KUBECONFIG: target }), await labFile(), { setCurrent: false });
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(existsSync(target)).toBe(false);
     await rm(`${target}.lock`);
     await expect(merging).resolves.toMatchObject({ path: target });
     expect(await readdir(path.dirname(target))).toEqual(['config']);
@@ -231,7 +234,13 @@ describe("kubectl's home folder on Windows (client-go util/homedir)", () => {
 
   it('is where a lab is merged when KUBECONFIG is not set', () => {
     const ctx = { env, platform: 'win32' as const, homeDir: 'C:\\Users\\ana' };
-    expect(userKubeconfigPath(ctx, (file) => file === 'H:\\.kube\\config')).toBe('H:\\.kube\\config');
+    expect(
+      userKubeconfigPath(
+        ctx,
+        (file) => file === 'H:\\.kube\\config',
+        () => true,
+      ),
+    ).toBe('H:\\.kube\\config');
     expect(
       userKubeconfigPath(
         { ...ctx, env: { ...env, HOME: 'D:\\home' } },
@@ -371,13 +380,51 @@ describe('kubeconfig rules at their edges', () => {
 
   it('picks KUBECONFIG’s file by the platform’s separator, skipping blank entries', () => {
     const exists = (file: string) => file === '/b';
-    expect(userKubeconfigPath(ctx({ KUBECONFIG: ' :/a: ' }), () => false)).toBe('/a');
-    expect(userKubeconfigPath(ctx({ KUBECONFIG: '/a:/b:/c' }), exists)).toBe('/b');
-    expect(userKubeconfigPath(ctx({ KUBECONFIG: '/a:/x:/c' }), exists)).toBe('/c');
-    expect(userKubeconfigPath(ctx({ KUBECONFIG: '/only' }), () => false)).toBe('/only');
+    expect(
+      userKubeconfigPath(
+        ctx({ KUBECONFIG: ' :/a: ' }),
+        () => false,
+        () => true,
+      ),
+    ).toBe('/a');
+    expect(userKubeconfigPath(ctx({ KUBECONFIG: '/a:/b:/c' }), exists, () => true)).toBe('/b');
+    expect(userKubeconfigPath(ctx({ KUBECONFIG: '/a:/x:/c' }), exists, () => true)).toBe('/c');
+    expect(
+      userKubeconfigPath(
+        ctx({ KUBECONFIG: '/only' }),
+        () => false,
+        () => true,
+      ),
+    ).toBe('/only');
+    expect(
+      userKubeconfigPath(
+        ctx({ KUBECONFIG: ' ', HOME: '/home/ana' }),
+        () => false,
+        () => true,
+      ),
+    ).toBe('/home/ana/.kube/config');
+    expect(
+      kubeHomeDir(
+        { env: { USERPROFILE: '/profile' }, platform: 'linux', homeDir: '/root' },
+        () => true,
+        () => true,
+      ),
+    ).toBe('/root');
     const windows = { env: { KUBECONFIG: 'C:\\a;D:\\b;E:\\c' }, platform: 'win32' as const, homeDir: 'C:\\Users\\ana' };
-    expect(userKubeconfigPath(windows, (file) => file === 'D:\\b')).toBe('D:\\b');
-    expect(userKubeconfigPath(ctx({ HOME: '' }), () => false)).toBe(path.join(home, '.kube', 'config'));
+    expect(
+      userKubeconfigPath(
+        windows,
+        (file) => file === 'D:\\b',
+        () => true,
+      ),
+    ).toBe('D:\\b');
+    expect(
+      userKubeconfigPath(
+        ctx({ HOME: '' }),
+        () => false,
+        () => true,
+      ),
+    ).toBe(path.join(home, '.kube', 'config'));
   });
 
   it('on Windows: takes HOMEDRIVE+HOMEPATH only with both, and the first folder set when none exists', () => {
@@ -418,8 +465,23 @@ describe('kubeconfig rules at their edges', () => {
       message: `${path.join(home, 'bare.yaml')} has no context.`,
       hint: 'Run Up again to rewrite it.',
     });
+    await writeFile(path.join(home, 'none.yaml'), 'apiVersion: v1\nkind: Config\n');
+    await expect(mergeIntoUserKubeconfig(ctx({}), path.join(home, 'none.yaml'), { setCurrent: false })).rejects.toMatchObject({
+      message: `${path.join(home, 'none.yaml')} has no context.`,
+    });
     await mkdir(path.join(home, 'dir.yaml'));
-    await expect(mergeIntoUserKubeconfig(ctx({}), path.join(home, 'dir.yaml'), { setCurrent: false })).rejects.toMatchObject({ code: 'io' });
+    await expect(mergeIntoUserKubeconfig(ctx({}), path.join(home, 'dir.yaml'), { setCurrent: false })).rejects.toMatchObject({
+      code: 'io',
+      message: `Could not read ${path.join(home, 'dir.yaml')}: a folder stands where a file should be.`,
+    });
+    await writeFile(path.join(home, 'good.yaml'), rewriteKubeconfig(k3sYaml, seedLab()));
+    await mkdir(path.join(home, 'config-dir'));
+    await expect(
+      mergeIntoUserKubeconfig(ctx({ KUBECONFIG: path.join(home, 'config-dir') }), path.join(home, 'good.yaml'), { setCurrent: false }),
+    ).rejects.toMatchObject({
+      code: 'io',
+      message: `Could not read ${path.join(home, 'config-dir')}: a folder stands where a file should be.`,
+    });
     expect(existsSync(target)).toBe(false);
   });
 
@@ -447,11 +509,11 @@ describe('kubeconfig rules at their edges', () => {
 });
 
 describe('asking kubectl for the nodes', () => {
-  const ctx = { env: { PATH: process.env.PATH }, platform: 'linux' as const };
+  const ctx = { env: { PATH: process.env.PATH, CLUSTER_LAB_MARK: 'the lab context' }, platform: 'linux' as const };
   /** A stand-in kubectl that prints `stdout`, `stderr` and exits with `code`, recording its arguments. */
   async function fakeKubectl(stdout: string, stderr: string, code: number) {
     const file = path.join(home, `kubectl-${code}-${stdout.length}`);
-    const script = `process.stdout.write(${JSON.stringify(stdout)}); process.stderr.write(${JSON.stringify(stderr)}); require('fs').writeFileSync(${JSON.stringify(`${file}.args`)}, JSON.stringify(process.argv.slice(2))); process.exit(${code});`;
+    const script = `process.stdout.write(${JSON.stringify(stdout)}); process.stderr.write(${JSON.stringify(stderr)}); require('fs').writeFileSync(${JSON.stringify(`${file}.args`)}, JSON.stringify([...process.argv.slice(2), process.env.CLUSTER_LAB_MARK])); process.exit(${code});`;
     await writeFile(file, `#!${process.execPath}\n${script}\n`, { mode: 0o755 });
     return file;
   }
@@ -471,6 +533,8 @@ describe('asking kubectl for the nodes', () => {
       '-o',
       'json',
       '--request-timeout=10s',
+      // Then what it found in its environment: the context's, not this process's.
+      'the lab context',
     ]);
   });
 

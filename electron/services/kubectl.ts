@@ -36,10 +36,10 @@ interface Kubeconfig {
 
 /** Parse a kubeconfig; an AppError naming the file when it is not one. */
 export function parseKubeconfig(text: string, file: string): Kubeconfig {
+  if (text.trim() === '') return {};
   const doc = YAML.parseDocument(text);
   const problem = doc.errors[0]?.message;
   const value: unknown = problem ? null : doc.toJS();
-  if (value === null && !problem && text.trim() === '') return {};
   const lists = ['clusters', 'users', 'contexts'] as const;
   const shapeOk =
     typeof value === 'object' &&
@@ -50,9 +50,13 @@ export function parseKubeconfig(text: string, file: string): Kubeconfig {
       return list === undefined || list === null || (Array.isArray(list) && list.every((entry) => typeof entry?.name === 'string'));
     });
   if (!shapeOk)
-    throw new AppError('conflict', `${file} is not a kubeconfig Cluster Lab can read${problem ? `: ${problem.split('\n')[0]}` : ''}.`, {
-      hint: 'Nothing was changed. Fix the file (kubectl config view shows what kubectl makes of it), or set KUBECONFIG to another file, then try again.',
-    });
+    throw new AppError(
+      'conflict',
+      `${file} is not a kubeconfig Cluster Lab can read${problem ? `: ${problem.split('\n')[0]!.replace(/:$/, '')}` : ''}.`,
+      {
+        hint: 'Nothing was changed. Fix the file (kubectl config view shows what kubectl makes of it), or set KUBECONFIG to another file, then try again.',
+      },
+    );
   return value as Kubeconfig;
 }
 
@@ -181,14 +185,14 @@ export function kubeHomeDir(
 export function userKubeconfigPath(
   ctx: Pick<ServiceContext, 'env' | 'platform' | 'homeDir'>,
   exists: (file: string) => boolean,
-  writableDir: (dir: string) => boolean = () => true,
+  writableDir: (dir: string) => boolean,
 ): string {
   const files = [...new Set((ctx.env.KUBECONFIG ?? '').split(ctx.platform === 'win32' ? ';' : ':').filter((p) => p.trim() !== ''))];
   if (files.length === 0) {
     const pathApi = ctx.platform === 'win32' ? path.win32 : path.posix;
     return pathApi.join(kubeHomeDir(ctx, exists, writableDir), '.kube', 'config');
   }
-  if (files.length === 1) return files[0]!;
+  // One entry is the one found or, found nowhere, the last: either way itself.
   return files.find(exists) ?? files.at(-1)!;
 }
 
@@ -228,7 +232,7 @@ async function withKubeconfigLock<T>(file: string, work: () => Promise<T>): Prom
  * settings stay as they were. `userText` has passed parseKubeconfig (a mapping, or empty).
  */
 export function mergeKubeconfigText(userText: string, lab: Kubeconfig, options: { setCurrent: boolean; context: string }): string {
-  const doc = YAML.parseDocument(userText.trim() === '' ? '{}' : userText);
+  const doc = YAML.parseDocument(userText);
   if (!doc.has('apiVersion')) doc.set('apiVersion', 'v1');
   if (!doc.has('kind')) doc.set('kind', 'Config');
   for (const key of ['clusters', 'users', 'contexts'] as const) {
