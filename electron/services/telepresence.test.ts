@@ -325,6 +325,16 @@ describe('the edit, line by line', () => {
     );
   });
 
+  it('inserts after the last line that holds something, not after a block scalar’s trailing blank lines', () => {
+    expect(edit('routing:\n  note: |\n    hello\n\n\nother: 1\n', '9s')).toBe(
+      'routing:\n  note: |\n    hello\n  recursionBlockDuration: 9s\n\n\nother: 1\n',
+    );
+    expect(edit('routing:\n  subnets:\n    - a\n\n\n# c\nother: 1\n', '9s')).toBe(
+      'routing:\n  subnets:\n    - a\n  recursionBlockDuration: 9s\n\n\n# c\nother: 1\n',
+    );
+    expect(edit('routing:\n  a: 1\n  recursionBlockDuration: |\n    1s\n\n\nother: 1\n', null)).toBe('routing:\n  a: 1\n\n\nother: 1\n');
+  });
+
   it('lets the document print flow-style YAML, at the top or in routing:', () => {
     expect(parse(edit('{a: 1}', '1s'))).toEqual({ a: 1, routing: { recursionBlockDuration: '1s' } });
     expect(parse(edit('routing: {subnets: [10.0.0.0/8]}\n', '1s'))).toEqual({ routing: { subnets: ['10.0.0.0/8'], recursionBlockDuration: '1s' } });
@@ -398,6 +408,8 @@ describe('what Telepresence reads, at the edges', () => {
     const [bad, file2] = await problem('routing:\n  subnets: [10.0.0.0/8\n');
     expect(bad).toMatch(new RegExp(`^${file2.replace(/[.]/g, '\\.')} is not valid YAML at line \\d+, column \\d+: [^\\n]*[^:\\s]\\.$`));
     expect(bad).not.toMatch(/at line \d+, column \d+:?\s*\.$/);
+    const [late, file4] = await problem('a: 1\nb: 2\nc: 3\nd: 4\ne: 5\nf: 6\ng: 7\nh: 8\ni: 9\nj: 10\nkkkkkkkkkkkk: "x" y\n');
+    expect(late).toBe(`${file4} is not valid YAML at line 11, column 19: Unexpected scalar at node end.`);
     const [scalar, file3] = await problem('just words\n');
     expect(scalar).toBe(`${file3} does not hold a mapping of settings at its top level.`);
     for (const empty of ['', '~\n', '# nothing yet\n']) {
@@ -450,6 +462,7 @@ describe('what Telepresence reads, at the edges', () => {
       interfaces: ['utun10'],
       note: 'macOS has utun10, but every VPN, iCloud Private Relay and Telepresence use utun devices, so this cannot tell whether Telepresence is connected; `telepresence status` can.',
     });
+    expect(vifState('darwin', ['utun0', 'utun3']).note).toMatch(/^macOS has utun0, utun3, but /);
     expect(vifState('darwin', ['en0'])).toEqual({ up: null, interfaces: [], note: 'No utun device is up, so Telepresence is not connected.' });
     expect(vifState('linux', ['tel0', 'tel1'])).toEqual({
       up: true,
