@@ -41,24 +41,39 @@ describe('the stop plan', () => {
   });
 
   it('declares the kernel32 functions with their Win32 signatures and exits 2 or 3 when a call fails', () => {
-    // Signatures as in the Win32 API reference (consoleapi.h, wincon.h): BOOL FreeConsole(void);
-    // BOOL AttachConsole(DWORD); BOOL SetConsoleCtrlHandler(PHANDLER_ROUTINE, BOOL);
-    // BOOL GenerateConsoleCtrlEvent(DWORD, DWORD). DWORD is uint, a function pointer an IntPtr.
-    expect(windowsCtrlCScript(4242)).toBe(
-      [
-        "Add-Type -Namespace ClusterLab -Name Console -MemberDefinition '",
-        '[DllImport("kernel32.dll", SetLastError = true)] public static extern bool FreeConsole();',
-        '[DllImport("kernel32.dll", SetLastError = true)] public static extern bool AttachConsole(uint processId);',
-        '[DllImport("kernel32.dll", SetLastError = true)] public static extern bool SetConsoleCtrlHandler(System.IntPtr handler, bool add);',
-        '[DllImport("kernel32.dll", SetLastError = true)] public static extern bool GenerateConsoleCtrlEvent(uint ctrlEvent, uint processGroupId);',
-        "';",
-        '[void][ClusterLab.Console]::FreeConsole();',
-        'if (-not [ClusterLab.Console]::AttachConsole(4242)) { exit 2 }',
-        '[void][ClusterLab.Console]::SetConsoleCtrlHandler([System.IntPtr]::Zero, $true);',
-        'if (-not [ClusterLab.Console]::GenerateConsoleCtrlEvent(0, 0)) { exit 3 }',
-        'exit 0',
-      ].join(' '),
+    // The Win32 API reference (consoleapi.h, wincon.h): BOOL FreeConsole(void); BOOL AttachConsole(DWORD);
+    // BOOL SetConsoleCtrlHandler(PHANDLER_ROUTINE, BOOL); BOOL GenerateConsoleCtrlEvent(DWORD, DWORD).
+    // In C#, DWORD is uint and a function pointer an IntPtr.
+    const win32: Record<string, string[]> = {
+      FreeConsole: [],
+      AttachConsole: ['uint'],
+      SetConsoleCtrlHandler: ['System.IntPtr', 'bool'],
+      GenerateConsoleCtrlEvent: ['uint', 'uint'],
+    };
+    const script = windowsCtrlCScript(4242);
+    const definition = /^Add-Type -Namespace ClusterLab -Name Console -MemberDefinition '(.*?)';(.*)$/.exec(script);
+    expect(definition).not.toBeNull();
+    const declared = Object.fromEntries(
+      [...definition![1]!.matchAll(/\[DllImport\("kernel32\.dll", SetLastError = true\)\] public static extern bool (\w+)\(([^)]*)\);/g)].map(
+        ([, name, params]) => [
+          name,
+          params!
+            .split(',')
+            .filter((p) => p.trim())
+            .map((p) => p.trim().split(/\s+/)[0]),
+        ],
+      ),
     );
+    expect(declared).toEqual(win32);
+    // Each call on the class just declared; a failed attach or event is an exit code of its own.
+    const calls = definition![2]!.trim();
+    expect(calls.split(/;\s*|\s*}\s*/).filter(Boolean)).toEqual([
+      '[void][ClusterLab.Console]::FreeConsole()',
+      'if (-not [ClusterLab.Console]::AttachConsole(4242)) { exit 2',
+      '[void][ClusterLab.Console]::SetConsoleCtrlHandler([System.IntPtr]::Zero, $true)',
+      'if (-not [ClusterLab.Console]::GenerateConsoleCtrlEvent(0, 0)) { exit 3',
+      'exit 0',
+    ]);
   });
 
   it('sends POSIX signals by their names, and says each stage in words the user knows', () => {
