@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { bridgeProblem, guessBridgeName, matchBridgedIf, normalizeMac, parseBridgedifs, usableBridges } from './bridgedifs';
 
 // The layout VBoxManage prints (field names padded to one column, blocks split by a blank line),
@@ -186,6 +186,7 @@ describe('normalizeMac and guessBridgeName', () => {
     expect(normalizeMac('00:00:00:00:00:00')).toBeNull();
     expect(normalizeMac('xx:xx:xx:xx:xx:01')).toBeNull();
     expect(normalizeMac(' 0-0-0-0-0-0 ')).toBeNull();
+    expect(normalizeMac(' 00:1C:42:0A:0B:0C\n')).toBe('00:1c:42:0a:0b:0c');
     expect(normalizeMac('00:00:00:00:00:01')).toBe('00:00:00:00:00:01');
     expect(normalizeMac('01:00:00:00:00:00')).toBe('01:00:00:00:00:00');
     expect(normalizeMac('00:00:00:00:00:00:00')).toBeNull();
@@ -209,7 +210,11 @@ describe('normalizeMac and guessBridgeName', () => {
 
 describe('the bridge Vagrant will take (bridgeProblem)', () => {
   const unknown = { name: 'eth9', ipv4: null, prefixLength: null, mac: null, wireless: false, status: 'Unknown' };
-  const entries = [...parseBridgedifs(linux), unknown];
+  // Built per test, not while the file is collected: a broken parser then fails these tests, not the file.
+  let entries: ReturnType<typeof parseBridgedifs>;
+  beforeEach(() => {
+    entries = [...parseBridgedifs(linux), unknown];
+  });
 
   it('takes an Up bridge, matched case-insensitively as Vagrant matches it', () => {
     expect(bridgeProblem('wlp5s0', entries)).toBeNull();

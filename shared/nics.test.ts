@@ -79,6 +79,7 @@ describe('exclusionReason at the edges of its name rules', () => {
     for (const name of ['utun', 'utun12']) expect(reason({ name }, 'darwin'), name).toBe(reasons.macTunnel);
     expect(reason({ name: 'utun3x' }, 'darwin')).toBe(reasons.vpn);
     expect(reason({ name: 'utun3' }, 'linux')).toBe(reasons.vpn);
+    expect(reason({ name: 'myutun0' }, 'darwin')).toBe(false);
   });
 
   it('matches the VPN, container and host-only prefixes at the start of the name only', () => {

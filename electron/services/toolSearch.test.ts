@@ -84,11 +84,12 @@ describe('each rule at its edges', () => {
   it('splits PATH on the platform’s separator, dropping empty entries and one quote at either end on Windows', () => {
     expect(pathEntries('linux', { PATH: '/usr/bin::/opt/a;b:' })).toEqual(['/usr/bin', '/opt/a;b']);
     expect(pathEntries('linux', {})).toEqual([]);
-    expect(pathEntries('win32', { Path: `"C:\\Program Files\\Git\\cmd";'D:\\tools';;"E:\\a"b";F:\\c:d` })).toEqual([
+    expect(pathEntries('win32', { Path: `"C:\\Program Files\\Git\\cmd";'D:\\tools';;"E:\\a"b";F:\\c:d;G:\\it's` })).toEqual([
       'C:\\Program Files\\Git\\cmd',
       'D:\\tools',
       'E:\\a"b',
       'F:\\c:d',
+      "G:\\it's",
     ]);
     expect(pathEntries('win32', {})).toEqual([]);
   });

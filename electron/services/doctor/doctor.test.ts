@@ -6,7 +6,7 @@ import { defaultLabConfig } from '../../../shared/lab/schema';
 import type { Nic } from '../../../shared/nics';
 import { createContext } from '../context';
 import { doctorChecks, sizingFrom, runDoctor, type DoctorFacts } from '.';
-import { kextLoaded, machineArch } from './facts';
+import { gatherFacts, kextLoaded, machineArch } from './facts';
 import { tempDirs } from '../../../fixtures/tmp';
 import { facts, GiB, goodTools, plan, tool, wifi } from '../../../fixtures/doctorFacts';
 
@@ -180,6 +180,22 @@ describe('doctor: does the lab fit', () => {
     });
     expect(statusOf(facts({ sizing: plan(), disks: disks.map((d) => ({ ...d, freeBytes: 16 * GiB })) }), 'disk')).toBe('warn');
     expect(statusOf(facts({ sizing: plan(), disks: disks.map((d) => ({ ...d, freeBytes: 100 * GiB })) }), 'disk')).toBe('ok');
+  });
+
+  it('needs 2 GiB for the box, 4 GiB a node (6 as a full clone) for the VMs, and 256 MiB in the lab folder', async () => {
+    const home = await tempDir('cl-doc-disks-');
+    const ctx = createContext({ env: { PATH: '', VAGRANT_HOME: path.join(home, 'vd') }, platform: 'linux', homeDir: home });
+    const needs = async (linkedClone: boolean, dir?: string) => {
+      const config = { ...defaultLabConfig(), vm: { ...defaultLabConfig().vm, linkedClone } };
+      const { facts: gathered } = await gatherFacts(ctx, { config, ...(dir ? { dir } : {}) });
+      return gathered.disks.map((d) => [d.path, d.needBytes]);
+    };
+    expect(await needs(true, path.join(home, 'lab'))).toEqual([
+      [path.join(home, 'vd'), 2 * GiB],
+      [path.join(home, 'VirtualBox VMs'), 3 * 4 * GiB],
+      [path.join(home, 'lab'), 256 * 2 ** 20],
+    ]);
+    expect((await needs(false))[1]).toEqual([path.join(home, 'VirtualBox VMs'), 3 * 6 * GiB]);
   });
 
   it('reads the plan from half-filled wizard settings', () => {

@@ -18,7 +18,8 @@ export function nicCheck(facts: DoctorFacts): Check | null {
   const nic = facts.nics.nics.find((n) => n.name === nicName);
   const choose = 'Go back to the Network step and pick the NIC you are connected with, then let the Addresses step plan again.';
   if (!nic) return check('nic', 'fail', `The lab bridges onto ${nicName}, which no longer exists on this computer.`, choose);
-  if (!nic.ipv4 || nic.prefixLength === null)
+  const address = parseIPv4(nic.ipv4 ?? '');
+  if (address === null || nic.prefixLength === null)
     return check(
       'nic',
       'fail',
@@ -26,8 +27,7 @@ export function nicCheck(facts: DoctorFacts): Check | null {
       `Connect ${nicName} (plug in the cable or join the Wi-Fi), then Re-check. ${choose}`,
     );
   const planned = facts.sizing?.subnet ? parseCidr(facts.sizing.subnet) : null;
-  const address = parseIPv4(nic.ipv4);
-  if (planned && address !== null && !inSubnet(planned, address))
+  if (planned && !inSubnet(planned, address))
     return check(
       'nic',
       'fail',

@@ -228,6 +228,8 @@ describe('kernelChecks (Linux)', () => {
         'Stop KVM VMs, then unload it: "sudo modprobe -r kvm_intel kvm" (to keep it from loading at boot, blacklist kvm_intel in /etc/modprobe.d).',
       ),
     );
+    expect(linux(['kvm_amd', 'kvm_intel', 'vboxdrv'])[0]?.message).toMatch(/^KVM \(kvm_amd, kvm_intel\) is loaded: /);
+    expect(linux(['kvm_amd', 'kvm_intel', 'vboxdrv'], '6.12.1')[0]?.message).toMatch(/^KVM \(kvm_amd, kvm_intel\) is loaded, and /);
     expect(linux(['kvm_amd', 'kvm_intel', 'vboxdrv'])[0]?.fix).toBe(
       'Stop KVM VMs, then unload it: "sudo modprobe -r kvm_amd kvm_intel kvm" (to keep it from loading at boot, blacklist kvm_amd and kvm_intel in /etc/modprobe.d).',
     );
@@ -461,6 +463,11 @@ describe('nicCheck', () => {
   const chosen = (over: Parameters<typeof facts>[0], subnet: string | null = '192.168.1.0/24') =>
     nicCheck(facts({ sizing: plan({ nic: 'wlp5s0', subnet }), nics: report(), ...over }));
 
+  it('judges the NIC the lab names, not the first one listed', () => {
+    const other = wifi({ name: 'eth0', ipv4: '10.9.9.9', prefixLength: 8 });
+    expect(chosen({ nics: { ...report(), nics: [other, wifi()] } })?.status).toBe('ok');
+  });
+
   it('passes the NIC while it holds the planned subnet, and says so without a plan', () => {
     expect(chosen({})).toEqual(check('nic', 'ok', "wlp5s0 is up at 192.168.1.20/24, inside the lab's 192.168.1.0/24."));
     expect(chosen({}, null)).toEqual(check('nic', 'ok', 'wlp5s0 is up at 192.168.1.20/24.'));
@@ -478,6 +485,7 @@ describe('nicCheck', () => {
     );
     expect(chosen({ nics: report(wifi({ ipv4: null })) })).toEqual(unplugged);
     expect(chosen({ nics: report(wifi({ prefixLength: null })) })).toEqual(unplugged);
+    expect(chosen({ nics: report(wifi({ ipv4: 'not an address' })) })).toEqual(unplugged);
     expect(chosen({ nics: report(wifi({ ipv4: '10.0.0.7', prefixLength: 8 })) })).toEqual(
       check(
         'nic',
