@@ -54,6 +54,12 @@ describe('cluster-lab’s entry', () => {
     for (const line of lines.slice(1)) expect(line).toMatch(/^ {2}\S.*: \S/);
   });
 
+  it('prints a failure without field issues as its one line', async () => {
+    const { code, err } = await run(['status', '--dir', '/nonexistent/cluster-lab-lab']);
+    expect(code).toBe(1);
+    expect(err.trimEnd().split('\n')).toEqual([expect.stringMatching(/^cluster-lab status: /)]);
+  });
+
   it('disposes the services when a command succeeds and when it fails', async () => {
     expect((await run(['doctor', '--json'])).code).toBeLessThan(2);
     expect(disposed.count).toBe(1);

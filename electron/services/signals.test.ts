@@ -66,6 +66,8 @@ describe('the stop plan', () => {
     );
     expect(declared).toEqual(win32);
     // Each call on the class just declared; a failed attach or event is an exit code of its own.
+    // PowerShell needs a blank between a closing brace and the next statement.
+    expect(script).toContain('{ exit 2 } [void]');
     const calls = definition![2]!.trim();
     expect(calls.split(/;\s*|\s*}\s*/).filter(Boolean)).toEqual([
       '[void][ClusterLab.Console]::FreeConsole()',
