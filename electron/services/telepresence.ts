@@ -77,11 +77,13 @@ function blockValue(top: YAMLMap | null): string | null {
 }
 
 const lineStart = (text: string, at: number) => text.lastIndexOf('\n', at - 1) + 1;
-/** The end (index of its newline, or the text's end) of the last line holding content before `at`. */
+/**
+ * The end (index of its newline, or the text's end) of the line a node ends on, given the end of its
+ * range. yaml ends a value's range at its content or just past that line's newline, never later
+ * (trailing blank lines, spaces and comments are outside it), so one character back is enough.
+ */
 function contentLineEnd(text: string, at: number): number {
-  let i = at;
-  while (i > 0 && /\s/.test(text[i - 1]!)) i--;
-  const eol = text.indexOf('\n', Math.max(i - 1, 0));
+  const eol = text.indexOf('\n', Math.max(at - 1, 0));
   return eol === -1 ? text.length : eol;
 }
 const range = (node: Node | null | undefined) => node?.range ?? null;
