@@ -98,9 +98,10 @@ export function withRecursionBlock(text: string, top: YAMLMap | null, doc: Docum
     return body + block;
   }
   const routing = routingPair.value;
-  if (routing === null || (isScalar(routing) && routing.value === null)) {
-    // `routing:`, `routing: ~` or `routing: null`: the null goes, the block goes under the key.
-    const [from, to] = range(routing) ?? [0, 0];
+  if (isScalar(routing) && routing.value === null) {
+    // `routing:`, `routing: ~` or `routing: null` (yaml gives even the bare key a null scalar, with
+    // an empty range): the null goes, the block goes under the key.
+    const [from, to] = routing.range!;
     const body = to > from ? text.slice(0, from).trimEnd() + text.slice(to) : text;
     const end = contentLineEnd(body, range(routingPair.key as Node)![1]);
     return `${body.slice(0, end)}\n  ${BLOCK}: ${value}${body.slice(end)}`;
