@@ -356,6 +356,7 @@ describe('the edit, line by line', () => {
     expect(edit('routing:\n  recursionBlockDuration:\nb: 2\n', null)).toBe('b: 2\n');
     expect(edit('routing:\n  subnets: []\n  recursionBlockDuration: 1s\n  dns: {}\n', null)).toBe('routing:\n  subnets: []\n  dns: {}\n');
     expect(edit('routing:\n  recursionBlockDuration: 1s', null)).toBe('');
+    expect(edit('routing:\n  recursionBlockDuration: |\n    1s\nother: 1\n', null)).toBe('other: 1\n');
     for (const text of ['a: 1\n', 'routing: 5\n', 'routing:\n  subnets: []\n', '']) expect(edit(text, null), text).toBe(text);
   });
 
@@ -393,7 +394,10 @@ describe('what Telepresence reads, at the edges', () => {
     await writeFile(files[1]!, 'routing:\n  recursionBlockDuration: 3s\n');
     await writeFile(files[2]!, 'routing: [\n');
     await writeFile(files[3]!, 'routing:\n  subnets: []\n');
-    const state = await telepresenceState({ ...ctx, env: { ...ctx.env, XDG_CONFIG_DIRS: [...dirs, path.join(home, 'none')].join(':') } });
+    // A system file that cannot be read (a folder stands there) is passed over like a missing one.
+    const unreadable = path.join(home, 'unreadable');
+    await mkdir(path.join(unreadable, 'telepresence', 'config.yml'), { recursive: true });
+    const state = await telepresenceState({ ...ctx, env: { ...ctx.env, XDG_CONFIG_DIRS: [...dirs, path.join(home, 'none'), unreadable].join(':') } });
     expect(state.system).toEqual({ path: files[1], recursionBlockDuration: '3s' });
     expect((await telepresenceState({ ...ctx, env: { ...ctx.env, XDG_CONFIG_DIRS: dirs[3] } })).system).toBeNull();
   });
