@@ -13,12 +13,15 @@ import { fileURLToPath } from 'node:url';
 import { modules, slug } from './modules.mjs';
 
 const TARGET = 85;
+// Stryker's config, the reports and the sandbox are all named from the project's root.
+process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);
 const strykerFlags = args.filter((arg) => arg === '--incremental');
 const words = args.filter((arg) => !strykerFlags.includes(arg));
 const chosen = modules.filter(({ module }) => !words.length || words.some((word) => module.includes(word)));
 if (!chosen.length) {
-  console.error(`No module in mutation/modules.mjs matches ${words.join(', ')}.`);
+  console.error(`No module in mutation/modules.mjs matches ${words.join(', ')}. Give a word from one of these paths:`);
+  for (const { module } of modules) console.error(`  ${module}`);
   process.exit(2);
 }
 // The package exports no bin path; npm installs it at this one.
