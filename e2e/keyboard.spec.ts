@@ -45,7 +45,11 @@ test('the keyboard alone goes through the whole wizard: from the machine check t
 
   await expect(page.getByRole('heading', { name: 'Review and write' })).toBeVisible();
   const dir = path.join(labEnv.home, 'labs', 'keys');
-  await typeInto(page, page.getByLabel('Lab folder'), dir);
+  const folder = page.getByLabel('Lab folder');
+  // The suggested folder lands a moment after the step opens; typing before it would be typed after it.
+  await expect(folder).toHaveValue(path.join(labEnv.home, 'ClusterLab', 'cluster-lab'));
+  await typeInto(page, folder, dir);
+  await expect(folder).toHaveValue(dir);
   await tabTo(page, page.getByRole('button', { name: 'Write lab' }));
   await page.keyboard.press('Enter');
   await expect(page.getByRole('status', { name: 'Write report' })).toContainText('Wrote Vagrantfile');

@@ -97,12 +97,16 @@ test('Network → Addresses → Lab → Review: the preview follows the answers,
   await screenshot(page, 'review-step');
 });
 
-test('a lab folder that is not a full path is refused inline, naming the field', async ({ appPage: page }) => {
+test('a lab folder that is not a full path is refused inline, naming the field', async ({ appPage: page, labEnv }) => {
   for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Next' }).click();
   await expect(page.getByRole('heading', { name: 'Lab', exact: true })).toBeVisible();
   await page.getByRole('button', { name: 'Next' }).click();
   const folder = page.getByLabel('Lab folder');
+  // Typed only once the suggestion is in, as a person would: fill selects the text, then inserts,
+  // and a suggestion landing between the two would leave the text appended to a full path.
+  await expect(folder).toHaveValue(path.join(labEnv.home, 'ClusterLab', 'cluster-lab'));
   await folder.fill('labs/relative');
+  await expect(folder).toHaveValue('labs/relative');
   await expect(page.locator('.field-error').filter({ hasText: 'Give a full path such as' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Write lab' })).toBeDisabled();
 });
