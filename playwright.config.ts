@@ -14,6 +14,9 @@ export default defineConfig({
   retries: 0,
   // The long flows take a screenshot at each step, each held to axe-core in two colour schemes.
   timeout: 120_000,
+  // An expectation waits on the app, never measures it: on a loaded 2-core CI machine, Ruby's start
+  // (vagrant --version) or a plan from systeminformation can take seconds. Speed lives in npm run bench.
+  expect: { timeout: 15_000 },
   reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
   use: { viewport: { width: 1180, height: 820 }, trace: 'retain-on-failure' },
   projects: [

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { writeLab } from '../electron/services/labFolder';
@@ -90,8 +90,9 @@ test.describe('with the fake vagrant and kubectl', () => {
     await screenshot(page, 'run-route-controller');
 
     await page.getByRole('button', { name: 'Down', exact: true }).click();
-    await expect(job).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
+    // The route controller's job shows succeeded too: the status counts only once Down is the job shown.
     await expect(job).toContainText('Down');
+    await expect(job).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
     for (const machine of ['server', 'agent1', 'agent2'])
       await expect(nodes.locator(`tr[data-machine="${machine}"]`)).toHaveAttribute('data-state', 'poweroff');
     await expect(page.getByLabel('export KUBECONFIG line')).toHaveCount(0);
@@ -99,11 +100,15 @@ test.describe('with the fake vagrant and kubectl', () => {
   });
 });
 
-test.describe('with agents that take a while to boot', () => {
-  test.use({ tools: 'fakes', extraEnv: { FAKE_VAGRANT_DELAY_MS: '5', FAKE_VAGRANT_MACHINE_MS: 'server=0,*=2500' } });
+test.describe('with agents that boot when the test says so', () => {
+  // The fake vagrant holds each machine's boot until the file .gate/NAME exists in the lab folder.
+  test.use({ tools: 'fakes', extraEnv: { FAKE_VAGRANT_DELAY_MS: '5', FAKE_VAGRANT_GATE: '.gate' } });
 
   test('Up brings the agents up side by side, and the step list and node table show each one', async ({ appPage: page, labEnv }) => {
-    await openLabInRunStep(page, labEnv.home);
+    const dir = await openLabInRunStep(page, labEnv.home);
+    const gate = path.join(dir, '.gate');
+    await mkdir(gate);
+    await writeFile(path.join(gate, 'server'), '');
     await page.getByRole('button', { name: 'Up', exact: true }).click();
     const agents = page.getByRole('list', { name: 'Machines of “vagrant up the agents, side by side”' });
     await expect(agents.locator('li[data-machine="agent1"]')).toHaveAttribute('data-status', 'running');
@@ -112,6 +117,7 @@ test.describe('with agents that take a while to boot', () => {
     await expect(nodes.locator('tr[data-machine="agent1"] .node-activity')).toHaveText('Up: running');
     await expect(nodes.locator('tr[data-machine="agent2"] .node-activity')).toHaveText('Up: running');
     await screenshot(page, 'run-up-agents-side-by-side');
+    await Promise.all(['agent1', 'agent2'].map((agent) => writeFile(path.join(gate, agent), '')));
     await expect(page.getByLabel('Job', { exact: true })).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
     await expect(agents.locator('li[data-status="succeeded"]')).toHaveCount(2);
   });

@@ -132,16 +132,12 @@ describe('taking the lock', () => {
     const dir = await tempDir();
     const lockFile = path.join(dir, LOCK_FILE);
     await writeFile(lockFile, '');
-    const written = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        void writeFile(
-          lockFile,
-          JSON.stringify({ pid: process.pid, pidStart: null, hostname: os.hostname(), jobId: 'down-7', kind: 'down', startedAt: 0 }),
-        ).then(() => resolve());
-      }, 50),
+    // The other process finishes its write while this one waits: on the wait itself, not on a timer's luck.
+    vi.mocked(delay).mockImplementationOnce(() =>
+      writeFile(lockFile, JSON.stringify({ pid: process.pid, pidStart: null, hostname: os.hostname(), jobId: 'down-7', kind: 'down', startedAt: 0 })),
     );
     await expect(labFolderLock(dir).acquire(job)).rejects.toThrow(/^The down job is already running/);
-    await written;
+    expect(delay).toHaveBeenCalledTimes(1);
     expect((await holderOf(lockFile)).jobId).toBe('down-7');
   });
 
