@@ -56,7 +56,11 @@ test.describe('with the fake vagrant and kubectl', () => {
       // Up's last step checked each node from inside: loop-proof.
       await expect(nodes.locator(`tr[data-machine="${machine}"] td[data-verdict]`)).toHaveAttribute('data-verdict', 'Loop-proof');
     }
+    // Check lab asks every node again: a new check, with its own time, and the same verdicts.
+    const checkedAt = nodes.getByRole('columnheader', { name: /Loop check/ }).locator('time');
+    const upChecked = (await checkedAt.getAttribute('datetime'))!;
     await page.getByRole('button', { name: 'Check lab' }).click();
+    await expect(checkedAt).not.toHaveAttribute('datetime', upChecked);
     await expect(page.getByRole('button', { name: 'Check lab' })).toBeEnabled();
     await expect(nodes.locator('td[data-verdict="Loop-proof"]')).toHaveCount(3);
     const kubeconfig = path.join(dir, 'kubeconfig.yaml');

@@ -32,7 +32,15 @@ export function NodeTable({ status, activity, check }: { status: LabStatus | nul
           <th scope="col">IP</th>
           <th scope="col">VM (Vagrant)</th>
           <th scope="col">Node ready</th>
-          <th scope="col">Loop check{check ? <span className="muted small"> ({new Date(check.checkedAt).toLocaleTimeString()})</span> : null}</th>
+          <th scope="col">
+            Loop check
+            {check ? (
+              <span className="muted small">
+                {' '}
+                (<time dateTime={check.checkedAt}>{new Date(check.checkedAt).toLocaleTimeString()}</time>)
+              </span>
+            ) : null}
+          </th>
         </tr>
       </thead>
       <tbody>
