@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
+import { delay } from './time';
 
 /**
  * On Windows a rename over a file fails while another program holds it open without sharing delete
@@ -28,7 +29,7 @@ export interface RenameDeps {
 export const systemRenameDeps: RenameDeps = {
   platform: process.platform,
   rename,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: delay,
   now: Date.now,
 };
 

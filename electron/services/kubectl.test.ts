@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
 import { k3sYaml } from '../../fixtures/k3s';
 import { seedLab } from '../../shared/render/testing';
@@ -19,6 +19,14 @@ import {
   writeLabKubeconfig,
 } from './kubectl';
 import { runTool } from './process';
+import type * as Time from './time';
+import { delay } from './time';
+
+// The waits on kubectl's lock are counted, and still really waited unless a test says otherwise.
+vi.mock('./time', async (actual) => {
+  const time = await actual<typeof Time>();
+  return { ...time, delay: vi.fn(time.delay) };
+});
 
 const theirs = `apiVersion: v1
 kind: Config
@@ -44,6 +52,8 @@ beforeEach(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-kube-'));
 });
 afterEach(async () => {
+  // Back to waiting for real: mockReset restores the function vi.fn was given.
+  vi.mocked(delay).mockReset();
   await rm(home, { recursive: true, force: true });
 });
 
@@ -193,18 +203,26 @@ describe('merging into the user kubeconfig', () => {
       env: { KUBECONFIG: target, PATH: process.env.PATH, HOME: home },
     });
     expect(refused.stderr).toContain(`${target}.lock: file exists`);
+    // A lock that stays: twenty waits of 100 ms (kubectl holds it only while it writes), then the refusal.
+    vi.mocked(delay)
+      .mockClear()
+      .mockImplementation(async () => {});
     await expect(mergeIntoUserKubeconfig(ctx({ KUBECONFIG: target }), await labFile(), { setCurrent: false })).rejects.toMatchObject({
       code: 'busy',
       message: `${target} is locked by another program: ${target}.lock exists.`,
       hint: `kubectl holds that lock only while it writes the file. If no kubectl is running, delete ${target}.lock and try again.`,
     });
+    expect(vi.mocked(delay).mock.calls).toEqual(Array.from({ length: 20 }, () => [100]));
     expect(existsSync(target)).toBe(false);
-    // Released while waiting (after a few of its tries): the merge goes on.
-    const merging = mergeIntoUserKubeconfig(ctx({ KUBECONFIG: target }), await labFile(), { setCurrent: false });
-    await new Promise((resolve) => setTimeout(resolve, 350));
-    expect(existsSync(target)).toBe(false);
-    await rm(`${target}.lock`);
-    await expect(merging).resolves.toMatchObject({ path: target });
+    // Released during its second wait: the merge goes on, into the file, and leaves no lock.
+    vi.mocked(delay)
+      .mockClear()
+      .mockImplementationOnce(async () => expect(existsSync(target)).toBe(false))
+      .mockImplementationOnce(() => rm(`${target}.lock`));
+    await expect(mergeIntoUserKubeconfig(ctx({ KUBECONFIG: target }), await labFile(), { setCurrent: false })).resolves.toMatchObject({
+      path: target,
+    });
+    expect(delay).toHaveBeenCalledTimes(2);
     expect(await readdir(path.dirname(target))).toEqual(['config']);
   });
 });

@@ -13,6 +13,7 @@ import type { LabConfig } from '../../shared/lab/schema';
 import type { ServiceContext } from './context';
 import { atomicWrite, backupFile, ioError } from './files';
 import { runTool } from './process';
+import { delay } from './time';
 import { childEnv } from './tools';
 
 export const LAB_KUBECONFIG = 'kubeconfig.yaml';
@@ -216,7 +217,7 @@ async function withKubeconfigLock<T>(file: string, work: () => Promise<T>): Prom
         throw new AppError('busy', `${file} is locked by another program: ${lock} exists.`, {
           hint: `kubectl holds that lock only while it writes the file. If no kubectl is running, delete ${lock} and try again.`,
         });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await delay(100);
     }
   }
   try {

@@ -8,11 +8,11 @@ import type { LogLine } from '../../../shared/jobs';
 import type { StreamingProcess, StreamOptions, StreamResult } from '../process';
 import { runChild, stopTree } from './child';
 import { Cancelled, StepFailure, type Job } from './job';
-import type * as Time from './time';
-import { delay } from './time';
+import type * as Time from '../time';
+import { delay } from '../time';
 
 // The polls while a tree dies are counted, and still really waited.
-vi.mock('./time', async (actual) => {
+vi.mock('../time', async (actual) => {
   const time = await actual<typeof Time>();
   return { ...time, delay: vi.fn(time.delay) };
 });

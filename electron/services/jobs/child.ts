@@ -8,7 +8,7 @@ import { streamTool, type StreamingProcess } from '../process';
 import { stopStages, stopStageText, type StopStage } from '../signals';
 import { childFailure, spawnFailure } from './diagnosis';
 import { Cancelled, type Job } from './job';
-import { delay, within } from './time';
+import { delay, within } from '../time';
 
 export interface StopTimings {
   /** How long Vagrant gets to clean up after Ctrl-C, then after SIGTERM, before SIGKILL. */

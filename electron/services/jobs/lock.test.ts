@@ -11,11 +11,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tempDirs } from '../../../fixtures/tmp';
 import { AppError } from '../../../shared/errors';
 import { LOCK_FILE, labFolderLock } from './lock';
-import type * as Time from './time';
-import { delay } from './time';
+import type * as Time from '../time';
+import { delay } from '../time';
 
 // The waits for a half-written lock are counted, and still really waited.
-vi.mock('./time', async (actual) => {
+vi.mock('../time', async (actual) => {
   const time = await actual<typeof Time>();
   return { ...time, delay: vi.fn(time.delay) };
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 import type { JobKind } from '../../../shared/jobs';
 import { ioError } from '../files';
-import { delay } from './time';
+import { delay } from '../time';
 
 export const LOCK_FILE = '.cluster-lab.lock';
 

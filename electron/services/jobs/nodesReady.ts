@@ -4,7 +4,7 @@ import type { ServiceContext } from '../context';
 import { getNodes } from '../kubectl';
 import { knownCause } from './causes';
 import { Cancelled, StepFailure, type Job } from './job';
-import { delay } from './time';
+import { delay } from '../time';
 
 export interface ReadyTimings {
   readyTimeoutMs: number;
