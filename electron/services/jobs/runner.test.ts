@@ -204,7 +204,7 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     it('cancels every agent at once with Ctrl-C, and leaves no vagrant running', async () => {
       await writeLab(dir, fourNodes());
       const timeline = path.join(home, 'timeline.jsonl');
-      // The server comes up at once; every agent would take 20 s to boot.
+      // The server comes up at once; the agents stay in their boots until Ctrl-C.
       const gate = await bootGate();
       await gate.open('server');
       const { runner } = setup({ ...gate.env, FAKE_VAGRANT_TIMELINE: timeline }, { sigintWaitMs: 5_000 });
