@@ -96,22 +96,26 @@ export async function backupFile(file: string, now: Date = new Date()): Promise<
   return backup;
 }
 
+const permissionDenied: [string, string] = ['permission denied', 'Choose a folder you can write to, or fix its permissions.'];
+const fileWhereFolder: [string, string] = ['a file stands where a folder should be', 'Choose another folder, or move that file away.'];
+/** What each error code means to a person, and what they can do about it. */
+const ioReasons: Record<string, [string, string]> = {
+  EACCES: permissionDenied,
+  EPERM: permissionDenied,
+  EROFS: ['the disk is read-only', 'Choose a folder on a writable disk.'],
+  ENOSPC: ['the disk is full', 'Free some space on that disk, or choose a folder on another one.'],
+  EDQUOT: ['the disk quota is used up', 'Free some space, or choose a folder on another disk.'],
+  ENOTDIR: fileWhereFolder,
+  // mkdir (even with recursive) of a path where a file is.
+  EEXIST: fileWhereFolder,
+  EISDIR: ['a folder stands where a file should be', 'Choose another folder, or move that folder away.'],
+  ENOENT: ['the folder does not exist', 'Choose an existing folder.'],
+};
+
 /** File-system errors as messages a person can act on. */
 export function ioError(error: unknown, file: string, verb: string): AppError {
   if (error instanceof AppError) return error;
   const code = (error as NodeJS.ErrnoException)?.code;
-  const reasons: Record<string, [string, string]> = {
-    EACCES: ['permission denied', 'Choose a folder you can write to, or fix its permissions.'],
-    EPERM: ['permission denied', 'Choose a folder you can write to, or fix its permissions.'],
-    EROFS: ['the disk is read-only', 'Choose a folder on a writable disk.'],
-    ENOSPC: ['the disk is full', 'Free some space on that disk, or choose a folder on another one.'],
-    EDQUOT: ['the disk quota is used up', 'Free some space, or choose a folder on another disk.'],
-    ENOTDIR: ['a file stands where a folder should be', 'Choose another folder, or move that file away.'],
-    // mkdir (even with recursive) of a path where a file is.
-    EEXIST: ['a file stands where a folder should be', 'Choose another folder, or move that file away.'],
-    EISDIR: ['a folder stands where a file should be', 'Choose another folder, or move that folder away.'],
-    ENOENT: ['the folder does not exist', 'Choose an existing folder.'],
-  };
-  const [reason, hint] = reasons[code ?? ''] ?? [error instanceof Error ? error.message : String(error), 'Check the path and try again.'];
+  const [reason, hint] = ioReasons[code ?? ''] ?? [error instanceof Error ? error.message : String(error), 'Check the path and try again.'];
   return new AppError('io', `Could not ${verb} ${file}: ${reason}.`, { hint, cause: error });
 }
