@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabConfig } from '../../shared/lab/schema';
 import type { NicReport } from '../../shared/nics';
+import type { NetworkFacts } from './networkFacts';
 import { createContext } from './context';
 import { checkHosts, detectNics, parseNeighbours, pickNic } from './network';
 import { runTool } from './process';
@@ -74,6 +75,8 @@ describe('checkHosts', () => {
 });
 
 describe('detectNics on this machine', () => {
+  const emptyFacts = { interfaces: [], defaultInterface: null, defaultGateway: null } as unknown as NetworkFacts;
+
   it('lists the real NICs, excludes loopback and takes bridge names from VBoxManage when it is there', async () => {
     const ctx = createContext({ env: { ...process.env, PATH: `${fakeBin}${path.delimiter}${process.env.PATH}` } });
     const report = await detectNics(ctx);
@@ -86,6 +89,38 @@ describe('detectNics on this machine', () => {
     const fresh = await detectNics(ctx, { refresh: true });
     expect(fresh).not.toBe(report);
     expect(fresh.nics.map((n) => n.name)).toEqual(report.nics.map((n) => n.name));
+  });
+
+  it('runs one detection for 100 concurrent refreshes, and a new one only after it has settled', async () => {
+    let reads = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const ctx = createContext({
+      env: { PATH: '' },
+      readNetworkFacts: async () => {
+        reads++;
+        await gate;
+        return emptyFacts;
+      },
+    });
+    const calls = Array.from({ length: 100 }, () => detectNics(ctx, { refresh: true }));
+    expect(reads).toBe(1);
+    release();
+    const reports = await Promise.all(calls);
+    expect(new Set(reports).size).toBe(1);
+    await detectNics(ctx, { refresh: true });
+    expect(reads).toBe(2);
+  });
+
+  it('forgets a detection that failed: the next call, refresh or not, tries again', async () => {
+    let reads = 0;
+    const ctx = createContext({
+      env: { PATH: '' },
+      readNetworkFacts: () => (++reads === 1 ? Promise.reject(new Error('worker exit 1')) : Promise.resolve(emptyFacts)),
+    });
+    await expect(detectNics(ctx)).rejects.toThrow('worker exit 1');
+    expect((await detectNics(ctx)).nics).toEqual([]);
+    expect(reads).toBe(2);
   });
 
   it('marks names as guesses without VirtualBox', async () => {

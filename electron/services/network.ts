@@ -154,18 +154,24 @@ async function detect(ctx: ServiceContext): Promise<NicReport> {
   return { gateway: gateway && isIPv4(gateway) ? gateway : null, nics, neighbours, detectedAt: Date.now(), bridges: bridged, notes };
 }
 
-const cache = new WeakMap<ServiceContext, { at: number; report: Promise<NicReport> }>();
+const cache = new WeakMap<ServiceContext, { at: number; report: Promise<NicReport>; settled: boolean }>();
 
-/** This computer's NICs, the default route and the neighbour table; cached per context for a minute unless `refresh`. */
+/**
+ * This computer's NICs, the default route and the neighbour table; cached per context for a minute
+ * unless `refresh`. A refresh joins a detection still in flight: each one is a worker thread and
+ * three tools, and a page (or a hundred) asking at once must not start one each.
+ */
 export function detectNics(ctx: ServiceContext, options: { refresh?: boolean } = {}): Promise<NicReport> {
   const cached = cache.get(ctx);
-  if (cached && !options.refresh && Date.now() - cached.at < CACHE_MS) return cached.report;
-  const report = detect(ctx);
-  cache.set(ctx, { at: Date.now(), report });
-  report.catch(() => {
-    if (cache.get(ctx)?.report === report) cache.delete(ctx);
-  });
-  return report;
+  if (cached && (!cached.settled || (!options.refresh && Date.now() - cached.at < CACHE_MS))) return cached.report;
+  const entry = { at: Date.now(), report: detect(ctx), settled: false };
+  cache.set(ctx, entry);
+  // Nothing replaces an entry in flight, so a failed one is still the cached one: forget it.
+  entry.report.then(
+    () => (entry.settled = true),
+    () => cache.delete(ctx),
+  );
+  return entry.report;
 }
 
 /**
