@@ -142,7 +142,7 @@ test('npm start where Electron cannot be downloaded says so in one line, then se
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
-        if (stdout.includes('?token=')) resolve();
+        if (stdout.includes('#token=')) resolve();
       });
       child.once('exit', (code) => reject(new Error(`start.js exited with ${code}:\n${stdout}\n${stderr}`)));
     });

@@ -4,7 +4,7 @@
  */
 import type { CallArgs, CallName, CallResult, Envelope, EventName, EventPayload, LabApi } from '../shared/contract';
 import type { ErrorInfo } from '../shared/errors';
-import { WIRE_PATH, type ClientFrame, type ServerFrame } from '../shared/wire';
+import { WIRE_PATH, WIRE_PROTOCOL, WIRE_TOKEN_PROTOCOL_PREFIX, type ClientFrame, type ServerFrame } from '../shared/wire';
 
 declare global {
   interface Window {
@@ -15,10 +15,33 @@ declare global {
 const lostConnection: ErrorInfo = {
   code: 'io',
   message: 'Lost the connection to Cluster Lab.',
-  hint: 'Check that `npm run web` is still running, then reload this page.',
+  hint: 'Check that `npm run web` is still running, then reload this page; if it was started again, open the new URL it printed.',
+};
+const noToken: ErrorInfo = {
+  code: 'io',
+  message: 'This page has no access token for Cluster Lab.',
+  hint: 'Open the URL that `npm run web` printed when it started: it carries the token.',
 };
 
+const TOKEN_KEY = 'cluster-lab.token';
+
+/**
+ * Browser mode's access token. The printed URL carries it in its fragment, which no browser sends
+ * to a server; the page moves it into sessionStorage (per origin, port included, and per tab, so
+ * a reload keeps it) and takes it out of the address bar and the history. Only the WebSocket to
+ * this page's own host ever sends it. Never a cookie: cookies ignore ports.
+ */
+function pageToken(): string | null {
+  const fromUrl = new URLSearchParams(window.location.hash.slice(1)).get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    window.history.replaceState(window.history.state, '', `${window.location.pathname}${window.location.search}`);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
 class SocketApi implements LabApi {
+  private readonly token = pageToken();
   private socket: WebSocket | null = null;
   private opened: Promise<WebSocket> | null = null;
   private nextId = 1;
@@ -27,10 +50,12 @@ class SocketApi implements LabApi {
 
   private connect(): Promise<WebSocket> {
     if (this.opened) return this.opened;
+    const token = this.token;
+    if (!token) return Promise.reject(new Error(noToken.message));
     this.opened = new Promise((resolve, reject) => {
       const url = new URL(WIRE_PATH, window.location.href);
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-      const socket = new WebSocket(url);
+      const socket = new WebSocket(url, [WIRE_PROTOCOL, `${WIRE_TOKEN_PROTOCOL_PREFIX}${token}`]);
       socket.onopen = () => {
         this.socket = socket;
         resolve(socket);
@@ -63,7 +88,7 @@ class SocketApi implements LabApi {
     try {
       socket = await this.connect();
     } catch {
-      return { ok: false, error: lostConnection };
+      return { ok: false, error: this.token ? lostConnection : noToken };
     }
     const id = this.nextId++;
     return new Promise((resolve) => {

@@ -1,11 +1,13 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { createServices } from '../services';
 import { createContext } from '../services/context';
+import { WIRE_PROTOCOL, WIRE_TOKEN_PROTOCOL_PREFIX } from '../../shared/wire';
 import { startWebHost, type WebHost } from './server';
 
 let host: WebHost;
@@ -69,9 +71,25 @@ function request(
   });
 }
 
-function openSocket(headers: Record<string, string>, query = ''): Promise<WebSocket> {
+/** The subprotocols the page offers: the wire's own and the token. */
+const withToken = (token = host.token) => [WIRE_PROTOCOL, `${WIRE_TOKEN_PROTOCOL_PREFIX}${token}`];
+
+const upgradeHeaders = 'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+
+/** Bytes on a bare TCP socket, for a request line no HTTP client would send; the whole answer back. */
+function rawRequest(bytes: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws${query}`, { headers });
+    let answer = '';
+    const socket = net.connect(host.port, '127.0.0.1', () => socket.write(bytes));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+function openSocket(headers: Record<string, string>, protocols: string[] = [], query = '', port = host.port): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${query}`, protocols, { headers });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
     ws.once('error', reject);
@@ -93,51 +111,79 @@ describe('browser-mode host', () => {
     }
   });
 
-  it('refuses a wrong token of the same length, in the URL, the cookie and the WebSocket', async () => {
+  it('refuses a wrong token of the same length, one cut short or grown, and a second token beside the right one', async () => {
     const wrong = `${host.token.slice(0, -1)}${host.token.endsWith('A') ? 'B' : 'A'}`;
     expect(wrong).toHaveLength(host.token.length);
-    expect((await request(`/?token=${wrong}`)).status).toBe(403);
-    expect((await request('/', { cookie: `cluster_lab_token=${wrong}` })).status).toBe(403);
-    await expect(openSocket({ origin, cookie: `cluster_lab_token=${wrong}` })).rejects.toThrow(/403/);
+    for (const protocols of [
+      withToken(wrong),
+      withToken(host.token.slice(0, -1)),
+      withToken(`${host.token}A`),
+      withToken(''),
+      [...withToken(), withToken(wrong)[1]!],
+    ])
+      await expect(openSocket({ origin }, protocols), protocols.join()).rejects.toThrow(/403/);
   });
 
-  it('refuses a request without the token', async () => {
-    const res = await request('/');
-    expect(res.status).toBe(403);
-    expect(res.body).toContain('token');
+  it('takes the token only as a subprotocol beside its own, and answers with its own', async () => {
+    await expect(openSocket({ origin }, [`${WIRE_TOKEN_PROTOCOL_PREFIX}${host.token}`])).rejects.toThrow(/403/);
+    const ws = await openSocket({ origin }, withToken());
+    expect(ws.protocol).toBe(WIRE_PROTOCOL);
+    ws.close();
   });
 
-  it('trades the token in the URL for an HttpOnly cookie and serves the page with it', async () => {
-    const first = await request(`/?token=${host.token}`);
-    expect(first.status).toBe(303);
-    const cookie = String((first.headers['set-cookie'] as string[])[0]);
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    const page = await request('/', { cookie: cookie.split(';')[0]! });
+  it('takes no token from a cookie or the address: a cookie reaches every port of 127.0.0.1 (RFC 6265 §8.5)', async () => {
+    await expect(openSocket({ origin, cookie: `cluster_lab_token=${host.token}` })).rejects.toThrow(/403/);
+    await expect(openSocket({ origin }, [WIRE_PROTOCOL], `?token=${host.token}`)).rejects.toThrow(/403/);
+  });
+
+  it('never sets a cookie nor redirects: the token in an address is not traded for anything', async () => {
+    for (const target of [
+      `/?token=${host.token}`,
+      `//evil.example/?token=${host.token}`,
+      `/?token=${host.token}&next=//evil.example/`,
+      `/?next=https://evil.example/`,
+      `/assets/page?token=${host.token}`,
+    ]) {
+      const res = await request(target);
+      expect([res.status, res.headers.location, res.headers['set-cookie']], target).toEqual([expect.any(Number), undefined, undefined]);
+      expect(res.status, target).not.toBe(303);
+      expect(res.body, target).not.toContain(host.token);
+    }
+  });
+
+  it('serves the page to anyone on its own Host: the public bundle holds nothing secret', async () => {
+    const page = await request('/');
     expect(page.status).toBe(200);
     expect(page.body).toContain('Cluster Lab');
     expect(page.headers['content-security-policy']).toBe("frame-ancestors 'none'");
   });
 
-  it('refuses a foreign Origin or Host even with the token', async () => {
-    expect((await request(`/?token=${host.token}`, { origin: 'http://evil.example' })).status).toBe(403);
-    expect((await request(`/?token=${host.token}`, { host: `evil.example:${host.port}` })).status).toBe(403);
+  it('refuses a foreign Origin or Host', async () => {
+    expect((await request('/', { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await request('/', { host: `evil.example:${host.port}` })).status).toBe(403);
   });
 
   it('does not serve files outside the renderer folder', async () => {
-    const res = await request(`/..%2fcl-outside.txt?x=1`, { cookie: `cluster_lab_token=${host.token}` });
-    expect(res.status).toBe(404);
-    expect(res.body).not.toContain('secret');
+    for (const target of [
+      '/..%2fcl-outside.txt?x=1',
+      '/%2e%2e/cl-outside.txt',
+      '/..%5ccl-outside.txt',
+      '/%2e%2e%2fcl-outside.txt',
+      '/app.js%00.png',
+    ]) {
+      const res = await request(target);
+      expect([res.status, res.body], target).toEqual([404, 'Not found\n']);
+    }
   });
 
   it('refuses a WebSocket without the token, without an Origin, or from a foreign Origin', async () => {
-    await expect(openSocket({ origin })).rejects.toThrow(/403/);
-    await expect(openSocket({}, `?token=${host.token}`)).rejects.toThrow(/403/);
-    await expect(openSocket({ origin: 'http://evil.example' }, `?token=${host.token}`)).rejects.toThrow(/403/);
+    await expect(openSocket({ origin }, [WIRE_PROTOCOL])).rejects.toThrow(/403/);
+    await expect(openSocket({}, withToken())).rejects.toThrow(/403/);
+    await expect(openSocket({ origin: 'http://evil.example' }, withToken())).rejects.toThrow(/403/);
   });
 
   it('carries contract calls and answers with envelopes', async () => {
-    const ws = await openSocket({ origin, cookie: `cluster_lab_token=${host.token}` });
+    const ws = await openSocket({ origin }, withToken());
     const answer = (frame: object) =>
       new Promise<{ id: number; envelope: { ok: boolean; value?: unknown; error?: { code: string; message: string } } }>((resolve) => {
         ws.once('message', (data) => resolve(JSON.parse(String(data))));
@@ -156,10 +202,8 @@ describe('browser-mode host', () => {
 });
 
 describe('browser-mode host: each check at its edge', () => {
-  const withCookie = () => ({ cookie: `cluster_lab_token=${host.token}` });
-
-  it('prints the address to open, with the token, on the port the OS gave it', () => {
-    expect(host.url).toBe(`http://127.0.0.1:${host.port}/?token=${host.token}`);
+  it('prints the address to open, with the token in its fragment, on the port the OS gave it', () => {
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}/#token=${host.token}`);
     expect(host.port).toBe(host.address.port);
   });
 
@@ -173,22 +217,17 @@ describe('browser-mode host: each check at its edge', () => {
       expect([other.port, other.token, other.url]).toEqual([
         port,
         'fixed-token-for-a-test',
-        `http://127.0.0.1:${port}/?token=fixed-token-for-a-test`,
+        `http://127.0.0.1:${port}/#token=fixed-token-for-a-test`,
       ]);
+      const ws = await openSocket({ origin: `http://127.0.0.1:${port}` }, withToken('fixed-token-for-a-test'), '', port);
+      ws.close();
     } finally {
       await other.close();
     }
   });
 
-  it('finds its cookie among others, and only under its own name', async () => {
-    expect((await request('/', { cookie: `theme=dark;  cluster_lab_token=${host.token} ; other=1` })).status).toBe(200);
-    expect((await request('/', { cookie: `xcluster_lab_token=${host.token}` })).status).toBe(403);
-    expect((await request('/', { cookie: `cluster_lab_token=${host.token}=` })).status).toBe(403);
-    expect((await request('/', { cookie: 'cluster_lab_token=' })).status).toBe(403);
-  });
-
   it('takes Host and Origin as 127.0.0.1 or localhost on its own port, and nothing else', async () => {
-    const at = (h: string, o?: string) => request('/', { ...withCookie(), host: h, ...(o ? { origin: o } : {}) }).then((r) => r.status);
+    const at = (h: string, o?: string) => request('/', { host: h, ...(o ? { origin: o } : {}) }).then((r) => r.status);
     expect(await at(`localhost:${host.port}`, `http://localhost:${host.port}`)).toBe(200);
     expect(await at(`127.0.0.1:${host.port}`, `http://127.0.0.1:${host.port}`)).toBe(200);
     expect(await at('127.0.0.1')).toBe(403);
@@ -198,33 +237,25 @@ describe('browser-mode host: each check at its edge', () => {
   });
 
   it('says why it refused, in plain text, and where to get the address', async () => {
-    const noToken = await request('/');
-    expect([noToken.status, noToken.headers['content-type'], noToken.body]).toEqual([
+    const foreign = await request('/', { host: 'evil.example' });
+    expect([foreign.status, foreign.headers['content-type'], foreign.body]).toEqual([
       403,
       'text/plain; charset=utf-8',
-      'Refused: missing or wrong token. Open the URL that cluster-lab printed when it started.\n',
+      'Refused: foreign Host. Open the URL that cluster-lab printed when it started.\n',
     ]);
-    expect((await request('/', { ...withCookie(), host: 'evil.example' })).body).toMatch(/^Refused: foreign Host\./);
-    expect((await request('/', { ...withCookie(), origin: 'http://evil.example' })).body).toMatch(/^Refused: foreign Origin\./);
+    expect((await request('/', { origin: 'http://evil.example' })).body).toMatch(/^Refused: foreign Origin\./);
   });
 
   it('answers only GET and HEAD', async () => {
-    expect((await request('/', withCookie(), 'POST')).status).toBe(405);
-    expect((await request('/', withCookie(), 'DELETE')).status).toBe(405);
-    const head = await request('/app.js', withCookie(), 'HEAD');
+    const post = await request('/', {}, 'POST');
+    expect([post.status, post.body]).toEqual([405, 'Method not allowed\n']);
+    expect((await request('/', {}, 'DELETE')).status).toBe(405);
+    const head = await request('/app.js', {}, 'HEAD');
     expect([head.status, head.body, head.headers['content-length']]).toEqual([200, '', '11']);
   });
 
-  it('trades the token for a cookie and sends the browser back to the same page without it', async () => {
-    const first = await request(`/assets/page?token=${host.token}&x=1`);
-    expect(first.status).toBe(303);
-    expect(first.headers.location).toBe('/assets/page');
-    expect(first.headers['set-cookie']).toEqual([`cluster_lab_token=${host.token}; HttpOnly; SameSite=Strict; Path=/`]);
-    expect(first.headers['cache-control']).toBe('no-store');
-  });
-
   it('serves each file with its type and the headers that keep it from being framed or sniffed', async () => {
-    const js = await request('/app.js', withCookie());
+    const js = await request('/app.js', {});
     expect(js.body).toBe('export {};\n');
     expect(js.headers).toMatchObject({
       'content-type': 'text/javascript; charset=utf-8',
@@ -235,27 +266,33 @@ describe('browser-mode host: each check at its edge', () => {
       'referrer-policy': 'no-referrer',
       'cache-control': 'no-cache',
     });
-    expect((await request('/style.css', withCookie())).headers['content-type']).toBe('text/css; charset=utf-8');
-    expect((await request('/', withCookie())).headers['content-type']).toBe('text/html; charset=utf-8');
-    expect((await request('/data.bin', withCookie())).headers['content-type']).toBe('application/octet-stream');
+    expect((await request('/style.css', {})).headers['content-type']).toBe('text/css; charset=utf-8');
+    expect((await request('/', {})).headers['content-type']).toBe('text/html; charset=utf-8');
+    expect((await request('/data.bin', {})).headers['content-type']).toBe('application/octet-stream');
     const types = await Promise.all(
-      ['/icon.svg', '/logo.png', '/favicon.ico', '/font.woff2', '/manifest.json'].map(
-        async (file) => (await request(file, withCookie())).headers['content-type'],
-      ),
+      ['/icon.svg', '/logo.png', '/favicon.ico', '/font.woff2', '/manifest.json'].map(async (file) => (await request(file)).headers['content-type']),
     );
     expect(types).toEqual(['image/svg+xml', 'image/png', 'image/x-icon', 'font/woff2', 'application/json']);
-    expect((await request('/assets/app.js', withCookie())).body).toBe('export const nested = 1;\n');
-    expect((await request('/%2F%2Fapp.js', withCookie())).body).toBe('export {};\n');
+    expect((await request('/assets/app.js', {})).body).toBe('export const nested = 1;\n');
+    expect((await request('/%2F%2Fapp.js', {})).body).toBe('export {};\n');
   });
 
-  it('answers 404 for what is not a file in the renderer folder, and 500 for an address it cannot decode', async () => {
-    for (const missing of ['/nope.js', '/assets', '/assets/']) {
-      const res = await request(missing, withCookie());
-      expect([res.status, res.headers['content-type'], res.body], missing).toEqual([404, 'text/plain', 'Not found\n']);
+  it('answers 404 for what is not a file in the renderer folder, or an address it cannot decode, in a fixed body', async () => {
+    for (const missing of ['/nope.js', '/assets', '/assets/', '/%E0%A4%A']) {
+      const res = await request(missing);
+      expect([res.status, res.headers['content-type'], res.body], missing).toEqual([404, 'text/plain; charset=utf-8', 'Not found\n']);
     }
-    const broken = await request('/%E0%A4%A', withCookie());
-    expect(broken.status).toBe(500);
-    expect(broken.body).toMatch(/^URIError/);
+  });
+
+  it('answers a target it cannot parse with a fixed 400, before any other check, and a WebSocket the same', async () => {
+    for (const upgrade of [false, true]) {
+      const answer = await rawRequest(
+        `GET http://[ HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\n${upgrade ? upgradeHeaders : ''}Connection: close\r\n\r\n`,
+      );
+      expect(answer, String(upgrade)).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[^]*\r\n\r\nBad request\n$/);
+    }
+    // Still serving: the bad upgrade did not end the host.
+    expect((await request('/')).status).toBe(200);
   });
 
   it('refuses a WebSocket on any other path, saying so', async () => {
@@ -263,10 +300,11 @@ describe('browser-mode host: each check at its edge', () => {
       const req = http.request({
         host: '127.0.0.1',
         port: host.port,
-        path: `/other?token=${host.token}`,
+        path: '/other',
         headers: {
           host: `127.0.0.1:${host.port}`,
           origin,
+          'sec-websocket-protocol': withToken().join(', '),
           connection: 'Upgrade',
           upgrade: 'websocket',
           'sec-websocket-version': '13',
@@ -285,7 +323,7 @@ describe('browser-mode host: each check at its edge', () => {
   });
 
   it('sends events to a connected page until it goes, and ignores frames that are not calls', async () => {
-    const ws = await openSocket({ origin, ...withCookie() });
+    const ws = await openSocket({ origin }, withToken());
     const frames: unknown[] = [];
     ws.on('message', (data) => frames.push(JSON.parse(String(data))));
     const update = { id: 'up-1' };
@@ -311,11 +349,11 @@ describe('browser-mode host: each check at its edge', () => {
   });
 
   it('closes a socket that sends more than 4 MiB at once, and goes on serving the others', async () => {
-    const ws = await openSocket({ origin, ...withCookie() });
+    const ws = await openSocket({ origin }, withToken());
     const code = new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
     ws.send('x'.repeat(4 * 1024 * 1024 + 1));
     expect(await code).toBe(1009);
-    const fits = await openSocket({ origin, ...withCookie() });
+    const fits = await openSocket({ origin }, withToken());
     const answered = new Promise((resolve) => fits.once('message', resolve));
     fits.send(
       JSON.stringify({ kind: 'call', id: 1, name: 'lab.defaultDir', args: { name: 'x'.repeat(50) }, pad: 'y'.repeat(4 * 1024 * 1024 - 200) }),
@@ -337,7 +375,7 @@ describe('browser-mode host: each check at its edge', () => {
       return off;
     });
     try {
-      const ws = await openSocket({ origin, ...withCookie() });
+      const ws = await openSocket({ origin }, withToken());
       expect(offs).toHaveLength(1);
       const closed = new Promise((resolve) => ws.once('close', resolve));
       ws.close();
@@ -350,9 +388,7 @@ describe('browser-mode host: each check at its edge', () => {
 
   it('ends open sockets and stops listening when closed', async () => {
     const other = await startWebHost({ services, staticDir: root });
-    const ws = new WebSocket(`ws://127.0.0.1:${other.port}/ws`, {
-      headers: { origin: `http://127.0.0.1:${other.port}`, cookie: `cluster_lab_token=${other.token}` },
-    });
+    const ws = new WebSocket(`ws://127.0.0.1:${other.port}/ws`, withToken(other.token), { headers: { origin: `http://127.0.0.1:${other.port}` } });
     await new Promise((resolve) => ws.once('open', resolve));
     const closed = new Promise((resolve) => ws.once('close', resolve));
     await other.close();

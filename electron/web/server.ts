@@ -1,18 +1,22 @@
 /**
  * Browser mode: serves the built renderer and carries the contract over a WebSocket. It binds
- * 127.0.0.1 only; every request needs the random token (from the printed URL, then a cookie) and a
- * Host and Origin that are this server itself, which also defeats DNS rebinding.
+ * 127.0.0.1 only and answers only a Host and Origin that are this server itself, which also
+ * defeats DNS rebinding. The page and its files are the public bundle and hold nothing secret; the
+ * WebSocket, the only way to the services, needs the random token. The printed URL carries it in
+ * its fragment, which no browser sends to a server, and the page keeps it in sessionStorage, which
+ * is per origin, port included. No cookie ever carries it: cookies ignore ports (RFC 6265 §8.5), so
+ * every other server on 127.0.0.1 that the browser visits would receive it.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
+import { pipeline } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientFrame, ServerFrame } from '../../shared/wire';
-import { WIRE_PATH } from '../../shared/wire';
+import { WIRE_PATH, WIRE_PROTOCOL, WIRE_TOKEN_PROTOCOL_PREFIX } from '../../shared/wire';
 import { dispatch } from '../services/dispatch';
+import { rendererFile } from '../services/rendererFiles';
 import type { Services } from '../services';
 
 export interface WebHostOptions {
@@ -32,88 +36,78 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-const COOKIE = 'cluster_lab_token';
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
+/** Every answer that is not a file is one of these fixed bodies: no exception text ever leaves. */
+const answer = (res: http.ServerResponse, status: number, body: string) =>
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+const bodies = {
+  400: 'Bad request\n',
+  404: 'Not found\n',
+  405: 'Method not allowed\n',
+  500: 'Internal error\n',
+} as const;
+const refusedBody = (why: string) => `Refused: ${why}. Open the URL that cluster-lab printed when it started.\n`;
 
-function sameToken(given: string | undefined | null, token: string): boolean {
+function sameToken(given: string | undefined, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieToken(header: string | undefined): string | null {
-  for (const part of (header ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === COOKIE) return v.join('=');
+/**
+ * The token the page offered as a WebSocket subprotocol (`cluster-lab.token.TOKEN`, beside
+ * `cluster-lab`), the way Kubernetes' API server takes a bearer token from a browser's WebSocket
+ * (staging/src/k8s.io/apiserver/pkg/authentication/request/websocket/protocol.go).
+ */
+function offeredToken(header: string | undefined): { token: string | undefined; wire: boolean } {
+  const offered = (header ?? '').split(',').map((protocol) => protocol.trim());
+  const tokens = offered.filter((protocol) => protocol.startsWith(WIRE_TOKEN_PROTOCOL_PREFIX));
+  return {
+    token: tokens.length === 1 ? tokens[0]!.slice(WIRE_TOKEN_PROTOCOL_PREFIX.length) : undefined,
+    wire: offered.includes(WIRE_PROTOCOL),
+  };
+}
+
+/** The request's address, or null when it cannot be parsed (an absolute-form target such as `http://[`). */
+function requestUrl(req: http.IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://127.0.0.1');
+  } catch {
+    return null;
   }
-  return null;
 }
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const { services } = options;
-  const staticDir = path.resolve(options.staticDir);
+  const { services, staticDir } = options;
   let port = 0;
 
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
   /** Why a request is refused, or null when it may go on. */
-  const refusal = (req: http.IncomingMessage, url: URL, requireOrigin: boolean): string | null => {
+  const refusal = (req: http.IncomingMessage, socket: boolean): string | null => {
     if (!allowedHosts().has(req.headers.host ?? '')) return 'foreign Host';
     const origin = req.headers.origin;
-    if (origin !== undefined ? !allowedOrigins().has(origin) : requireOrigin) return 'foreign Origin';
-    if (!sameToken(url.searchParams.get('token'), token) && !sameToken(cookieToken(req.headers.cookie), token)) return 'missing or wrong token';
-    return null;
+    if (origin !== undefined ? !allowedOrigins().has(origin) : socket) return 'foreign Origin';
+    if (!socket) return null;
+    const offered = offeredToken(req.headers['sec-websocket-protocol']);
+    return offered.wire && sameToken(offered.token, token) ? null : 'missing or wrong token';
   };
 
   const server = http.createServer((req, res) => {
+    const fail = (status: keyof typeof bodies) => answer(res, status, bodies[status]);
     void (async () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const refused = refusal(req, url, false);
-      if (refused) {
-        res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end(`Refused: ${refused}. Open the URL that cluster-lab printed when it started.\n`);
-        return;
-      }
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405).end();
-        return;
-      }
-      if (url.searchParams.has('token')) {
-        // Trade the token in the address bar for a cookie, so it stays out of history and referrers.
-        res.writeHead(303, {
-          location: url.pathname,
-          'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-          'cache-control': 'no-store',
-        });
-        res.end();
-        return;
-      }
-      const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
-      const file = path.resolve(staticDir, relative);
-      if (!file.startsWith(staticDir + path.sep)) {
-        res.writeHead(404).end();
-        return;
-      }
-      const info = await stat(file).catch(() => null);
-      if (!info?.isFile()) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
-        return;
-      }
+      const url = requestUrl(req);
+      if (!url) return fail(400);
+      const refused = refusal(req, false);
+      if (refused) return answer(res, 403, refusedBody(refused));
+      if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405);
+      const found = await rendererFile(staticDir, url.pathname);
+      if (!found) return fail(404);
       res.writeHead(200, {
-        'content-type': contentTypes[path.extname(file)] ?? 'application/octet-stream',
-        'content-length': info.size,
+        'content-type': found.contentType,
+        'content-length': found.size,
         'x-content-type-options': 'nosniff',
         'x-frame-options': 'DENY',
         // The page's own meta CSP cannot say this part; a header can.
@@ -121,20 +115,23 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         'referrer-policy': 'no-referrer',
         'cache-control': 'no-cache',
       });
-      if (req.method === 'HEAD') res.end();
-      else createReadStream(file).pipe(res);
-    })().catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end(String(error));
+      if (req.method === 'HEAD') return res.end();
+      // A read that fails halfway ends the response short; the browser sees a broken load, nothing more.
+      pipeline(createReadStream(found.file), res, () => {});
+    })().catch(() => {
+      if (res.headersSent) res.destroy();
+      else fail(500);
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024, handleProtocols: () => WIRE_PROTOCOL });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const refused = url.pathname === WIRE_PATH ? refusal(req, url, true) : 'unknown path';
-    if (refused) {
-      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nRefused: ${refused}\r\n`);
+    const url = requestUrl(req);
+    const refused = !url ? null : url.pathname === WIRE_PATH ? refusal(req, true) : 'unknown path';
+    if (!url || refused) {
+      const status = url ? '403 Forbidden' : '400 Bad Request';
+      const body = url ? `Refused: ${refused}\r\n` : bodies[400];
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws));
@@ -169,7 +166,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   port = address.port;
 
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: `http://127.0.0.1:${port}/#token=${token}`,
     port,
     address,
     token,
