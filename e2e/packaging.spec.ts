@@ -70,7 +70,7 @@ test.describe('the packaged app', () => {
     expect(JSON.parse(stdout)).toContain('lo');
   });
 
-  test('the fuses are flipped: no NODE_OPTIONS, no --inspect, app.asar only; RunAsNode kept for the CLI', async () => {
+  test('the fuses are flipped: no NODE_OPTIONS, no --inspect, app.asar only, no file:// privileges; RunAsNode kept for the CLI', async () => {
     const wire = await getCurrentFuseWire(path.join(app, 'cluster-lab'));
     expect(wire[FuseV1Options.RunAsNode]).toBe(ON);
     expect(wire[FuseV1Options.EnableCookieEncryption]).toBe(ON);
@@ -78,6 +78,8 @@ test.describe('the packaged app', () => {
     expect(wire[FuseV1Options.EnableNodeCliInspectArguments]).toBe(OFF);
     expect(wire[FuseV1Options.EnableEmbeddedAsarIntegrityValidation]).toBe(ON);
     expect(wire[FuseV1Options.OnlyLoadAppFromAsar]).toBe(ON);
+    // On in Electron's own build (fixtures/electronDist.ts); the page comes from app://, not file://.
+    expect(wire[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(OFF);
   });
 
   test('resources/bin/cluster-lab runs the CLI with the app’s own executable, with no Node on PATH, through a symlink too', async () => {

@@ -34,7 +34,6 @@ const none = z.object({}).strict();
 const dir = z.string().min(1, 'Choose a lab folder.').max(4096);
 /** Lab settings are checked by the lab schema inside the service, so the issues name fields. */
 const labInput = z.unknown();
-const configPath = z.string().min(1).max(4096).optional();
 
 export const calls = {
   'host.facts': call<HostFacts>()(none),
@@ -59,8 +58,9 @@ export const calls = {
   'kubeconfig.merge': call<{ path: string; context: string; backupPath: string | null; currentContext: string | null }>()(
     z.object({ dir, setCurrent: z.boolean() }).strict(),
   ),
-  'telepresence.state': call<TelepresenceState>()(z.object({ configPath }).strict()),
-  'telepresence.setRecursionBlock': call<TelepresenceState>()(z.object({ duration: z.string().max(40).nullable(), configPath }).strict()),
+  // Telepresence's own user config only: no path comes from the page (the CLI's --config calls the service itself).
+  'telepresence.state': call<TelepresenceState>()(none),
+  'telepresence.setRecursionBlock': call<TelepresenceState>()(z.object({ duration: z.string().max(40).nullable() }).strict()),
 } as const;
 
 export type Calls = typeof calls;

@@ -1,11 +1,12 @@
 /** The Electron shell: one window over the shared services. Thin on purpose; services do the work. */
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { AppError } from '../../shared/errors';
 import { createServices, type Services } from '../services';
 import { readNetworkFactsOffThread } from '../offThread';
 import { createContext } from '../services/context';
+import { APP_SCHEME, APP_URL, appProtocolHandler, appSchemePrivileges } from './appProtocol';
 import { appSenderCheck, forwardEvents, registerIpc } from './ipc';
 import { installAppMenu } from './menu';
 import { quitGuard } from './quitGuard';
@@ -13,7 +14,10 @@ import { denyPermissions, hardenContents, windowOptions } from './security';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const devUrl = process.env.ELECTRON_RENDERER_URL;
-const appUrl = devUrl ? new URL('/', devUrl).href : pathToFileURL(path.join(here, '../renderer/index.html')).href;
+const appUrl = devUrl ? new URL('/', devUrl).href : APP_URL;
+
+// Before ready, as Electron requires: the page's own scheme (appProtocol.ts).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: appSchemePrivileges }]);
 
 let window: BrowserWindow | null = null;
 const contents = () => (window && !window.isDestroyed() ? window.webContents : null);
@@ -49,6 +53,7 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(() => {
     denyPermissions(session.defaultSession);
+    protocol.handle(APP_SCHEME, appProtocolHandler(path.join(here, '../renderer')));
     const services = createServices(createContext({ readNetworkFacts: readNetworkFactsOffThread }), {
       async pickFolder(defaultPath) {
         const result = await dialog.showOpenDialog(window!, {

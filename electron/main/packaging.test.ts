@@ -25,6 +25,18 @@ describe('electron-builder.yml', () => {
     expect(validate({ ...config, notAnOption: true })).toBe(false);
   });
 
+  it('sets every fuse: file:// privileges, NODE_OPTIONS and --inspect off; RunAsNode kept only for the CLI launcher', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: true,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
+
   it('builds AppImage and deb, dmg, and nsis installers with the app’s identity and icon', () => {
     expect(config).toMatchObject({ appId: 'io.clusterlab.app', productName: 'Cluster Lab', icon: 'build/icon.png' });
     expect(targets('linux')).toEqual(['AppImage', 'deb']);

@@ -27,24 +27,42 @@ export function windowOptions(preloadPath: string): BrowserWindowConstructorOpti
   };
 }
 
-/** Only http(s) links leave the app, and only to the system browser. */
-export function isExternalLink(url: string): boolean {
-  try {
-    const { protocol } = new URL(url);
-    return protocol === 'https:' || protocol === 'http:';
-  } catch {
-    return false;
-  }
+/**
+ * The only places a link may take the user: the documentation of the tools the wizard drives.
+ * `shell.openExternal` hands a URL to the OS, which opens file:, smb: or a registered app's scheme
+ * as readily as a web page (Electron's docs/tutorial/security.md, 15: "Do not use
+ * shell.openExternal with untrusted content"), so nothing else leaves the app.
+ */
+export const documentationHosts: readonly string[] = [
+  'developer.hashicorp.com',
+  'www.virtualbox.org',
+  'kubernetes.io',
+  'docs.k3s.io',
+  'telepresence.io',
+];
+
+/** The link as it will be opened, when it is https to a documentation host on its own port with no credentials; else null. */
+export function documentationLink(url: string): string | null {
+  if (!URL.canParse(url)) return null;
+  const link = new URL(url);
+  const plain = link.protocol === 'https:' && link.port === '' && link.username === '' && link.password === '';
+  return plain && documentationHosts.includes(link.hostname) ? link.href : null;
+}
+
+/** Every link the page follows goes through here: opened in the system browser when allowed, dropped otherwise. */
+export function openDocumentation(url: string, openExternal: (url: string) => void): void {
+  const link = documentationLink(url);
+  if (link) openExternal(link);
 }
 
 export function hardenContents(contents: WebContents, openExternal: (url: string) => void): void {
   contents.on('will-navigate', (event, url) => {
     event.preventDefault();
-    if (isExternalLink(url)) openExternal(url);
+    openDocumentation(url, openExternal);
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (isExternalLink(url)) openExternal(url);
+    openDocumentation(url, openExternal);
     return { action: 'deny' };
   });
 }

@@ -76,6 +76,7 @@ const fake = vi.hoisted(() => {
       },
     },
     shell: { openExternal: vi.fn(), openPath: vi.fn(async () => '') },
+    protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
     dialog: { showOpenDialog: vi.fn() },
   };
   return { electron, handlers, listeners, windows, permission, ready: () => readyResolve() };
@@ -103,7 +104,17 @@ describe('Electron main process', () => {
     const prefs = fake.windows[0]!.options.webPreferences as Record<string, unknown>;
     expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
     expect(String(prefs.preload)).toMatch(/preload[\\/]index\.cjs$/);
-    expect(fake.windows[0]!.loaded[0]).toMatch(/^file:.*renderer\/index\.html$/);
+    expect(fake.windows[0]!.loaded).toEqual(['app://cluster-lab/']);
+  });
+
+  it('serves the page from app://cluster-lab/, a standard secure scheme registered before ready, not from file://', async () => {
+    expect(fake.electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    ]);
+    const [scheme, handler] = fake.electron.protocol.handle.mock.calls[0] as unknown as [string, (request: Request) => Promise<Response>];
+    expect(scheme).toBe('app');
+    // The test runs from the sources, where no built renderer folder sits beside electron/main.
+    expect((await handler(new Request('app://cluster-lab/..%2fmain%2findex.ts'))).status).toBe(404);
   });
 
   it('answers calls from its own window and refuses any other sender', async () => {
@@ -118,15 +129,21 @@ describe('Electron main process', () => {
     expect(otherContents).toMatchObject({ ok: false });
   });
 
-  it('blocks navigation and window.open, sending web links to the system browser', () => {
+  it('blocks navigation and window.open, sending only documentation links to the system browser', () => {
     const contents = fake.windows[0]!.contents as { handlers: Map<string, Handler>; windowOpen: (d: { url: string }) => unknown };
     const event = { preventDefault: vi.fn() };
-    contents.handlers.get('will-navigate')!(event, 'https://example.com/');
+    contents.handlers.get('will-navigate')!(event, 'https://evil.example/');
     expect(event.preventDefault).toHaveBeenCalled();
-    expect(contents.windowOpen({ url: 'https://k3s.io/' })).toEqual({ action: 'deny' });
-    expect(contents.windowOpen({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    expect(fake.electron.shell.openExternal).toHaveBeenCalledWith('https://k3s.io/');
-    expect(fake.electron.shell.openExternal).not.toHaveBeenCalledWith('file:///etc/passwd');
+    contents.handlers.get('will-navigate')!({ preventDefault: vi.fn() }, 'https://kubernetes.io/docs/tasks/tools/');
+    for (const url of [
+      'https://docs.k3s.io/',
+      'https://evil.example/',
+      'http://kubernetes.io/',
+      'file:///etc/passwd',
+      'smb://evil.example/share/x.desktop',
+    ])
+      expect(contents.windowOpen({ url }), url).toEqual({ action: 'deny' });
+    expect(fake.electron.shell.openExternal.mock.calls).toEqual([['https://kubernetes.io/docs/tasks/tools/'], ['https://docs.k3s.io/']]);
   });
 
   it("has a Tools menu that puts the installed app's cluster-lab command on PATH (macOS and Windows; the deb does it on Linux)", () => {

@@ -97,8 +97,8 @@ export function createServices(ctx: ServiceContext = createContext(), shell: She
       await openLab(lab(dir));
       return mergeIntoUserKubeconfig(ctx, path.join(lab(dir), LAB_KUBECONFIG), { setCurrent });
     },
-    'telepresence.state': ({ configPath }) => telepresenceState(ctx, configPath),
-    'telepresence.setRecursionBlock': ({ duration, configPath }) => setRecursionBlock(ctx, duration, configPath),
+    'telepresence.state': () => telepresenceState(ctx),
+    'telepresence.setRecursionBlock': ({ duration }) => setRecursionBlock(ctx, duration),
   };
   return { ctx, handlers, jobs, dispose: () => jobs.dispose() };
 }

@@ -23,7 +23,7 @@ import type { ServiceContext } from '../context';
 import { LAB_KUBECONFIG, writeLabKubeconfig } from '../kubectl';
 import { checkLab } from '../labCheck';
 import { runTool } from '../process';
-import { helmAction, labKubeconfigEnv, routeControllerArgs, routeControllerState, TRAFFIC_MANAGER_NAMESPACE } from '../routeController';
+import { helmAction, labKubeconfigEnv, routeControllerArgs, routeControllerState, routeControllerTarget } from '../routeController';
 import { childEnv } from '../tools';
 import { vagrantArgs, vagrantEnv } from '../vagrant';
 import { runChild } from './child';
@@ -223,20 +223,27 @@ const table = {
           },
           null,
         );
-      const action = await helmAction(ctx, job.tools.kubectl, job.info.dir);
+      const { namespace } = await routeControllerTarget(ctx, job.tools.telepresence);
+      const action = await helmAction(ctx, job.tools.kubectl, job.info.dir, namespace);
       job.log.app(
         action === 'upgrade'
-          ? `A traffic manager is installed in ${TRAFFIC_MANAGER_NAMESPACE}: upgrading it with the route controller on.`
-          : 'No traffic manager yet: installing it with the route controller on.',
+          ? `A traffic manager is installed in ${namespace}: upgrading it with the route controller on, keeping its other values.`
+          : `No traffic manager in ${namespace} yet: installing it with the route controller on.`,
       );
-      await runChild(job, { step: label, file: job.tools.telepresence, args: routeControllerArgs(action), env: labKubeconfigEnv(ctx, job.info.dir) });
+      await runChild(job, {
+        step: label,
+        file: job.tools.telepresence,
+        args: routeControllerArgs(action, namespace),
+        env: labKubeconfigEnv(ctx, job.info.dir),
+      });
     },
   },
   'route-controller-state': {
     label: 'Show the route controller DaemonSet',
-    tools: ['kubectl'],
+    tools: ['telepresence', 'kubectl'],
     async run({ ctx, job, label }) {
-      const result = await runTool(job.tools.kubectl, ['get', 'daemonsets', '-n', TRAFFIC_MANAGER_NAMESPACE, '-o', 'json', '--request-timeout=10s'], {
+      const { namespace } = await routeControllerTarget(ctx, job.tools.telepresence);
+      const result = await runTool(job.tools.kubectl, ['get', 'daemonsets', '-n', namespace, '-o', 'json', '--request-timeout=10s'], {
         env: labKubeconfigEnv(ctx, job.info.dir),
         timeoutMs: 20_000,
       });
@@ -246,8 +253,8 @@ const table = {
           {
             machine: null,
             step: label,
-            message: `No route-controller DaemonSet in ${TRAFFIC_MANAGER_NAMESPACE}${result.exitCode === 0 ? '' : `: ${result.stderr.trim()}`}.`,
-            hint: 'The route controller needs Telepresence 2.27 or later (client and traffic manager): update the client, then run this again.',
+            message: `No route-controller DaemonSet in ${namespace}${result.exitCode === 0 ? '' : `: ${result.stderr.trim()}`}.`,
+            hint: "telepresence helm finished, yet the chart made no route controller: check `kubectl get daemonsets -n NAMESPACE` with the lab's kubeconfig, and the traffic manager's values (routeController.enabled).",
             lastLines: [],
           },
           null,
