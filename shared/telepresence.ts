@@ -24,7 +24,8 @@ const versionParts = (version: string) =>
     .split(/[.-]/)
     .slice(0, 3)
     .map((part) => Number.parseInt(part, 10) || 0);
-const atLeast = (version: string, floor: string) => {
+/** Whether `version` is `floor` or later (major.minor.patch; a pre-release counts as its release). */
+export const versionAtLeast = (version: string, floor: string) => {
   const [a, b] = [versionParts(version), versionParts(floor)];
   for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
   return true;
@@ -33,12 +34,12 @@ const atLeast = (version: string, floor: string) => {
 /** Whether a client of this version acts on `routing.recursionBlockDuration`: 2.21 to 2.26; null when the version is not known. */
 export function recursionBlockHonoured(version: string | null): boolean | null {
   if (!version) return null;
-  return atLeast(version, RECURSION_BLOCK_SINCE) && !atLeast(version, ROUTE_CONTROLLER_SINCE);
+  return versionAtLeast(version, RECURSION_BLOCK_SINCE) && !versionAtLeast(version, ROUTE_CONTROLLER_SINCE);
 }
 
 /** Whether this client can install the route controller into a cluster (2.27 and later); null when not known. */
 export function routeControllerAvailable(version: string | null): boolean | null {
-  return version ? atLeast(version, ROUTE_CONTROLLER_SINCE) : null;
+  return version ? versionAtLeast(version, ROUTE_CONTROLLER_SINCE) : null;
 }
 
 export interface VifState {
@@ -66,42 +67,123 @@ export interface TelepresenceState {
   binary: ToolInfo;
   /** Whether that version acts on the setting (2.21 to 2.26); null when it is not installed or its version is unknown. */
   recursionBlockHonoured: boolean | null;
+  /** The cluster-side fix: whether this client can install it (2.27 and later); null when not known. */
+  routeController: { available: boolean | null };
   /**
-   * The cluster-side fix: whether this client can install it (2.27 and later); whether a cluster has
-   * it is not asked here (null).
+   * The system-wide config files the installed client reads before the user's (each later one
+   * overriding the one before; none when no client is found), and the recursion block the last one
+   * that sets it sets (path and value null when none does). The user's file overrides them all.
    */
-  routeController: { available: boolean | null; installed: boolean | null };
-  /** The value a system-wide config.yml sets (Linux: $XDG_CONFIG_DIRS, default /etc/xdg); the user's file overrides it. */
-  system: { path: string; recursionBlockDuration: string } | null;
+  system: { paths: string[]; path: string | null; recursionBlockDuration: string | null };
   vif: VifState;
 }
 
-const unitNanos: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-const durationPart = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+/** Go's unitMap (src/time/format.go): a unit is everything between a number and the next digit or dot. */
+const unitNanos: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  μs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
+const LIMIT = 1n << 63n;
+const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
 
-/** A Go `time.ParseDuration` string in nanoseconds (`1ms`, `1m30s`, `1.5s`); null when Go would refuse it. Signs are not accepted. */
-export function parseGoDuration(text: string): number | null {
-  if (text === '0') return 0;
-  durationPart.lastIndex = 0;
-  let total = 0;
-  let consumed = 0;
-  while (consumed < text.length) {
-    const match = durationPart.exec(text);
-    if (!match) return null;
-    total += Number(match[1]) * unitNanos[match[2]!]!;
-    consumed = durationPart.lastIndex;
+export type GoDuration = { nanos: bigint } | { error: 'invalid' | 'missing unit' | 'unknown unit' | 'overflow' };
+
+/**
+ * Go's `time.ParseDuration`, rule for rule (src/time/format.go: ParseDuration, leadingInt,
+ * leadingFraction): an optional sign, then one or more number+unit pairs, a number being digits
+ * with an optional fraction; "0" alone is zero; the total must fit int64 nanoseconds
+ * (2562047h47m16.854775807s, or one more for a negative value). Telepresence reads
+ * `routing.recursionBlockDuration` into a time.Duration through it (pkg/client/config.go, Routing:
+ * YAML to JSON, then go-json-experiment's time.Duration arshaler, arshal_time.go, which calls
+ * time.ParseDuration), so a value this refuses makes Telepresence refuse the whole config file.
+ */
+export function parseGoDuration(text: string): GoDuration {
+  let s = text;
+  let negative = false;
+  if (s[0] === '-' || s[0] === '+') {
+    negative = s[0] === '-';
+    s = s.slice(1);
   }
-  return consumed > 0 ? total : null;
+  if (s === '0') return { nanos: 0n };
+  if (s === '') return { error: 'invalid' };
+  let total = 0n;
+  while (s !== '') {
+    if (!(s[0] === '.' || isDigit(s[0]))) return { error: 'invalid' };
+    let i = 0;
+    let whole = 0n;
+    for (; isDigit(s[i]); i++) {
+      // leadingInt: more than 2^63 is an overflow, not a longer number.
+      if (whole > LIMIT / 10n) return { error: 'overflow' };
+      whole = whole * 10n + BigInt(s.charCodeAt(i) - 48);
+      if (whole > LIMIT) return { error: 'overflow' };
+    }
+    const before = i > 0;
+    s = s.slice(i);
+    let fraction = 0n;
+    let scale = 1;
+    let after = false;
+    if (s[0] === '.') {
+      s = s.slice(1);
+      // leadingFraction: digits past what fits only stop adding precision.
+      let overflow = false;
+      for (i = 0; isDigit(s[i]); i++) {
+        if (overflow) continue;
+        if (fraction > (LIMIT - 1n) / 10n) {
+          overflow = true;
+          continue;
+        }
+        const next = fraction * 10n + BigInt(s.charCodeAt(i) - 48);
+        if (next > LIMIT) {
+          overflow = true;
+          continue;
+        }
+        fraction = next;
+        scale *= 10;
+      }
+      after = i > 0;
+      s = s.slice(i);
+    }
+    if (!before && !after) return { error: 'invalid' };
+    for (i = 0; i < s.length && !(s[i] === '.' || isDigit(s[i])); i++);
+    if (i === 0) return { error: 'missing unit' };
+    const unit = unitNanos[s.slice(0, i)];
+    s = s.slice(i);
+    if (unit === undefined) return { error: 'unknown unit' };
+    if (whole > LIMIT / unit) return { error: 'overflow' };
+    let value = whole * unit;
+    if (fraction > 0n) {
+      // Go adds the fraction in float64 and truncates, as here.
+      value += BigInt(Math.trunc(Number(fraction) * (Number(unit) / scale)));
+      if (value > LIMIT) return { error: 'overflow' };
+    }
+    total += value;
+    if (total > LIMIT) return { error: 'overflow' };
+  }
+  if (negative) return { nanos: -total };
+  if (total > LIMIT - 1n) return { error: 'overflow' };
+  return { nanos: total };
 }
+
+/** The longest duration Go can hold, as Go prints it (time.Duration(math.MaxInt64).String()). */
+export const MAX_GO_DURATION = '2562047h47m16.854775807s';
 
 /** The message for a bad value, naming the field and giving examples; null when the value is fine. */
 export function recursionBlockDurationIssue(value: string): string | null {
   const text = value.trim();
   const examples = 'such as 1ms (the usual value), 500us, 2s or 1m30s';
   if (!text) return `routing.recursionBlockDuration is empty: give a Go duration ${examples}.`;
-  const nanos = parseGoDuration(text);
-  if (nanos === null)
+  const parsed = parseGoDuration(text);
+  if ('error' in parsed) {
+    if (parsed.error === 'overflow')
+      return `routing.recursionBlockDuration "${text}" is longer than Go (and so Telepresence) can hold: give at most ${MAX_GO_DURATION} (about 106,751 days), ${examples}.`;
     return `routing.recursionBlockDuration "${text}" is not a Go duration: write a number followed by ns, us, ms, s, m or h, ${examples}.`;
-  if (nanos <= 0) return `routing.recursionBlockDuration must be longer than zero, ${examples}; to turn the block off, remove the setting.`;
+  }
+  if (parsed.nanos <= 0n) return `routing.recursionBlockDuration must be longer than zero, ${examples}; to turn the block off, remove the setting.`;
   return null;
 }

@@ -28,19 +28,27 @@ describe('cluster-lab telepresence', () => {
       exists: true,
       recursionBlockDuration: '1ms',
       recursionBlockHonoured: null,
-      routeController: { available: null, installed: null },
-      system: null,
+      routeController: { available: null },
+      system: { paths: [], path: null, recursionBlockDuration: null },
+      binary: { path: null, version: null },
     });
   });
 
-  it('shows a value the system-wide config sets, and that the user file overrides it', async () => {
-    const { env, home } = await xdg();
+  it('shows a value the system-wide config the installed client reads sets, and that the user file overrides it', async () => {
+    const { env: bare, home } = await xdg();
+    const bin = path.join(home, 'bin');
+    await mkdir(bin);
+    await writeFile(path.join(bin, 'telepresence'), '#!/bin/sh\necho "OSS Client : v2.26.2"\n', { mode: 0o755 });
+    const env = { ...bare, PATH: bin };
     const system = path.join(home, 'sys', 'telepresence', 'config.yml');
     await mkdir(path.dirname(system), { recursive: true });
     await writeFile(system, 'routing:\n  recursionBlockDuration: 5ms\n');
     const shown = await run(['telepresence', '--show'], env);
     expect(shown.out).toContain(`the system config ${system} sets it to 5ms (in effect: this file does not set it)`);
-    expect(JSON.parse((await run(['telepresence', '--show', '--json'], env)).out).system).toEqual({ path: system, recursionBlockDuration: '5ms' });
+    expect(JSON.parse((await run(['telepresence', '--show', '--json'], env)).out)).toMatchObject({
+      system: { paths: [system], path: system, recursionBlockDuration: '5ms' },
+      binary: { path: path.join(bin, 'telepresence'), version: '2.26.2' },
+    });
     await run(['telepresence', '--recursion-block', '1ms'], env);
     expect((await run(['telepresence', '--show'], env)).out).toContain('sets it to 5ms (this file overrides it)');
   });
@@ -53,8 +61,9 @@ describe('cluster-lab telepresence', () => {
       exists: false,
       recursionBlockDuration: null,
       recursionBlockHonoured: null,
-      routeController: { available: null, installed: null },
-      system: null,
+      routeController: { available: null },
+      system: { paths: [], path: null, recursionBlockDuration: null },
+      binary: { path: null, version: null },
     });
     await run(['telepresence', '--recursion-block', '2s', '--config', config], env);
     expect((await run(['telepresence', '--remove', '--config', config], env)).code).toBe(0);
@@ -68,6 +77,11 @@ describe('cluster-lab telepresence', () => {
     const badDuration = await run(['telepresence', '--recursion-block', 'fast'], env);
     expect(badDuration.code).toBe(2);
     expect(badDuration.err).toMatch(/"fast" is not a Go duration.*1ms/);
+    const tooLong = await run(['telepresence', '--recursion-block', '9999999999h'], env);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.err).toContain(
+      'routing.recursionBlockDuration "9999999999h" is longer than Go (and so Telepresence) can hold: give at most 2562047h47m16.854775807s',
+    );
     const badYaml = await run(['telepresence', '--recursion-block', '1ms'], env);
     expect(badYaml.code).toBe(2);
     expect(badYaml.err).toMatch(/not valid YAML at line/);

@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors';
 import { RECONNECT_HINT, RECURSION_BLOCK_SINCE, ROUTE_CONTROLLER_SINCE, type TelepresenceState } from '../../shared/telepresence';
+import { setRecursionBlock, telepresenceState } from '../services/telepresence';
 import { call, parseFlags, pathFlag, printJson, requireDir, type Command } from './command';
 import { runJob } from './jobs';
 
@@ -22,10 +23,11 @@ function describeState(state: TelepresenceState): string {
     : 'routing.recursionBlockDuration is not set';
   const lines = [`${state.path}${state.exists ? '' : ' (does not exist yet)'}`, `  ${state.problem ?? value}`];
   if (state.backupPath) lines.push(`  previous version kept as ${state.backupPath}`);
-  if (state.system)
+  if (state.system.path)
     lines.push(
       `  the system config ${state.system.path} sets it to ${state.system.recursionBlockDuration}${state.recursionBlockDuration ? ' (this file overrides it)' : ' (in effect: this file does not set it)'}`,
     );
+  else if (state.system.paths.length) lines.push(`  the system config this client reads (${state.system.paths.join(', ')}) does not set it`);
   const binary = state.binary.found
     ? `telepresence ${state.binary.version ?? '(version unknown)'} at ${state.binary.path}`
     : 'telepresence is not installed';
@@ -67,16 +69,19 @@ export const telepresenceCommand: Command = {
       });
     }
     if (values['route-controller']) return runJob(services, io, { dir: requireDir(values.dir, usage), kind: 'route-controller' });
-    const configPath = values.config === undefined ? undefined : pathFlag(values.config);
+    // --config is the CLI's alone: the contract carries no path from the page, so with it the
+    // command calls the service itself (the duration is still checked there).
+    const configPath = values.config === undefined ? undefined : pathFlag(values.config).replace(/^~(?=$|\/)/, services.ctx.homeDir);
+    const duration = values.remove ? null : values['recursion-block']!;
     const state = values.show
-      ? await call(services, 'telepresence.state', { configPath })
-      : await call(services, 'telepresence.setRecursionBlock', { duration: values.remove ? null : values['recursion-block']!, configPath }).catch(
-          (error: unknown) => {
-            // The message already names the setting and gives examples; its per-field copy would only repeat it here.
-            if (error instanceof AppError && error.issues?.length) throw new AppError(error.code, error.message, { hint: error.hint });
-            throw error;
-          },
-        );
+      ? await (configPath ? telepresenceState(services.ctx, configPath) : call(services, 'telepresence.state', {}))
+      : await (
+          configPath ? setRecursionBlock(services.ctx, duration, configPath) : call(services, 'telepresence.setRecursionBlock', { duration })
+        ).catch((error: unknown) => {
+          // The message already names the setting and gives examples; its per-field copy would only repeat it here.
+          if (error instanceof AppError && error.issues?.length) throw new AppError(error.code, error.message, { hint: error.hint });
+          throw error;
+        });
     if (values.json)
       printJson(io, {
         path: state.path,
@@ -85,6 +90,7 @@ export const telepresenceCommand: Command = {
         recursionBlockHonoured: state.recursionBlockHonoured,
         routeController: state.routeController,
         system: state.system,
+        binary: { path: state.binary.path, version: state.binary.version },
       });
     else io.out(describeState(state));
     if (values.show && state.problem) {

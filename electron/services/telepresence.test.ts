@@ -1,11 +1,16 @@
-import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMap, parse, parseDocument } from 'yaml';
 import { AppError } from '../../shared/errors';
-import { parseGoDuration, recursionBlockDurationIssue } from '../../shared/telepresence';
+import { MAX_GO_DURATION, parseGoDuration, recursionBlockDurationIssue } from '../../shared/telepresence';
+import { dispatch } from './dispatch';
+import { createServices } from './index';
 import { createContext, type ServiceContext } from './context';
 import {
+  managerNamespace,
   setRecursionBlock,
   systemConfigPaths,
   telepresenceConfigPath,
@@ -35,19 +40,86 @@ async function withConfig(text: string) {
   return t;
 }
 
+/** A telepresence on the context's PATH that says it is `version`. */
+async function withClient(ctx: ServiceContext, home: string, version: string): Promise<ServiceContext> {
+  const bin = path.join(home, 'bin');
+  await mkdir(bin, { recursive: true });
+  await writeFile(path.join(bin, 'telepresence'), `#!/bin/sh\necho "OSS Client : v${version}"\n`, { mode: 0o755 });
+  return { ...ctx, env: { ...ctx.env, PATH: bin } };
+}
+
 describe('Go durations', () => {
-  it.each(['1ms', '500us', '500µs', '2s', '1m30s', '1.5s', '1h', '.5s'])('accepts %s', (value) => {
-    expect(recursionBlockDurationIssue(value)).toBeNull();
+  it.each(['1ms', '500us', '500µs', '500μs', '2s', '1m30s', '1.5s', '1h', '.5s', '5.s', '+1ms', '2h45m', '1h1h', MAX_GO_DURATION])(
+    'accepts %s',
+    (value) => {
+      expect(recursionBlockDurationIssue(value)).toBeNull();
+    },
+  );
+  it.each(['fast', '-1ms', '', '   ', '1', '1 ms', 'ms', '1ms2', '0s', '0', '+', '.s', '1.ms.', '1d', '1MS', '1ms ms'])(
+    'refuses "%s", naming the field and giving examples',
+    (value) => {
+      const issue = recursionBlockDurationIssue(value);
+      expect(issue).toMatch(/routing\.recursionBlockDuration/);
+      expect(issue).toMatch(/1ms/);
+    },
+  );
+  it.each(['9999999999h', '2562048h', '2562047h47m16.854775808s', '9223372036854775808ns', '99999999999999999999s', '5124095h1h'])(
+    "refuses %s, which overflows Go's int64 nanoseconds, naming the field and the range",
+    (value) => {
+      expect(parseGoDuration(value)).toEqual({ error: 'overflow' });
+      expect(recursionBlockDurationIssue(value)).toBe(
+        `routing.recursionBlockDuration "${value}" is longer than Go (and so Telepresence) can hold: give at most 2562047h47m16.854775807s (about 106,751 days), such as 1ms (the usual value), 500us, 2s or 1m30s.`,
+      );
+    },
+  );
+  it('computes what Go computes, to the nanosecond', () => {
+    expect(parseGoDuration('1m30s')).toEqual({ nanos: 90_000_000_000n });
+    expect(parseGoDuration('1.5s')).toEqual({ nanos: 1_500_000_000n });
+    expect(parseGoDuration('500us')).toEqual({ nanos: 500_000n });
+    expect(parseGoDuration(MAX_GO_DURATION)).toEqual({ nanos: (1n << 63n) - 1n });
+    // A negative value may reach one nanosecond further, as in Go.
+    expect(parseGoDuration('-2562047h47m16.854775808s')).toEqual({ nanos: -(1n << 63n) });
+    // Go's own table (src/time/time_test.go parseDurationTests).
+    expect(parseGoDuration('1.004h')).toEqual({ nanos: 3_614_400_000_000n });
+    expect(parseGoDuration('.3333333333333333333h')).toEqual({ nanos: 1_200_000_000_000n });
+    expect(parseGoDuration('0.100000000000000000000h')).toEqual({ nanos: 360_000_000_000n });
+    expect(parseGoDuration('0.9223372036854775807s')).toEqual({ nanos: 922_337_203n });
+    expect(parseGoDuration('9223372036854775.807us')).toEqual({ nanos: (1n << 63n) - 1n });
+    expect(parseGoDuration('1x')).toEqual({ error: 'unknown unit' });
+    expect(parseGoDuration('1')).toEqual({ error: 'missing unit' });
+    expect(parseGoDuration('-')).toEqual({ error: 'invalid' });
   });
-  it.each(['fast', '-1ms', '', '   ', '1', '1 ms', 'ms', '1ms2', '0s', '+1ms'])('refuses "%s", naming the field and giving examples', (value) => {
-    const issue = recursionBlockDurationIssue(value);
-    expect(issue).toMatch(/routing\.recursionBlockDuration/);
-    expect(issue).toMatch(/1ms/);
-  });
-  it('computes what Go computes', () => {
-    expect(parseGoDuration('1m30s')).toBe(90e9);
-    expect(parseGoDuration('1.5s')).toBe(1.5e9);
-    expect(parseGoDuration('500us')).toBe(500e3);
+
+  // Go's grammar, [-+]?([0-9]*(\.[0-9]*)?[a-z]+)+ with digits on one side of the dot at least and a
+  // known unit, or "0": whatever matches it parses, whatever does not is refused.
+  const grammar = /^[-+]?(0|((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/;
+  const unitNs = { ns: 1n, us: 1_000n, µs: 1_000n, μs: 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+  const units = Object.keys(unitNs) as (keyof typeof unitNs)[];
+  it("accepts exactly the strings of Go's grammar, and sums whole numbers exactly up to the int64 limit", () => {
+    const part = fc.record({ n: fc.bigInt({ min: 0n, max: 10_000_000_000_000n }), unit: fc.constantFrom(...units) });
+    fc.assert(
+      fc.property(fc.constantFrom('', '+', '-'), fc.array(part, { minLength: 1, maxLength: 4 }), (sign, parts) => {
+        const text = sign + parts.map((p) => `${p.n}${p.unit}`).join('');
+        const sum = parts.reduce((total, p) => total + p.n * unitNs[p.unit], 0n);
+        const limit = sign === '-' ? 1n << 63n : (1n << 63n) - 1n;
+        // Go refuses a part over 2^63 ns, then a total over 2^63 (a negative one) or 2^63 - 1.
+        const overflow = parts.some((p) => p.n * unitNs[p.unit] > 1n << 63n) || sum > limit;
+        expect(parseGoDuration(text)).toEqual(overflow ? { error: 'overflow' } : { nanos: sign === '-' ? -sum : sum });
+      }),
+    );
+    const alphabet = fc.constantFrom(...'0123456789.+-nsuµμmhx '.split(''));
+    fc.assert(
+      fc.property(
+        fc.array(alphabet, { maxLength: 12 }).map((chars) => chars.join('')),
+        (text) => {
+          const result = parseGoDuration(text);
+          // Only a string of the grammar parses; one that does not is refused, as too long at worst
+          // when a number before the stray character already overflows (Go checks as it goes).
+          if ('nanos' in result || result.error !== 'overflow') expect('nanos' in result, text).toBe(grammar.test(text));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -239,6 +311,100 @@ describe('writing routing.recursionBlockDuration', () => {
   });
 });
 
+describe('the page names no path; odd files are refused, never read forever nor replaced', () => {
+  it('refuses a configPath from the page (IPC and WebSocket go through dispatch), touching nothing', async () => {
+    const { ctx, home, file } = await tempHome();
+    const elsewhere = path.join(home, 'docker-compose.yml');
+    await writeFile(elsewhere, 'services: {}\n');
+    const services = createServices(ctx);
+    const { handlers } = services;
+    for (const [name, args] of [
+      ['telepresence.state', { configPath: '/etc/shadow' }],
+      ['telepresence.setRecursionBlock', { duration: '1ms', configPath: elsewhere }],
+    ] as const) {
+      const envelope = await dispatch(handlers, name, args);
+      expect(envelope, name).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('configPath') } });
+    }
+    expect(await readFile(elsewhere, 'utf8')).toBe('services: {}\n');
+    await expect(lstat(file)).rejects.toMatchObject({ code: 'ENOENT' });
+    // Without a path the page reaches Telepresence's own file.
+    expect(await dispatch(handlers, 'telepresence.setRecursionBlock', { duration: '1ms' })).toMatchObject({ ok: true, value: { path: file } });
+    await services.dispose();
+  });
+
+  it.skipIf(process.platform === 'win32')('says a FIFO is one, at once, and leaves it a FIFO', async () => {
+    const { ctx, file } = await tempHome();
+    await mkdir(path.dirname(file), { recursive: true });
+    expect(spawnSync('mkfifo', [file]).status).toBe(0);
+    const message = `${file} is a FIFO (named pipe), not a regular file; Cluster Lab neither reads nor replaces it.`;
+    expect(await telepresenceState(ctx)).toMatchObject({ exists: true, problem: message, recursionBlockDuration: null });
+    await expect(setRecursionBlock(ctx, '1ms')).rejects.toMatchObject({ code: 'io', message, hint: expect.stringContaining('move this one away') });
+    expect((await lstat(file)).isFIFO()).toBe(true);
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a config.yml that leads to a device (/dev/zero never ends)', async () => {
+    const { ctx, file } = await tempHome();
+    await mkdir(path.dirname(file), { recursive: true });
+    await symlink('/dev/zero', file);
+    await expect(setRecursionBlock(ctx, '1ms')).rejects.toMatchObject({
+      code: 'io',
+      message: expect.stringContaining('is a device, not a regular file'),
+    });
+    expect((await telepresenceState(ctx)).problem).toMatch(/is a device/);
+    expect((await lstat(file)).isSymbolicLink()).toBe(true);
+  });
+
+  it('refuses a symlink to nothing instead of replacing the link with a file', async () => {
+    const { ctx, file, home } = await tempHome();
+    await mkdir(path.dirname(file), { recursive: true });
+    const target = path.join(home, 'dotfiles', 'telepresence.yml');
+    await symlink(target, file);
+    await expect(setRecursionBlock(ctx, '1ms')).rejects.toMatchObject({
+      code: 'io',
+      message: `${file} is a symbolic link to ${target}, which does not exist; Cluster Lab does not replace the link.`,
+      hint: expect.stringContaining('Create the file the link points to'),
+    });
+    expect((await lstat(file)).isSymbolicLink()).toBe(true);
+    await expect(lstat(target)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses a read-only config.yml (even as root, who could rename over it) and leaves it as it was', async () => {
+    const { ctx, file } = await withConfig('a: 1\n');
+    await chmod(file, 0o444);
+    await expect(setRecursionBlock(ctx, '1ms')).rejects.toMatchObject({
+      code: 'io',
+      message: `${file} is read-only; Cluster Lab leaves it as it is.`,
+      hint: expect.stringContaining('chmod u+w'),
+    });
+    expect(await readFile(file, 'utf8')).toBe('a: 1\n');
+    expect((await lstat(file)).mode & 0o777).toBe(0o444);
+    expect(await readdir(path.dirname(file))).toEqual(['config.yml']);
+    // Reading it is fine.
+    expect(await telepresenceState(ctx)).toMatchObject({ problem: null, exists: true });
+  });
+});
+
+describe("the traffic manager's namespace", () => {
+  it("is cluster.defaultManagerNamespace from the files the client reads, the user's last, else ambassador", async () => {
+    const { ctx, home, file } = await tempHome();
+    expect(await managerNamespace(ctx, '2.26.0')).toBe('ambassador');
+    const system = path.join(home, 'sys', 'telepresence', 'config.yml');
+    await mkdir(path.dirname(system), { recursive: true });
+    await writeFile(system, 'cluster:\n  defaultManagerNamespace: team\n');
+    expect(await managerNamespace(ctx, '2.26.0')).toBe('team');
+    // From 2.27 the client reads /etc/telepresence instead, not $XDG_CONFIG_DIRS.
+    expect(await managerNamespace(ctx, '2.27.0')).toBe('ambassador');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, 'cluster:\n  defaultManagerNamespace: mine\n');
+    expect(await managerNamespace(ctx, '2.26.0')).toBe('mine');
+    await writeFile(file, 'cluster:\n  defaultManagerNamespace: Not_A_Name\n');
+    await expect(managerNamespace(ctx, '2.32.1')).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: `cluster.defaultManagerNamespace "Not_A_Name" in ${file} is not a Kubernetes namespace name.`,
+    });
+  });
+});
+
 describe('telepresence state', () => {
   it('reports a missing binary and a missing file', async () => {
     const { ctx, file } = await tempHome();
@@ -249,7 +415,8 @@ describe('telepresence state', () => {
       recursionBlockDuration: null,
       binary: { found: false },
       recursionBlockHonoured: null,
-      routeController: { available: null, installed: null },
+      routeController: { available: null },
+      system: { paths: [], path: null, recursionBlockDuration: null },
     });
   });
 
@@ -277,7 +444,7 @@ describe('telepresence state', () => {
       await mkdir(bin);
       await writeFile(path.join(bin, 'telepresence'), `#!/bin/sh\necho "OSS Client : v${version}"\n`, { mode: 0o755 });
       const state = await telepresenceState({ ...ctx, env: { ...ctx.env, PATH: bin } });
-      expect(state).toMatchObject({ recursionBlockHonoured: honoured, routeController: { available: routeController, installed: null } });
+      expect(state).toMatchObject({ recursionBlockHonoured: honoured, routeController: { available: routeController } });
     },
   );
 
@@ -376,17 +543,31 @@ describe('what Telepresence reads, at the edges', () => {
     );
   });
 
-  it('reads the system-wide files from $XDG_CONFIG_DIRS in order on Linux only, else /etc/xdg', () => {
-    expect(systemConfigPaths({ env: { XDG_CONFIG_DIRS: '/a::/b' }, platform: 'linux' })).toEqual([
+  it('reads the system-wide files the installed client reads: $XDG_CONFIG_DIRS up to 2.26 on every OS, one folder per OS from 2.27', () => {
+    expect(systemConfigPaths({ env: { XDG_CONFIG_DIRS: '/a::/b' }, platform: 'linux' }, '2.26.1')).toEqual([
       '/a/telepresence/config.yml',
       '/b/telepresence/config.yml',
     ]);
-    expect(systemConfigPaths({ env: {}, platform: 'linux' })).toEqual(['/etc/xdg/telepresence/config.yml']);
-    expect(systemConfigPaths({ env: { XDG_CONFIG_DIRS: '/a' }, platform: 'darwin' })).toEqual([]);
+    expect(systemConfigPaths({ env: {}, platform: 'linux' }, '2.21.0')).toEqual(['/etc/xdg/telepresence/config.yml']);
+    // macOS too reads $XDG_CONFIG_DIRS (default /etc/xdg) before 2.27; Windows splits it at ';'.
+    expect(systemConfigPaths({ env: { XDG_CONFIG_DIRS: '/a' }, platform: 'darwin' }, '2.26.0')).toEqual(['/a/telepresence/config.yml']);
+    expect(systemConfigPaths({ env: {}, platform: 'darwin' }, '2.21.3')).toEqual(['/etc/xdg/telepresence/config.yml']);
+    expect(systemConfigPaths({ env: { XDG_CONFIG_DIRS: 'C:\\x;D:\\y' }, platform: 'win32' }, '2.26.0')).toEqual([
+      'C:\\x\\telepresence\\config.yml',
+      'D:\\y\\telepresence\\config.yml',
+    ]);
+    for (const version of ['2.27.0', '2.32.1']) {
+      expect(systemConfigPaths({ env: { XDG_CONFIG_DIRS: '/a' }, platform: 'linux' }, version)).toEqual(['/etc/telepresence/config.yml']);
+      expect(systemConfigPaths({ env: {}, platform: 'darwin' }, version)).toEqual(['/Library/Application Support/telepresence/config.yml']);
+      expect(systemConfigPaths({ env: {}, platform: 'win32' }, version)).toEqual(['C:\\ProgramData\\Telepresence\\config.yml']);
+    }
+    // No client, nothing that reads them.
+    expect(systemConfigPaths({ env: {}, platform: 'linux' }, null)).toEqual([]);
   });
 
   it('takes the system value from the last file that sets it, skipping broken and silent ones', async () => {
-    const { ctx, home } = await tempHome();
+    const { ctx: bare, home } = await tempHome();
+    const ctx = await withClient(bare, home, '2.26.2');
     const dirs = ['one', 'two', 'three', 'four'].map((d) => path.join(home, d));
     const files = dirs.map((d) => path.join(d, 'telepresence', 'config.yml'));
     for (const file of files) await mkdir(path.dirname(file), { recursive: true });
@@ -397,9 +578,18 @@ describe('what Telepresence reads, at the edges', () => {
     // A system file that cannot be read (a folder stands there) is passed over like a missing one.
     const unreadable = path.join(home, 'unreadable');
     await mkdir(path.join(unreadable, 'telepresence', 'config.yml'), { recursive: true });
-    const state = await telepresenceState({ ...ctx, env: { ...ctx.env, XDG_CONFIG_DIRS: [...dirs, path.join(home, 'none'), unreadable].join(':') } });
-    expect(state.system).toEqual({ path: files[1], recursionBlockDuration: '3s' });
-    expect((await telepresenceState({ ...ctx, env: { ...ctx.env, XDG_CONFIG_DIRS: dirs[3] } })).system).toBeNull();
+    const all = [...dirs, path.join(home, 'none'), unreadable];
+    const state = await telepresenceState({ ...ctx, env: { ...ctx.env, XDG_CONFIG_DIRS: all.join(':') } });
+    expect(state.system).toEqual({
+      paths: all.map((d) => path.join(d, 'telepresence', 'config.yml')),
+      path: files[1],
+      recursionBlockDuration: '3s',
+    });
+    expect((await telepresenceState({ ...ctx, env: { ...ctx.env, XDG_CONFIG_DIRS: dirs[3] } })).system).toEqual({
+      paths: [files[3]],
+      path: null,
+      recursionBlockDuration: null,
+    });
   });
 
   it('says why a config cannot be used: several documents, bad YAML where, not a mapping', async () => {

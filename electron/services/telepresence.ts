@@ -4,7 +4,8 @@
  * Document API finds the nodes; the edit is a splice at their source ranges, so the user's
  * comments, key order, quoting and spacing everywhere else stay byte for byte what they were.
  */
-import { readFile, realpath } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, open, readlink, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isMap, isScalar, parseAllDocuments, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
@@ -13,6 +14,7 @@ import {
   recursionBlockDurationIssue,
   recursionBlockHonoured,
   routeControllerAvailable,
+  versionAtLeast,
   type TelepresenceState,
   type VifState,
 } from '../../shared/telepresence';
@@ -38,14 +40,71 @@ export function telepresenceConfigPath(ctx: Pick<ServiceContext, 'env' | 'platfo
   return path.join(configHome, 'telepresence', 'config.yml');
 }
 
-/** The file's text, or null when there is no file yet. */
+/** What a file that is not a regular one is, in words. */
+function kindOf(info: { isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+const notAPlainFile = (file: string, what: string) =>
+  new AppError('io', `${file} is ${what}, not a regular file; Cluster Lab neither reads nor replaces it.`, {
+    hint: 'Telepresence reads config.yml as a plain file: move this one away, then try again.',
+  });
+
+/**
+ * The file's text, or null when there is no file yet. Only a regular file is read: a FIFO would
+ * hold the read forever and a device never ends, so the file is looked at before it is opened, and
+ * opened without blocking and looked at again (it may have been swapped in between). A symlink to
+ * nothing is named as one: writing there would replace the link with a file.
+ */
 async function readConfig(file: string): Promise<string | null> {
+  const info = await stat(file).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw ioError(error, file, 'read');
+    const link = await lstat(file).then(
+      (l) => l.isSymbolicLink(),
+      () => false,
+    );
+    if (!link) return null;
+    throw new AppError('io', `${file} is a symbolic link to ${await readlink(file)}, which does not exist; Cluster Lab does not replace the link.`, {
+      hint: 'Create the file the link points to (it may be empty), or remove the link, then try again.',
+    });
+  });
+  if (info === null) return null;
+  if (info.isDirectory()) throw ioError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), file, 'read');
+  if (!info.isFile()) throw notAPlainFile(file, kindOf(info));
+  let handle;
   try {
-    return await readFile(file, 'utf8');
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw ioError(error, file, 'read');
   }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw notAPlainFile(file, kindOf(opened));
+    return await handle.readFile('utf8');
+  } catch (error) {
+    throw ioError(error, file, 'read');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A file that exists but may not be written: refused, never replaced (the rename would succeed regardless). */
+async function refuseReadOnly(file: string): Promise<void> {
+  const info = await stat(file).catch(() => null);
+  if (!info) return;
+  const writable =
+    (info.mode & 0o222) !== 0 &&
+    (await access(file, constants.W_OK).then(
+      () => true,
+      () => false,
+    ));
+  if (!writable)
+    throw new AppError('io', `${file} is read-only; Cluster Lab leaves it as it is.`, {
+      hint: `Make it writable (chmod u+w "${file}") for Cluster Lab to change it, or edit it by hand.`,
+    });
 }
 
 type Parsed = { ok: true; doc: Document.Parsed; top: YAMLMap | null } | { ok: false; problem: string };
@@ -177,61 +236,124 @@ function interfaceNames(): string[] {
 }
 
 /**
- * The system-wide config files Telepresence reads before the user's, in order, each overriding the
- * one before (v2.20.2 pkg/client/config.go LoadConfig over pkg/filelocation AppSystemConfigDirs:
- * $XDG_CONFIG_DIRS, default /etc/xdg, each with /telepresence). Linux only here.
+ * The release whose client reads its system-wide config.yml from one fixed folder per OS
+ * (pkg/filelocation/osfile_{linux,darwin,windows}.go: RootConfigDir, added with 2.27's installers
+ * that run the root daemon as a system service; the 2.29+ reference/config.md names these folders
+ * for the system-wide config.yml) instead of $XDG_CONFIG_DIRS.
  */
-export function systemConfigPaths(ctx: Pick<ServiceContext, 'env' | 'platform'>): string[] {
-  if (ctx.platform !== 'linux') return [];
+export const SYSTEM_CONFIG_ROOT_SINCE = '2.27.0';
+const systemConfigRoots: Partial<Record<NodeJS.Platform, string>> = {
+  win32: 'C:\\ProgramData\\Telepresence',
+  darwin: '/Library/Application Support/telepresence',
+};
+
+/**
+ * The system-wide config files a client of this version reads before the user's, in order, each
+ * overriding the one before (pkg/client/config.go LoadConfig, which merges each in turn). 2.21 to
+ * 2.26: $XDG_CONFIG_DIRS (default /etc/xdg), each with /telepresence, on every OS, macOS and
+ * Windows included (pkg/filelocation/misc.go systemConfigDirs, filepath.SplitList); later:
+ * /etc/telepresence, /Library/Application Support/telepresence or C:\ProgramData\Telepresence.
+ * None without a client version: nothing reads them then.
+ */
+export function systemConfigPaths(ctx: Pick<ServiceContext, 'env' | 'platform'>, version: string | null): string[] {
+  if (!version) return [];
+  const p = ctx.platform === 'win32' ? path.win32 : path.posix;
+  if (versionAtLeast(version, SYSTEM_CONFIG_ROOT_SINCE)) {
+    return [p.join(systemConfigRoots[ctx.platform] ?? '/etc/telepresence', 'config.yml')];
+  }
   return (ctx.env.XDG_CONFIG_DIRS || '/etc/xdg')
-    .split(':')
+    .split(ctx.platform === 'win32' ? ';' : ':')
     .filter(Boolean)
-    .map((dir) => path.join(dir, 'telepresence', 'config.yml'));
+    .map((dir) => p.join(dir, 'telepresence', 'config.yml'));
 }
 
-/** The value the system-wide config sets, from the last file that sets it; null when none does. */
-async function systemRecursionBlock(ctx: ServiceContext): Promise<TelepresenceState['system']> {
-  let found: TelepresenceState['system'] = null;
-  for (const file of systemConfigPaths(ctx)) {
+/** Each readable config file's top-level mapping, system files first, the user's last; broken and odd ones are passed over. */
+async function readableConfigs(files: string[]): Promise<{ file: string; top: YAMLMap }[]> {
+  const found: { file: string; top: YAMLMap }[] = [];
+  for (const file of files) {
     const text = await readConfig(file).catch(() => null);
     const parsed = text === null ? null : parseConfig(text, file);
-    const value = parsed?.ok ? blockValue(parsed.top) : null;
-    if (value !== null) found = { path: file, recursionBlockDuration: value };
+    if (parsed?.ok && parsed.top) found.push({ file, top: parsed.top });
   }
   return found;
 }
 
+/** The value the system-wide config sets, from the last file that sets it. */
+async function systemRecursionBlock(paths: string[]): Promise<TelepresenceState['system']> {
+  let found: TelepresenceState['system'] = { paths, path: null, recursionBlockDuration: null };
+  for (const { file, top } of await readableConfigs(paths)) {
+    const value = blockValue(top);
+    if (value !== null) found = { paths, path: file, recursionBlockDuration: value };
+  }
+  return found;
+}
+
+/** Telepresence's own namespace when none is configured (pkg/client/config.go: cluster.defaultManagerNamespace). */
+export const DEFAULT_MANAGER_NAMESPACE = 'ambassador';
+const rfc1123Label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * The namespace the traffic manager goes into: `cluster.defaultManagerNamespace` from the config
+ * files the installed client reads (the user's last), else "ambassador".
+ */
+export async function managerNamespace(ctx: ServiceContext, version: string | null): Promise<string> {
+  let namespace = DEFAULT_MANAGER_NAMESPACE;
+  let from: string | null = null;
+  for (const { file, top } of await readableConfigs([...systemConfigPaths(ctx, version), telepresenceConfigPath(ctx)])) {
+    const cluster = top.get('cluster', true);
+    const value = isMap(cluster) ? cluster.get('defaultManagerNamespace', true) : null;
+    if (isScalar(value) && typeof value.value === 'string' && value.value !== '') [namespace, from] = [value.value, file];
+  }
+  if (!rfc1123Label.test(namespace))
+    throw new AppError('invalid_input', `cluster.defaultManagerNamespace "${namespace}" in ${from} is not a Kubernetes namespace name.`, {
+      hint: 'Use lower-case letters, digits and dashes (at most 63), starting and ending with a letter or digit.',
+    });
+  return namespace;
+}
+
+/**
+ * The client config and what the installed client makes of it. `configPath` is the CLI's `--config`
+ * alone: the page-facing contract carries no path (the page reaches only Telepresence's own file).
+ */
 export async function telepresenceState(ctx: ServiceContext, configPath?: string): Promise<TelepresenceState> {
   const file = configPath ?? telepresenceConfigPath(ctx);
-  const [text, binary, system] = await Promise.all([readConfig(file), detectTool('telepresence', ctx), systemRecursionBlock(ctx)]);
-  const parsed = text === null ? null : parseConfig(text, file);
+  const binary = await detectTool('telepresence', ctx);
+  const [read, system] = await Promise.all([
+    readConfig(file).then(
+      (text) => ({ text, problem: null }),
+      (error: unknown) => ({ text: null, problem: error instanceof AppError ? error.message : String(error) }),
+    ),
+    systemRecursionBlock(systemConfigPaths(ctx, binary.version)),
+  ]);
+  const parsed = read.text === null ? null : parseConfig(read.text, file);
   return {
     path: file,
-    exists: text !== null,
+    exists: read.text !== null || read.problem !== null,
     recursionBlockDuration: parsed?.ok ? blockValue(parsed.top) : null,
-    problem: parsed && !parsed.ok ? parsed.problem : null,
+    problem: read.problem ?? (parsed && !parsed.ok ? parsed.problem : null),
     binary,
     recursionBlockHonoured: recursionBlockHonoured(binary.version),
-    routeController: { available: routeControllerAvailable(binary.version), installed: null },
+    routeController: { available: routeControllerAvailable(binary.version) },
     system,
     vif: vifState(ctx.platform, interfaceNames()),
   };
 }
 
 /**
- * Set (or, with null, remove) `routing.recursionBlockDuration`. A file that does not parse is never
- * touched; the previous version is backed up before the atomic write.
+ * Set (or, with null, remove) `routing.recursionBlockDuration`. A file that does not parse, is
+ * read-only, or is not a regular file (a FIFO, a device, a symlink to nothing) is never touched;
+ * the previous version is backed up before the atomic write. `configPath` is the CLI's alone.
  */
 export async function setRecursionBlock(ctx: ServiceContext, duration: string | null, configPath?: string): Promise<TelepresenceState> {
   const given = configPath ?? telepresenceConfigPath(ctx);
-  // A config.yml that is a symlink (dotfiles) is written through, so the link stays a link.
-  const file = await realpath(given).catch(() => given);
   const value = duration?.trim() ?? null;
   if (value !== null) {
     const issue = recursionBlockDurationIssue(value);
     if (issue) throw new AppError('invalid_input', issue, { issues: [{ path: 'duration', message: issue }] });
   }
-  const text = (await readConfig(file)) ?? '';
+  const text = (await readConfig(given)) ?? '';
+  // A config.yml that is a symlink (dotfiles) is written through, so the link stays a link.
+  const file = await realpath(given).catch(() => given);
   const parsed = parseConfig(text, file);
   if (!parsed.ok) {
     throw new AppError('invalid_input', `${parsed.problem} It was left as it is.`, {
@@ -247,6 +369,7 @@ export async function setRecursionBlock(ctx: ServiceContext, duration: string | 
   }
   let backupPath: string | null = null;
   if (next !== text) {
+    await refuseReadOnly(file);
     backupPath = await backupFile(file);
     await atomicWrite(file, next);
   }

@@ -164,7 +164,7 @@ function ClientSetting({ state, onChanged }: { state: TelepresenceState; onChang
             <span className="badge warn">Not set</span>
           )}
         </dd>
-        {state.system && (
+        {state.system.path && (
           <>
             <dt>System config</dt>
             <dd>

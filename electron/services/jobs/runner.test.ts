@@ -11,7 +11,7 @@ import { machineStates, parseMachineReadable } from '../../../shared/vagrantOutp
 import { createContext, type ServiceContext } from '../context';
 import { LabRunner, LOCK_FILE, type RunnerOptions } from '.';
 import { writeLab } from '../labFolder';
-import { parseProcStat } from '../process';
+import { parseProcStat, runTool } from '../process';
 import { findExecutable } from '../tools';
 import { vagrantStatus } from '../vagrant';
 
@@ -258,9 +258,28 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     expect(job.failure?.hint).toContain('Run Provision');
   });
 
-  it("installs Telepresence's route controller into the lab with the lab's kubeconfig, then upgrades it", async () => {
-    const record = path.join(home, 'telepresence.jsonl');
-    const { runner } = setup({ FAKE_TELEPRESENCE_RECORD: record });
+  /** The stand-in telepresence's helm calls, in order. */
+  const helmCalls = async (record: string) =>
+    (await readFile(record, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { args: string[]; kubeconfig: string });
+  /** The Helm release the stand-in keeps beside the lab's kubeconfig. */
+  const release = async () =>
+    JSON.parse(await readFile(path.join(dir, '.fake-cluster', 'traffic-manager.json'), 'utf8')) as {
+      namespace: string;
+      kind: string;
+      revision: number;
+      values: Record<string, string>;
+    };
+  const tpEnv = (more: Record<string, string> = {}) => ({
+    FAKE_TELEPRESENCE_RECORD: path.join(home, 'telepresence.jsonl'),
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    ...more,
+  });
+
+  it("installs Telepresence's route controller into the lab with the lab's kubeconfig, then upgrades it keeping its values", async () => {
+    const { runner } = setup(tpEnv());
     const early = await runner.wait((await runner.start(dir, 'route-controller')).id);
     expect(early.failure?.hint).toBe('Run Up first: the route controller goes into the running cluster.');
     expect((await runner.wait((await runner.start(dir, 'up')).id)).status).toBe('succeeded');
@@ -271,32 +290,76 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     expect(lines.map((l) => l.text)).toContain('DaemonSet route-controller: 3/3 pods ready, one per node.');
     const again = await runner.wait((await runner.start(dir, 'route-controller')).id);
     expect(again.status).toBe('succeeded');
-    const calls = (await readFile(record, 'utf8'))
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { args: string[]; kubeconfig: string });
+    const calls = await helmCalls(path.join(home, 'telepresence.jsonl'));
     // Never the user's own kubeconfig (KUBECONFIG points elsewhere in this test): the lab's.
     expect(calls.map((c) => c.kubeconfig)).toEqual([path.join(dir, 'kubeconfig.yaml'), path.join(dir, 'kubeconfig.yaml')]);
-    expect(calls.map((c) => c.args.slice(0, 2).join(' '))).toEqual(['helm install', 'helm upgrade']);
-    expect(calls[0]!.args).toEqual([
-      'helm',
-      'install',
-      '--set',
-      'routeController.enabled=true',
-      '--set',
-      'routeController.serviceCIDRs={10.43.0.0/16}',
+    const set = ['--set', 'routeController.enabled=true', '--set', 'routeController.serviceCIDRs={10.43.0.0/16}'];
+    expect(calls.map((c) => c.args)).toEqual([
+      ['helm', 'install', '--manager-namespace', 'ambassador', ...set],
+      ['helm', 'upgrade', '--manager-namespace', 'ambassador', '--reuse-values', ...set],
     ]);
+    expect(await release()).toMatchObject({ namespace: 'ambassador', kind: 'Deployment', revision: 2 });
   });
 
-  it('says the route controller needs Telepresence 2.27 when the client is older', async () => {
-    const { runner } = setup({ FAKE_TELEPRESENCE_VERSION: '2.26.1' });
+  it('upgrades a 2.32 traffic manager, a StatefulSet, where asking for deployment/traffic-manager would install over it', async () => {
+    const { runner } = setup(tpEnv({ FAKE_TELEPRESENCE_VERSION: '2.32.1' }));
+    expect((await runner.wait((await runner.start(dir, 'up')).id)).status).toBe('succeeded');
+    expect((await runner.wait((await runner.start(dir, 'route-controller')).id)).status).toBe('succeeded');
+    expect((await release()).kind).toBe('StatefulSet');
+    const again = await runner.wait((await runner.start(dir, 'route-controller')).id);
+    expect(again.status, JSON.stringify(again.failure)).toBe('succeeded');
+    expect((await helmCalls(path.join(home, 'telepresence.jsonl'))).map((c) => c.args[1])).toEqual(['install', 'upgrade']);
+    expect((await release()).revision).toBe(2);
+  });
+
+  it('keeps the values the user gave the traffic manager before (--reuse-values), which --set alone would drop', async () => {
+    const { ctx, runner } = setup(tpEnv());
+    expect((await runner.wait((await runner.start(dir, 'up')).id)).status).toBe('succeeded');
+    // The user's own install, with a value of their own.
+    const telepresence = path.join(fakeBin, 'telepresence');
+    const own = await runTool(telepresence, ['helm', 'install', '--set', 'agent.logLevel=debug'], {
+      env: { ...ctx.env, KUBECONFIG: path.join(dir, 'kubeconfig.yaml') },
+    });
+    expect(own.exitCode, own.stderr).toBe(0);
+    const job = await runner.wait((await runner.start(dir, 'route-controller')).id);
+    expect(job.status, JSON.stringify(job.failure)).toBe('succeeded');
+    expect((await release()).values).toEqual({
+      'agent.logLevel': 'debug',
+      'routeController.enabled': 'true',
+      'routeController.serviceCIDRs': '{10.43.0.0/16}',
+    });
+  });
+
+  it("installs into the namespace the user's Telepresence config names (cluster.defaultManagerNamespace)", async () => {
+    const config = path.join(home, '.config', 'telepresence', 'config.yml');
+    await mkdir(path.dirname(config), { recursive: true });
+    await writeFile(config, 'cluster:\n  defaultManagerNamespace: team-tp\n');
+    const { runner } = setup(tpEnv());
+    expect((await runner.wait((await runner.start(dir, 'up')).id)).status).toBe('succeeded');
+    const lines: LogLine[] = [];
+    runner.onLine((_, line) => lines.push(line));
+    const job = await runner.wait((await runner.start(dir, 'route-controller')).id);
+    expect(job.status, JSON.stringify(job.failure)).toBe('succeeded');
+    expect(lines.map((l) => l.text)).toContain('No traffic manager in team-tp yet: installing it with the route controller on.');
+    expect((await helmCalls(path.join(home, 'telepresence.jsonl')))[0]!.args.slice(0, 4)).toEqual([
+      'helm',
+      'install',
+      '--manager-namespace',
+      'team-tp',
+    ]);
+    expect((await release()).namespace).toBe('team-tp');
+  });
+
+  it('refuses a client older than 2.27 before helm runs: its chart has no route controller', async () => {
+    const { runner } = setup(tpEnv({ FAKE_TELEPRESENCE_VERSION: '2.26.1' }));
     expect((await runner.wait((await runner.start(dir, 'up')).id)).status).toBe('succeeded');
     const job = await runner.wait((await runner.start(dir, 'route-controller')).id);
     expect(job.status).toBe('failed');
     expect(job.failure).toMatchObject({
-      message: 'No route-controller DaemonSet in ambassador.',
-      hint: expect.stringContaining('Telepresence 2.27 or later'),
+      message: `Telepresence 2.26.1 at ${path.join(fakeBin, 'telepresence')} has no route controller: it arrived in 2.27.0.`,
+      hint: expect.stringContaining('Update the client to 2.27 or later'),
     });
+    expect(existsSync(path.join(home, 'telepresence.jsonl'))).toBe(false);
   });
 
   it("says what Vagrant's machine lock means", async () => {
