@@ -11,10 +11,12 @@ const usage = `Usage: cluster-lab telepresence --recursion-block DURATION [--con
 Sets, removes or shows routing.recursionBlockDuration in Telepresence's client config.yml (acted on by
 Telepresence ${RECURSION_BLOCK_SINCE.replace(/\.0$/, '')} to 2.26; ${ROUTE_CONTROLLER_SINCE.replace(/\.0$/, '')} and later ignore it for the cluster-side route controller). DURATION is a Go duration such as 1ms (the usual value), 500us or 2s.
 Comments and other settings in the file are kept; the previous version is backed up beside it.
-A file that is not valid YAML is left as it is (exit 2).
+A file that is not valid YAML is left as it is (exit 2); one that is read-only, a FIFO, a device or a
+link to nothing is refused. --config PATH uses that file instead of Telepresence's own.
 --route-controller installs Telepresence's cluster-side fix into the lab in DIR (Telepresence 2.27 or
-later): telepresence helm install (or upgrade) with routeController.enabled=true for the lab's service
-CIDR, against the lab's own kubeconfig, never your current context; then shows the DaemonSet.
+later): telepresence helm install, or upgrade --reuse-values when a traffic-manager release is deployed,
+with routeController.enabled=true for the lab's service CIDR, in cluster.defaultManagerNamespace (default
+ambassador), against the lab's own kubeconfig, never your current context; then shows the DaemonSet.
 `;
 
 function describeState(state: TelepresenceState): string {
