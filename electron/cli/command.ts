@@ -12,8 +12,8 @@ import { dispatch } from '../services/dispatch';
 export interface CommandIo {
   out(text: string): void;
   err(text: string): void;
-  /** Set by the bin: Ctrl-C handling for long-running commands. */
-  onInterrupt?(handler: () => void): () => void;
+  /** Set by the bin: Ctrl-C, SIGTERM and SIGHUP (a closed terminal) for long-running commands; the handler gets the signal. */
+  onInterrupt?(handler: (signal: NodeJS.Signals) => void): () => void;
 }
 
 export interface Command {

@@ -69,23 +69,23 @@ describe('cluster-lab up, status, down, destroy', () => {
     expect((await runCli(['down'], env())).code).toBe(2);
   });
 
-  it('cancels the job cleanly on Ctrl-C', async () => {
-    let interrupt: (() => void) | null = null;
+  it('cancels the job cleanly on Ctrl-C, and exits 130 (128 + SIGINT) once Vagrant has cleaned up', async () => {
+    let interrupt: ((signal: NodeJS.Signals) => void) | null = null;
     let out = '';
     let err = '';
     const io = {
       out: (text: string) => {
         out += text;
-        if (text.includes('Booting VM')) interrupt?.();
+        if (text.includes('Booting VM')) interrupt?.('SIGINT');
       },
       err: (text: string) => void (err += text),
-      onInterrupt: (handler: () => void) => {
+      onInterrupt: (handler: (signal: NodeJS.Signals) => void) => {
         interrupt = handler;
         return () => (interrupt = null);
       },
     };
     const code = await main(['up', '--dir', dir], io, env({ FAKE_VAGRANT_DELAY_MS: '20' }));
-    expect(code).toBe(1);
+    expect(code).toBe(130);
     expect(out).toContain('Waiting for cleanup before exiting');
     expect(err).toContain('cluster-lab up: cancelled.');
   });

@@ -1,14 +1,16 @@
 /**
  * `cluster-lab up|down|destroy|provision|status --dir DIR`: the app's jobs in a terminal, with the
- * same log lines on stdout, exit 0 on success and 1 on failure, and Ctrl-C cancelling the job the
- * way the app's Cancel does (Vagrant gets its Ctrl-C and cleans up).
+ * same log lines on stdout, exit 0 on success and 1 on failure, and Ctrl-C (or SIGTERM, SIGHUP)
+ * cancelling the job the way the app's Cancel does (Vagrant gets its Ctrl-C and cleans up).
  */
+import os from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { AppError } from '../../shared/errors';
 import type { JobInfo, JobKind, LabStatus, LogLine } from '../../shared/jobs';
 import { labMachines } from '../../shared/lab/machines';
 import type { CallArgs } from '../../shared/contract';
 import type { Services } from '../services';
+import { resolveLabDir } from '../services/labFolder';
 import { call, parseFlags, printJson, requireDir, type Command, type CommandIo } from './command';
 
 const kinds: { kind: Exclude<JobKind, 'status'>; summary: string; what: string }[] = [
@@ -50,30 +52,44 @@ function printOutcome(io: CommandIo, job: JobInfo): void {
 
 /**
  * Run one job on a lab to its end: every line of it on stdout (unbatched: the views' batches may omit
- * lines), Ctrl-C cancelling it the way the app's Cancel does. Exit 0 when it succeeded, 1 otherwise.
+ * lines), Ctrl-C, SIGTERM and SIGHUP cancelling it the way the app's Cancel does. Exit 0 when it
+ * succeeded, 128 + the signal's number when a signal cancelled it, 1 otherwise. With `stopOrphans`,
+ * what a dead job left running on the lab is stopped first.
  */
-export async function runJob(services: Services, io: CommandIo, start: CallArgs<'job.start'>): Promise<number> {
-  const stopPrinting = services.jobs.onLine((_, line) => printLine(io, line));
-  let job;
-  try {
-    job = await call(services, 'job.start', start);
-  } catch (error) {
-    stopPrinting();
-    throw error;
-  }
-  let interrupted = false;
-  const off = io.onInterrupt?.(() => {
+export async function runJob(
+  services: Services,
+  io: CommandIo,
+  start: CallArgs<'job.start'>,
+  options: { stopOrphans?: boolean } = {},
+): Promise<number> {
+  let interrupted: NodeJS.Signals | null = null;
+  let jobId: string | null = null;
+  const cancel = (id: string) => void call(services, 'job.cancel', { jobId: id }).catch(() => {});
+  // Watched from before the start: a signal while the first vagrant is being spawned still cancels it.
+  const off = io.onInterrupt?.((signal) => {
     if (interrupted) {
       io.err('[cluster-lab] Already cancelling: waiting for Vagrant to clean up.\n');
       return;
     }
-    interrupted = true;
-    void call(services, 'job.cancel', { jobId: job.id }).catch(() => {});
+    interrupted = signal;
+    if (signal !== 'SIGINT') io.err(`[cluster-lab] ${signal}: cancelling the job as Ctrl-C does.\n`);
+    if (jobId) cancel(jobId);
   });
+  // The shell's convention for a process a signal stopped: 128 + its number (130 for Ctrl-C).
+  const signalled = (signal: NodeJS.Signals) => 128 + os.constants.signals[signal];
+  const stopPrinting = services.jobs.onLine((_, line) => printLine(io, line));
   try {
+    if (options.stopOrphans)
+      for (const child of await services.jobs.stopOrphans(resolveLabDir(services.ctx, start.dir)))
+        io.out(`[cluster-lab] Stopped ${child.command} (process ${child.pid}), left running by a job whose process had died.\n`);
+    if (interrupted) return signalled(interrupted);
+    const job = await call(services, 'job.start', start);
+    jobId = job.id;
+    if (interrupted) cancel(job.id);
     const done = await services.jobs.wait(job.id);
     printOutcome(io, done);
-    return done.status === 'succeeded' ? 0 : 1;
+    if (done.status === 'succeeded') return 0;
+    return interrupted && done.status === 'cancelled' ? signalled(interrupted) : 1;
   } finally {
     off?.();
     stopPrinting();
@@ -92,9 +108,11 @@ async function confirm(question: string): Promise<boolean> {
 
 function jobCommand({ kind, summary, what }: (typeof kinds)[number]): Command {
   const ordered = kind === 'up' || kind === 'provision';
-  const usage = `Usage: cluster-lab ${kind} --dir DIR${kind === 'destroy' ? ' [--yes]' : ''}${ordered ? ' [--sequential]' : ''}
+  const usage = `Usage: cluster-lab ${kind} --dir DIR${kind === 'destroy' ? ' [--yes]' : ''}${ordered ? ' [--sequential]' : ''} [--stop-orphans]
 ${what}${ordered ? "\nThe server goes first; then the agents side by side, or one after another with --sequential (or the\nlab's setting), for a host with few CPUs." : ''}
-The log streams to stdout (and to DIR/logs/); Ctrl-C cancels cleanly. Exit 0 on success, 1 on failure.
+The log streams to stdout (and to DIR/logs/); Ctrl-C, SIGTERM and SIGHUP cancel cleanly (Vagrant gets Ctrl-C first).
+--stop-orphans first stops the Vagrant a job left running when its process died (the lab refuses jobs until then).
+Exit 0 on success, 1 on failure, 128 + the signal's number when a signal cancelled it (130 for Ctrl-C).
 `;
   return {
     name: kind,
@@ -103,7 +121,12 @@ The log streams to stdout (and to DIR/logs/); Ctrl-C cancels cleanly. Exit 0 on 
     async run(argv, services, io) {
       const { values } = parseFlags(
         argv,
-        { dir: { type: 'string' }, yes: { type: 'boolean', default: false }, sequential: { type: 'boolean', default: false } },
+        {
+          dir: { type: 'string' },
+          yes: { type: 'boolean', default: false },
+          sequential: { type: 'boolean', default: false },
+          'stop-orphans': { type: 'boolean', default: false },
+        },
         usage,
       );
       if (values.yes && kind !== 'destroy') throw new AppError('invalid_input', `--yes is only for destroy.`, { hint: usage.split('\n')[0] });
@@ -128,7 +151,7 @@ The log streams to stdout (and to DIR/logs/); Ctrl-C cancels cleanly. Exit 0 on 
           return 1;
         }
       }
-      return runJob(services, io, { dir, kind, ...(values.sequential ? { sequential: true } : {}) });
+      return runJob(services, io, { dir, kind, ...(values.sequential ? { sequential: true } : {}) }, { stopOrphans: values['stop-orphans'] });
     },
   };
 }

@@ -9,7 +9,7 @@ import type { Handlers } from '../../shared/contract';
 import { createContext, type ServiceContext } from './context';
 import { runDoctor } from './doctor';
 import { hostFacts } from './host';
-import { LabRunner } from './jobs';
+import { LabRunner, withLabLock } from './jobs';
 import { LAB_KUBECONFIG, mergeIntoUserKubeconfig } from './kubectl';
 import { checkLab } from './labCheck';
 import { defaultLabDir, openLab, previewLab, resolveLabDir, writeLab } from './labFolder';
@@ -73,7 +73,11 @@ export function createServices(ctx: ServiceContext = createContext(), shell: She
     'hosts.check': (args) => checkHosts(ctx, args),
     'lab.defaultDir': async ({ name }) => ({ dir: defaultLabDir(ctx, name) }),
     'lab.preview': ({ dir, config }) => previewLab(dir ? lab(dir) : null, config),
-    'lab.write': ({ dir, config }) => writeLab(lab(dir), config),
+    'lab.write': ({ dir, config }) => {
+      const labDir = lab(dir);
+      // One writer per lab: never beside a running job (its Vagrant reads these files).
+      return withLabLock(labDir, () => writeLab(labDir, config));
+    },
     'lab.open': ({ dir }) => openLab(lab(dir)),
     'lab.status': ({ dir }) => jobs.status(lab(dir)),
     'lab.check': async ({ dir }) => {

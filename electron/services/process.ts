@@ -113,6 +113,24 @@ function procStat(file: string): { state: string; pgrp: number } | null {
   }
 }
 
+/**
+ * One stop stage for process `pid` and everything it started: on POSIX a signal to its process group
+ * (it leads one: streamTool starts it detached), on Windows its console and tree (signals.ts).
+ * False when it could not be delivered.
+ */
+export async function signalProcessTree(pid: number, stage: StopStage, platform: NodeJS.Platform): Promise<boolean> {
+  if (platform === 'win32') {
+    const command = windowsStopCommand(stage === 'interrupt' ? 'interrupt' : 'kill', pid);
+    return (await runTool(command.file, command.args, { timeoutMs: 15_000 })).exitCode === 0;
+  }
+  try {
+    process.kill(-pid, posixSignal[stage]);
+    return true;
+  } catch {
+    return false; // the group is gone already
+  }
+}
+
 /** How long output may still arrive after the exit before a stray grandchild holding the pipe is ignored. */
 const DRAIN_AFTER_EXIT_MS = 2_000;
 
@@ -176,20 +194,7 @@ export function streamTool(file: string, args: readonly string[], options: Strea
     });
   });
 
-  const signalTree = async (stage: StopStage) => {
-    const pid = child.pid;
-    if (pid === undefined) return false;
-    if (windows) {
-      const command = windowsStopCommand(stage === 'interrupt' ? 'interrupt' : 'kill', pid);
-      return (await runTool(command.file, command.args, { timeoutMs: 15_000 })).exitCode === 0;
-    }
-    try {
-      process.kill(-pid, posixSignal[stage]);
-      return true;
-    } catch {
-      return false; // the group is gone already
-    }
-  };
+  const signalTree = async (stage: StopStage) => (child.pid === undefined ? false : signalProcessTree(child.pid, stage, process.platform));
 
   const treeAlive = () => {
     const pid = child.pid;

@@ -1,4 +1,5 @@
 /** `npm run web`: the app's services behind a loopback-only browser host. */
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readNetworkFactsOffThread } from '../offThread';
@@ -28,13 +29,19 @@ process.stdout.write(
   `Cluster Lab (browser mode) is running at:\n  ${host.url}\nOnly this machine can reach it; through SSH use: ssh -L ${host.port}:127.0.0.1:${host.port} <host>\nPress Ctrl-C to stop.\n`,
 );
 
+// A closed terminal (SIGHUP) must not kill the host with EIO while it stops its jobs.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
+// Ctrl-C, SIGTERM and SIGHUP (a closed terminal, a dropped SSH session) stop every running job as
+// Cancel does (Vagrant gets Ctrl-C first); the host exits only when their processes are gone, with
+// the shell's code for the signal (128 + its number).
 let stopping = false;
-const stop = async () => {
+const stop = async (signal: NodeJS.Signals) => {
   if (stopping) return;
   stopping = true;
   await services.dispose();
   await host.close();
-  process.exit(0);
+  process.exit(128 + os.constants.signals[signal]);
 };
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, (received: NodeJS.Signals) => void stop(received));

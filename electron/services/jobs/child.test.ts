@@ -8,6 +8,7 @@ import type { LogLine } from '../../../shared/jobs';
 import type { StreamingProcess, StreamOptions, StreamResult } from '../process';
 import { runChild, stopTree } from './child';
 import { Cancelled, StepFailure, type Job } from './job';
+import { processStart, type LockChild } from './lock';
 import type * as Time from '../time';
 import { delay } from '../time';
 
@@ -67,6 +68,10 @@ function fakeJob(
     info: { kind, dir: '/labs/demo' },
     log: { app: (text: string) => record.push(`app: ${text}`), child: () => childLog },
     children: new Set<StreamingProcess>(),
+    lock: {
+      addChild: vi.fn(async (child: LockChild) => void record.push(`lock+ ${child.pid} ${child.command}`)),
+      removeChild: vi.fn(async (pid: number) => void record.push(`lock- ${pid}`)),
+    },
     cancelRequested: false,
     statusOutput: '',
   } as unknown as Job;
@@ -93,9 +98,31 @@ describe('running a job’s command', () => {
     options.onStderr(Buffer.from('warning\n'));
     child.end({ exitCode: 0 });
     await running;
-    expect(record).toEqual(['app: $ vagrant up server', 'stdout: ==> server: Booting VM...\n', 'stderr: warning\n', 'end']);
+    // In the lab's lock while it runs, for a later start to find if this process dies.
+    expect(record).toEqual([
+      'app: $ vagrant up server',
+      'stdout: ==> server: Booting VM...\n',
+      'stderr: warning\n',
+      'lock+ 4242 vagrant up server',
+      'lock- 4242',
+      'end',
+    ]);
     expect(job.children.size).toBe(0);
     expect(job.statusOutput).toBe('');
+  });
+
+  it('records the command with its start time, and runs it on when the lock cannot be written', async () => {
+    const { job, record } = fakeJob();
+    vi.mocked(job.lock.addChild).mockRejectedValueOnce(new Error('Could not update the job lock /labs/demo/.cluster-lab.lock: the disk is full.'));
+    const running = runChild(job, { step: 'Start the server', file: 'vagrant', args: ['up', 'server'], env: {} });
+    lastSpawn().options.onStdout(Buffer.from('==> server: Booting VM...\n'));
+    lastSpawn().child.end({ exitCode: 0 });
+    await running;
+    expect(vi.mocked(job.lock.addChild).mock.calls[0]![0]).toEqual({ pid: 4242, start: await processStart(4242), command: 'vagrant up server' });
+    expect(job.lock.removeChild).not.toHaveBeenCalled();
+    expect(record).toContain(
+      "app: Could not record vagrant up server (process 4242) in the lab's lock: Could not update the job lock /labs/demo/.cluster-lab.lock: the disk is full.",
+    );
   });
 
   it('keeps what a Status job prints on stdout, for the status table', async () => {

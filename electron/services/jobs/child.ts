@@ -8,6 +8,7 @@ import { streamTool, type StreamingProcess } from '../process';
 import { stopStages, stopStageText, type StopStage } from '../signals';
 import { childFailure, spawnFailure } from './diagnosis';
 import { Cancelled, type Job } from './job';
+import { processStart } from './lock';
 import { delay, within } from '../time';
 
 export interface StopTimings {
@@ -51,8 +52,10 @@ export async function runChild(job: Job, { step, file, args, env, machine }: Chi
     onStderr: (chunk) => take('stderr', chunk),
   });
   job.children.add(child);
+  const recorded = child.pid === undefined ? null : recordChild(job, child.pid, `${path.basename(file)} ${args.join(' ')}`);
   const result = await child.done;
   job.children.delete(child);
+  if (recorded) await recorded.then((pid) => (pid === null ? undefined : job.lock.removeChild(pid))).catch(() => {});
   log.end();
   if (job.cancelRequested) throw new Cancelled();
   if (result.spawnError) throw spawnFailure(step, file, result.spawnError);
@@ -67,6 +70,17 @@ export async function runChild(job: Job, { step, file, args, env, machine }: Chi
     tail: log.lastLines(60),
     stopped: machine ? { node: machine, action: stopped.node === machine ? stopped.action : null } : stopped,
   });
+}
+
+/** The child in the lab's lock, so a later start finds it if this process dies; a lock that cannot be written costs a log line, not the job. */
+async function recordChild(job: Job, pid: number, command: string): Promise<number | null> {
+  try {
+    await job.lock.addChild({ pid, start: await processStart(pid), command });
+    return pid;
+  } catch (error) {
+    job.log.app(`Could not record ${command} (process ${pid}) in the lab's lock: ${(error as Error).message}`);
+    return null;
+  }
 }
 
 export async function stopTree(job: Job, child: StreamingProcess, timings: StopTimings, platform: NodeJS.Platform = process.platform): Promise<void> {

@@ -3,6 +3,7 @@ import type { ToolName } from '../../../shared/host';
 import type { JobInfo } from '../../../shared/jobs';
 import type { LabConfig } from '../../../shared/lab/schema';
 import type { StreamingProcess } from '../process';
+import type { LabLock } from './lock';
 import type { JobLog } from './log';
 
 export interface Job {
@@ -12,6 +13,8 @@ export interface Job {
   log: JobLog;
   /** The processes the job runs now: one, or one per machine while they run side by side. */
   children: Set<StreamingProcess>;
+  /** The lab's lock, held for the whole job: it records the processes the job starts, for the next start to find if this one dies. */
+  lock: LabLock;
   cancelRequested: boolean;
   /** One machine at a time rather than side by side (a lab setting, or `--sequential`). */
   sequential: boolean;

@@ -1,16 +1,18 @@
 /**
- * The job lock on its own: who holds it is read from the file, a live holder refuses, a gone one
- * (or one whose pid now belongs to another process) is taken over, a half-written lock is waited
- * for, and only the holder's own lock is removed.
+ * The lab lock on its own: who holds it is read from the file; a live holder refuses, naming itself;
+ * a gone one (ended, a zombie, its pid now another process's, from before a reboot) is taken over,
+ * by exactly one of many racers; a half-written lock is waited for; a dead holder's processes that
+ * still run refuse the lock until they are stopped; only the holder's own lock is removed.
  */
-import { spawnSync } from 'node:child_process';
-import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDirs } from '../../../fixtures/tmp';
 import { AppError } from '../../../shared/errors';
-import { LOCK_FILE, labFolderLock } from './lock';
+import { claimFile, LOCK_FILE, labFolderLock, lockOwner, processStart, stopOrphans, withLabLock } from './lock';
 import type * as Time from '../time';
 import { delay } from '../time';
 
@@ -23,6 +25,8 @@ vi.mock('../time', async (actual) => {
 const tempDir = tempDirs('lock');
 const job = { jobId: 'up-1', kind: 'up' as const, startedAt: Date.UTC(2026, 11, 1, 9, 30) };
 const onLinux = process.platform === 'linux';
+const bootId = onLinux ? (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim() : null;
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
 /** Field 22 of /proc/PID/stat, the start time in clock ticks, as the lock records it. */
 async function startTicks(pid: number): Promise<string> {
@@ -31,23 +35,64 @@ async function startTicks(pid: number): Promise<string> {
 }
 
 /** A pid whose process has ended (and been reaped). */
-const goneProcessPid = () => spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+const goneProcessPid = () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+
+const record = (holder: Record<string, unknown>) =>
+  JSON.stringify({
+    hostname: os.hostname(),
+    owner: 'app',
+    jobId: 'down-7',
+    kind: 'down',
+    startedAt: job.startedAt,
+    pidStart: null,
+    bootId,
+    children: [],
+    ...holder,
+  });
 
 async function lockedBy(holder: Record<string, unknown>) {
   const dir = await tempDir();
   const lockFile = path.join(dir, LOCK_FILE);
-  await writeFile(
-    lockFile,
-    JSON.stringify({ hostname: os.hostname(), jobId: 'down-7', kind: 'down', startedAt: job.startedAt, pidStart: null, ...holder }),
-  );
+  await writeFile(lockFile, record(holder));
   return { dir, lockFile };
 }
 
 const holderOf = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+const exitOf = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode ? resolve() : child.once('exit', () => resolve())));
+
+/** A process that runs until told otherwise and writes each signal it gets to `file`, ignoring SIGINT when asked. */
+async function signalRecorder(file: string, ignoreSigint: boolean) {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const fs=require('fs');for(const s of ['SIGINT','SIGTERM'])process.on(s,()=>{fs.appendFileSync(${JSON.stringify(file)},s+'\\n');if(s!=='SIGINT'||!${ignoreSigint})process.exit(1)});fs.writeFileSync(${JSON.stringify(file)},'');setInterval(()=>{},1000)`,
+    ],
+    { stdio: 'ignore', detached: true },
+  );
+  while (!existsSync(file)) await delay(10);
+  return child;
+}
 
 afterEach(() => {
   vi.restoreAllMocks();
   vi.mocked(delay).mockClear();
+});
+
+describe('who holds the lock', () => {
+  it('tells the app, browser mode and the CLI apart', () => {
+    const node = { versions: { node: '20' }, env: {} };
+    expect(lockOwner({ versions: { node: '20', electron: '39' }, env: {}, argv: ['/opt/Cluster Lab/cluster-lab'] } as never)).toBe('app');
+    // The installed app's CLI launcher runs the app's executable as Node.
+    expect(
+      lockOwner({ versions: { electron: '39' }, env: { ELECTRON_RUN_AS_NODE: '1' }, argv: ['x', '/opt/resources/cli/cluster-lab.mjs'] } as never),
+    ).toBe('cli');
+    expect(lockOwner({ ...node, argv: ['node', '/work/out/main/web.js'] } as never)).toBe('browser');
+    expect(lockOwner({ ...node, argv: ['node', '/work/electron/web/index.ts'] } as never)).toBe('browser');
+    expect(lockOwner({ ...node, argv: ['node', '/usr/bin/cluster-lab'] } as never)).toBe('cli');
+    expect(lockOwner({ ...node, argv: ['node', '/work/out/main/webby.js'] } as never)).toBe('cli');
+  });
 });
 
 describe('taking the lock', () => {
@@ -59,15 +104,20 @@ describe('taking the lock', () => {
     expect(await holderOf(file)).toEqual({
       pid: process.pid,
       pidStart: onLinux ? await startTicks(process.pid) : null,
+      bootId,
       hostname: os.hostname(),
+      owner: lockOwner(),
       ...job,
+      children: [],
     });
     expect((await stat(file)).mode & 0o777).toBe(0o644 & ~process.umask());
+    // Nothing else is left beside it: the temporary file it was linked from is gone.
+    expect(await readdir(dir)).toEqual([LOCK_FILE]);
     await lock.release();
     await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('refuses while a live process on this computer holds it, naming the job, the process and the time', async () => {
+  it('refuses while a live process on this computer holds it, naming the job, the process, which Cluster Lab and the time', async () => {
     const { dir, lockFile } = await lockedBy({ pid: process.pid, pidStart: onLinux ? await startTicks(process.pid) : null });
     const error = await labFolderLock(dir)
       .acquire(job)
@@ -75,21 +125,31 @@ describe('taking the lock', () => {
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({
       code: 'busy',
-      message: `The down job is already running on this lab (process ${process.pid}, since ${new Date(job.startedAt).toLocaleTimeString()}).`,
-      hint: `Cluster Lab runs one job per lab at a time: wait for that one to finish or cancel it where it runs. If no such process exists, delete ${lockFile}.`,
+      message: `The down job is already running on this lab (process ${process.pid}, the Cluster Lab app, since ${new Date(job.startedAt).toLocaleTimeString()}).`,
+      hint: `One writer per lab: Cluster Lab runs one job at a time on a lab and writes none of its files meanwhile. Wait for it to finish or cancel it where it runs. If no such process exists, delete ${lockFile}.`,
     });
     expect((await holderOf(lockFile)).jobId).toBe('down-7');
   });
 
-  it('refuses a holder on another computer (a shared folder) whatever its pid, and names that computer', async () => {
-    const { dir } = await lockedBy({ pid: Number(goneProcessPid()), hostname: 'build-box' });
-    await expect(labFolderLock(dir).acquire(job)).rejects.toThrow(/^The down job is already running on this lab \(process \d+ on build-box, since /);
+  it("says when the holder is writing the lab's files, and which Cluster Lab that is", async () => {
+    const { dir } = await lockedBy({ pid: process.pid, kind: 'write', owner: 'cli' });
+    await expect(labFolderLock(dir).acquire(job)).rejects.toThrow(
+      `Cluster Lab is writing this lab's files (process ${process.pid}, the cluster-lab CLI, since ${new Date(job.startedAt).toLocaleTimeString()}).`,
+    );
+  });
+
+  it('refuses a holder on another computer (a shared folder) whatever its pid and boot, and names that computer', async () => {
+    const { dir } = await lockedBy({ pid: goneProcessPid(), hostname: 'build-box', bootId: 'another-boot', owner: 'browser' });
+    await expect(labFolderLock(dir).acquire(job)).rejects.toThrow(
+      /^The down job is already running on this lab \(process \d+ on build-box, Cluster Lab in browser mode, since /,
+    );
   });
 
   it('takes over a lock whose process has ended', async () => {
-    const { dir, lockFile } = await lockedBy({ pid: Number(goneProcessPid()) });
+    const { dir, lockFile } = await lockedBy({ pid: goneProcessPid() });
     await labFolderLock(dir).acquire(job);
     expect(await holderOf(lockFile)).toMatchObject({ jobId: 'up-1', pid: process.pid });
+    expect(await readdir(dir)).toEqual([LOCK_FILE]);
   });
 
   it.skipIf(!onLinux)('takes over a lock whose pid now belongs to another process (started at another time)', async () => {
@@ -98,12 +158,36 @@ describe('taking the lock', () => {
     expect((await holderOf(lockFile)).jobId).toBe('up-1');
   });
 
+  it.skipIf(!onLinux)('takes over a lock from before a reboot, though its pid and start time happen to match a process now', async () => {
+    const { dir, lockFile } = await lockedBy({ pid: process.pid, pidStart: await startTicks(process.pid), bootId: 'a-boot-before-this-one' });
+    await labFolderLock(dir).acquire(job);
+    expect((await holderOf(lockFile)).jobId).toBe('up-1');
+  });
+
+  it.skipIf(!onLinux)('takes over a lock whose holder is a zombie (exited, never reaped by its parent)', async () => {
+    // A parent that never reaps: its child writes the lock the way a holder would, then exits and stays a zombie.
+    const parent = spawn('python3', ['-c', 'import os,sys,time\npid=os.fork()\nif pid==0:\n  os._exit(0)\nprint(pid, flush=True)\ntime.sleep(60)'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
+      while ((await readFile(`/proc/${zombie}/stat`, 'utf8')).split(') ')[1]![0] !== 'Z') await delay(10);
+      expect(() => process.kill(zombie, 0)).not.toThrow();
+      const { dir, lockFile } = await lockedBy({ pid: zombie, pidStart: await startTicks(zombie) });
+      await labFolderLock(dir).acquire(job);
+      expect((await holderOf(lockFile)).jobId).toBe('up-1');
+    } finally {
+      parent.kill('SIGKILL');
+      await exitOf(parent);
+    }
+  });
+
   it('counts a holder without a recorded start time as alive while its pid is', async () => {
     const { dir } = await lockedBy({ pid: process.pid, pidStart: null });
     await expect(labFolderLock(dir).acquire(job)).rejects.toMatchObject({ code: 'busy' });
   });
 
-  it("counts a pid it may not signal (another user's process) as alive, then checks its start time", async () => {
+  it("counts a pid it may not signal (another user's process, which /proc may hide) as alive, then checks its start time", async () => {
     const kill = vi.spyOn(process, 'kill').mockImplementation(() => {
       throw Object.assign(new Error('kill EPERM'), { code: 'EPERM' });
     });
@@ -118,7 +202,7 @@ describe('taking the lock', () => {
     }
   });
 
-  it('takes over a broken lock left long ago (a crash mid-write)', async () => {
+  it("takes over a broken lock left long ago (an older Cluster Lab's crash mid-write)", async () => {
     const dir = await tempDir();
     const lockFile = path.join(dir, LOCK_FILE);
     await writeFile(lockFile, '{"pid": 12');
@@ -128,20 +212,18 @@ describe('taking the lock', () => {
     expect((await holderOf(lockFile)).jobId).toBe('up-1');
   });
 
-  it('waits for a lock being written this moment and then reads who holds it', async () => {
+  it('waits for a lock being written this moment (by an older Cluster Lab, in two steps) and then reads who holds it', async () => {
     const dir = await tempDir();
     const lockFile = path.join(dir, LOCK_FILE);
     await writeFile(lockFile, '');
     // The other process finishes its write while this one waits: on the wait itself, not on a timer's luck.
-    vi.mocked(delay).mockImplementationOnce(() =>
-      writeFile(lockFile, JSON.stringify({ pid: process.pid, pidStart: null, hostname: os.hostname(), jobId: 'down-7', kind: 'down', startedAt: 0 })),
-    );
+    vi.mocked(delay).mockImplementationOnce(() => writeFile(lockFile, record({ pid: process.pid })));
     await expect(labFolderLock(dir).acquire(job)).rejects.toThrow(/^The down job is already running/);
     expect(delay).toHaveBeenCalledTimes(1);
     expect((await holderOf(lockFile)).jobId).toBe('down-7');
   });
 
-  it('gives up after three tries on a lock that stays half-written, and leaves it', async () => {
+  it('gives up after three waits on a lock that stays half-written, and leaves it', async () => {
     const dir = await tempDir();
     const lockFile = path.join(dir, LOCK_FILE);
     await writeFile(lockFile, 'not json');
@@ -151,7 +233,7 @@ describe('taking the lock', () => {
       message: `Could not take the job lock ${lockFile}.`,
       hint: 'Another job is starting on this lab; try again in a moment.',
     });
-    // Three tries, each after a wait of 200 ms: not one, and not a spin.
+    // Three waits of 200 ms: not one, and not a spin.
     expect(vi.mocked(delay).mock.calls).toEqual([[200], [200], [200]]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(550);
     expect(await readFile(lockFile, 'utf8')).toBe('not json');
@@ -163,6 +245,169 @@ describe('taking the lock', () => {
       code: 'io',
       message: `Could not create the job lock ${path.join(dir, LOCK_FILE)}: the folder does not exist.`,
     });
+  });
+});
+
+describe('taking over a stale lock', () => {
+  it('leaves a stale lock alone while another process is taking it over, then reads who won', async () => {
+    const stale = record({ pid: goneProcessPid() });
+    const { dir, lockFile } = await lockedBy(JSON.parse(stale) as Record<string, unknown>);
+    const claim = claimFile(lockFile, stale);
+    // A live taker holds the claim on that very record...
+    await writeFile(claim, record({ pid: process.pid, jobId: 'taker' }));
+    // ...and, while this one waits for it, puts its own lock in place and lets go of the claim.
+    vi.mocked(delay).mockImplementationOnce(async () => {
+      await writeFile(lockFile, record({ pid: process.pid, jobId: 'taker', kind: 'provision' }));
+      await unlink(claim);
+    });
+    await expect(labFolderLock(dir).acquire(job)).rejects.toThrow(/^The provision job is already running/);
+    expect(delay).toHaveBeenCalledWith(20);
+    expect((await holderOf(lockFile)).jobId).toBe('taker');
+  });
+
+  it('takes over the claim of a taker that died mid-takeover, then the lock, and leaves no claim behind', async () => {
+    const stale = record({ pid: goneProcessPid() });
+    const { dir, lockFile } = await lockedBy(JSON.parse(stale) as Record<string, unknown>);
+    await writeFile(claimFile(lockFile, stale), record({ pid: goneProcessPid(), jobId: 'dead-taker' }));
+    await labFolderLock(dir).acquire(job);
+    expect((await holderOf(lockFile)).jobId).toBe('up-1');
+    expect(await readdir(dir)).toEqual([LOCK_FILE]);
+  });
+
+  describe('many processes racing for one stale lock', () => {
+    const racers: ChildProcess[] = [];
+    const answers = new Map<number, { round: number; won: boolean; why?: string }[]>();
+    beforeAll(async () => {
+      await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const racer = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'lock.race-child.ts')], {
+            cwd: repoRoot,
+            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          });
+          racers.push(racer);
+          await new Promise<void>((resolve) =>
+            racer.on('message', (message: { ready?: true; round: number; won: boolean; why?: string }) => {
+              if (message.ready) return resolve();
+              answers.set(message.round, [...(answers.get(message.round) ?? []), message]);
+            }),
+          );
+        }),
+      );
+    }, 60_000);
+    afterAll(async () => {
+      for (const racer of racers) racer.kill();
+      await Promise.all(racers.map(exitOf));
+    });
+
+    it.skipIf(!onLinux)(
+      'gives it to exactly one of six, every time, in 200 rounds',
+      async () => {
+        for (let round = 0; round < 200; round++) {
+          // A stale holder whose pid now belongs to a live process started at another time.
+          const { dir, lockFile } = await lockedBy({ pid: process.pid, pidStart: '1' });
+          const answered = new Promise<void>((resolve) => {
+            const check = () => ((answers.get(round)?.length ?? 0) === racers.length ? resolve() : setTimeout(check, 2));
+            check();
+          });
+          for (const racer of racers) racer.send({ dir, round });
+          await answered;
+          const results = answers.get(round)!;
+          const winners = results.filter((r) => r.won);
+          expect(winners, `round ${round}: ${JSON.stringify(results)}`).toHaveLength(1);
+          for (const loser of results.filter((r) => !r.won)) expect(loser.why).toMatch(/^The up job is already running on this lab \(process \d+, /);
+          expect((await holderOf(lockFile)).jobId).toMatch(/^racer-\d+-/);
+          expect(await readdir(dir)).toEqual([LOCK_FILE]);
+        }
+      },
+      120_000,
+    );
+  });
+});
+
+describe('the processes a job starts', () => {
+  it('are recorded in the lock as they start and forgotten as they end', async () => {
+    const dir = await tempDir();
+    const lock = labFolderLock(dir);
+    await lock.acquire(job);
+    const lockFile = path.join(dir, LOCK_FILE);
+    await Promise.all([
+      lock.addChild({ pid: 101, start: '7', command: 'vagrant up agent1' }),
+      lock.addChild({ pid: 102, start: '8', command: 'vagrant up agent2' }),
+    ]);
+    expect((await holderOf(lockFile)).children).toEqual([
+      { pid: 101, start: '7', command: 'vagrant up agent1' },
+      { pid: 102, start: '8', command: 'vagrant up agent2' },
+    ]);
+    await lock.removeChild(101);
+    expect((await holderOf(lockFile)).children).toEqual([{ pid: 102, start: '8', command: 'vagrant up agent2' }]);
+    expect(await readdir(dir)).toEqual([LOCK_FILE]);
+    await lock.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it.skipIf(!onLinux)(
+    'of a dead holder refuse the lock while they run, naming them and the way to stop them; stopped, Ctrl-C first, the lock is taken',
+    async () => {
+      const signals = path.join(await tempDir(), 'signals');
+      const polite = await signalRecorder(`${signals}-polite`, false);
+      const stubborn = await signalRecorder(`${signals}-stubborn`, true);
+      try {
+        const children = [
+          { pid: polite.pid!, start: await processStart(polite.pid!), command: 'vagrant up agent1' },
+          { pid: stubborn.pid!, start: await processStart(stubborn.pid!), command: 'vagrant up agent2' },
+          // One that ended long ago, and a pid now another process's: neither is reported.
+          { pid: goneProcessPid(), start: '5', command: 'vagrant up server' },
+          { pid: process.pid, start: '1', command: 'vagrant up agent3' },
+        ];
+        const { dir, lockFile } = await lockedBy({ pid: goneProcessPid(), children });
+        const refused = await labFolderLock(dir)
+          .acquire(job)
+          .catch((e: unknown) => e);
+        expect(refused).toMatchObject({
+          code: 'busy',
+          message: `The down job of process ${JSON.parse(await readFile(lockFile, 'utf8')).pid} (since ${new Date(job.startedAt).toLocaleTimeString()}) ended without stopping what it started: vagrant up agent1 (process ${polite.pid}), vagrant up agent2 (process ${stubborn.pid}) still run on this lab.`,
+          hint: `A second job beside them would work on the same machines. Wait for them to finish, or stop them (Ctrl-C first, as Cancel does): cluster-lab up --dir ${dir} --stop-orphans (or down, provision, destroy with --stop-orphans).`,
+        });
+        // A write is refused as well: Vagrant is reading those files.
+        await expect(withLabLock(dir, async () => 'written')).rejects.toThrow(/ended without stopping what it started/);
+
+        const stopped = await stopOrphans(dir, { sigintWaitMs: 300, sigtermWaitMs: 5_000 });
+        expect(stopped.map((child) => child.command)).toEqual(['vagrant up agent1', 'vagrant up agent2']);
+        await Promise.all([exitOf(polite), exitOf(stubborn)]);
+        expect(await readFile(`${signals}-polite`, 'utf8')).toBe('SIGINT\n');
+        expect(await readFile(`${signals}-stubborn`, 'utf8')).toBe('SIGINT\nSIGTERM\n');
+        await labFolderLock(dir).acquire(job);
+        expect((await holderOf(lockFile)).jobId).toBe('up-1');
+      } finally {
+        for (const child of [polite, stubborn]) if (child.exitCode === null && !child.signalCode) child.kill('SIGKILL');
+      }
+    },
+  );
+
+  it('are not stopped while the holder lives', async () => {
+    const { dir } = await lockedBy({ pid: process.pid, children: [{ pid: process.pid, start: null, command: 'vagrant up agent1' }] });
+    await expect(stopOrphans(dir, { sigintWaitMs: 10, sigtermWaitMs: 10 })).rejects.toThrow(/^The down job is already running/);
+    expect(await stopOrphans(await tempDir(), { sigintWaitMs: 10, sigtermWaitMs: 10 })).toEqual([]);
+  });
+});
+
+describe('a write of the lab', () => {
+  it('holds the lock while it writes, is refused while a job holds it, and needs none for a folder not made yet', async () => {
+    const dir = await tempDir();
+    const during = await withLabLock(dir, async () => holderOf(path.join(dir, LOCK_FILE)));
+    expect(during).toMatchObject({ kind: 'write', pid: process.pid, jobId: expect.stringMatching(/^write-/) });
+    expect(await readdir(dir)).toEqual([]);
+
+    const held = labFolderLock(dir);
+    await held.acquire(job);
+    const write = vi.fn(async () => 'written');
+    await expect(withLabLock(dir, write)).rejects.toThrow(/^The up job is already running on this lab \(process /);
+    expect(write).not.toHaveBeenCalled();
+    await held.release();
+
+    const fresh = path.join(dir, 'new-lab');
+    expect(await withLabLock(fresh, async () => mkdir(fresh).then(() => 'made'))).toBe('made');
+    expect(await readdir(fresh)).toEqual([]);
   });
 });
 
@@ -186,7 +431,7 @@ describe('releasing the lock', () => {
     await lock.release();
     expect(await readFile(lockFile, 'utf8')).toBe('not json');
     // Released: a lock with the same job id written afterwards is no longer this one's to remove.
-    await writeFile(lockFile, JSON.stringify({ jobId: 'up-1' }));
+    await writeFile(lockFile, JSON.stringify({ pid: process.pid, jobId: 'up-1' }));
     await lock.release();
     expect((await holderOf(lockFile)).jobId).toBe('up-1');
   });

@@ -1,101 +1,345 @@
 /**
- * The lab folder's job lock: a file created exclusively, holding the owner's pid and start time.
- * It is what keeps the app and the CLI (two processes) from running two jobs on one lab; a lock
- * whose process is gone is stale and taken over.
+ * The lab folder's lock: one writer per lab. Every job and every write of the lab's files holds it,
+ * in the app, in browser mode and in the CLI (separate processes), so a render never lands beside a
+ * running `vagrant up`, and two jobs never run on one lab.
+ *
+ * The lock file holds what tells a live holder from a dead one: its pid, the process's start time
+ * and the boot it started in (a reused pid or a reboot is not the holder), the host (a shared folder
+ * on another machine is not ours to judge); a zombie counts as dead. It also holds the processes
+ * the job started (Vagrant), so a job whose holder died and left Vagrant running is reported, not
+ * run a second time beside it.
+ *
+ * No half-written lock ever exists: the whole record is written to a temporary file first and
+ * link()ed into place, which fails with EEXIST when a lock is there. A stale lock is never removed
+ * blindly: the taker first creates a claim named after the exact stale record (again by link(), so
+ * only one process gets it), checks under the claim that the lock still is that record, and only
+ * then removes it. A claim whose taker died is itself taken over the same way.
  */
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 import type { JobKind } from '../../../shared/jobs';
 import { ioError } from '../files';
+import { groupAlive, signalProcessTree } from '../process';
+import { stopStages, type StopStage } from '../signals';
 import { delay } from '../time';
 
 export const LOCK_FILE = '.cluster-lab.lock';
+
+/** What holds the lock: a job, or a write of the lab's files (render, lab.write). */
+export type LockKind = JobKind | 'write';
+/** Which Cluster Lab holds it, for the refusal. */
+export type LockOwner = 'app' | 'browser' | 'cli';
+
+/** A process the holder's job started. */
+export interface LockChild {
+  pid: number;
+  start: string | null;
+  /** As the log shows it: `vagrant up agent1`. */
+  command: string;
+}
 
 interface LockHolder {
   pid: number;
   /** The holder's start time as the OS counts it (Linux), so a recycled pid is not taken for the holder. */
   pidStart: string | null;
+  /** /proc/sys/kernel/random/boot_id (Linux): a lock from before a reboot has no live holder. */
+  bootId: string | null;
   hostname: string;
+  owner: LockOwner;
   jobId: string;
-  kind: JobKind;
+  kind: LockKind;
   startedAt: number;
+  children: LockChild[];
 }
 
-/** Linux: the process's start time in clock ticks since boot (field 22 of /proc/PID/stat); null elsewhere (no /proc). */
-async function processStart(pid: number): Promise<string | null> {
+/** Which Cluster Lab this process is: the app's Electron, browser mode's host (out/main/web.js), or the CLI. */
+export function lockOwner({ versions, env, argv }: Pick<NodeJS.Process, 'versions' | 'env' | 'argv'> = process): LockOwner {
+  if (versions.electron && env.ELECTRON_RUN_AS_NODE !== '1') return 'app';
+  return /(^|[\\/])web(\.js|[\\/]index\.ts)$/.test(argv[1] ?? '') ? 'browser' : 'cli';
+}
+
+const ownerText: Record<LockOwner, string> = { app: 'the Cluster Lab app', browser: 'Cluster Lab in browser mode', cli: 'the cluster-lab CLI' };
+
+/** proc(5): /proc/PID/stat's state (field 3) and start time in clock ticks since boot (field 22); null when there is no such file. */
+async function procStat(pid: number): Promise<{ state: string; start: string } | null> {
   const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  return text?.slice(text.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  if (!text) return null;
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return fields[0] && fields[19] ? { state: fields[0], start: fields[19] } : null;
 }
 
-async function holderAlive(holder: LockHolder): Promise<boolean> {
-  if (holder.hostname !== os.hostname()) return true; // a folder shared with another machine: its processes are not ours to judge
+/** The start time of process `pid` (Linux), null where there is no /proc or the process has gone. */
+export const processStart = async (pid: number): Promise<string | null> => (await procStat(pid))?.start ?? null;
+
+let bootIdRead: Promise<string | null> | null = null;
+const thisBoot = () =>
+  (bootIdRead ??= readFile('/proc/sys/kernel/random/boot_id', 'utf8').then(
+    (text) => text.trim() || null,
+    () => null,
+  ));
+
+/** Whether process `pid`, started at `start` in boot `bootId`, still runs on this computer. */
+async function running(pid: number, start: string | null, bootId: string | null): Promise<boolean> {
+  const boot = await thisBoot();
+  if (bootId && boot && bootId !== boot) return false;
+  let othersProcess = false;
   try {
-    process.kill(holder.pid, 0);
+    process.kill(pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    othersProcess = true;
   }
-  const start = await processStart(holder.pid);
-  return start === null || holder.pidStart === null || start === holder.pidStart;
+  const stat = await procStat(pid);
+  // No /proc (macOS, Windows), or another user's process that /proc hides (hidepid): kill(0) is all
+  // there is to ask. Else the process ended between the two questions.
+  if (!stat) return !boot || othersProcess;
+  // A zombie has exited; it only waits for a parent that may never reap it.
+  if (stat.state === 'Z' || stat.state === 'X') return false;
+  return start === null || stat.start === start;
 }
 
-/** The lock of the lab folder `dir`: acquire before a job starts, release when it has ended. */
-export function labFolderLock(dir: string) {
+const holderRunning = (holder: LockHolder) => holder.hostname !== os.hostname() || running(holder.pid, holder.pidStart, holder.bootId ?? null);
+
+/** The children of a dead holder that still run: they were never stopped. */
+async function leftRunning(holder: LockHolder): Promise<LockChild[]> {
+  const children = Array.isArray(holder.children) ? holder.children : [];
+  const alive = await Promise.all(children.map((child) => running(child.pid, child.start, holder.bootId ?? null)));
+  return children.filter((_, i) => alive[i]);
+}
+
+function parseHolder(text: string): LockHolder | null {
+  try {
+    const value = JSON.parse(text) as LockHolder;
+    return typeof value === 'object' && value !== null && Number.isSafeInteger(value.pid) && value.pid > 0 ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+const readText = (file: string) => readFile(file, 'utf8').catch(() => null);
+
+const since = (holder: LockHolder) => new Date(holder.startedAt).toLocaleTimeString();
+
+function who(holder: LockHolder): string {
+  const where = holder.hostname !== os.hostname() ? ` on ${holder.hostname}` : '';
+  const owner = ownerText[holder.owner] ? `, ${ownerText[holder.owner]}` : '';
+  return `process ${holder.pid}${where}${owner}, since ${since(holder)}`;
+}
+
+function busy(holder: LockHolder, file: string): AppError {
+  const doing = holder.kind === 'write' ? "Cluster Lab is writing this lab's files" : `The ${holder.kind} job is already running on this lab`;
+  return new AppError('busy', `${doing} (${who(holder)}).`, {
+    hint: `One writer per lab: Cluster Lab runs one job at a time on a lab and writes none of its files meanwhile. Wait for it to finish or cancel it where it runs. If no such process exists, delete ${file}.`,
+  });
+}
+
+const childList = (children: LockChild[]) => children.map((child) => `${child.command} (process ${child.pid})`).join(', ');
+
+function orphaned(holder: LockHolder, children: LockChild[], dir: string): AppError {
+  return new AppError(
+    'busy',
+    `The ${holder.kind} job of process ${holder.pid} (since ${since(holder)}) ended without stopping what it started: ${childList(children)} still ${children.length === 1 ? 'runs' : 'run'} on this lab.`,
+    {
+      hint: `A second job beside ${children.length === 1 ? 'it' : 'them'} would work on the same machines. Wait for ${children.length === 1 ? 'it' : 'them'} to finish, or stop ${children.length === 1 ? 'it' : 'them'} (Ctrl-C first, as Cancel does): cluster-lab up --dir ${dir} --stop-orphans (or down, provision, destroy with --stop-orphans).`,
+    },
+  );
+}
+
+/** Put `text` at `file` only if nothing is there: written whole to a temporary file, then link()ed. */
+async function createExclusive(file: string, text: string): Promise<boolean> {
+  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, text, { flag: 'wx', mode: 0o644 });
+    await link(temp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw ioError(error, file, 'create the job lock');
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+}
+
+const ageMs = (file: string) =>
+  stat(file).then(
+    (s) => Date.now() - s.mtimeMs,
+    () => Infinity,
+  );
+
+/** A broken record this young may be an older Cluster Lab's lock being written this moment (it wrote in two steps). */
+const HALF_WRITTEN_MS = 5_000;
+
+/** The claim on the stale record `judged` at `target`: named after that very record, so two takers of it meet at one name. */
+export function claimFile(target: string, judged: string): string {
+  const name = createHash('sha256')
+    .update(`${path.basename(target)}\0${judged}`)
+    .digest('hex')
+    .slice(0, 16);
+  return path.join(path.dirname(target), `${LOCK_FILE}.takeover-${name}`);
+}
+
+/**
+ * Remove `target` if it still holds `judged`, the stale record this process judged: only the one
+ * process that creates the claim for that very record may. When another process holds the claim,
+ * nothing is done (the caller reads the lock again); a claim whose taker is dead is taken over first.
+ */
+async function removeStale(target: string, judged: string, claimant: string, depth = 0): Promise<void> {
+  const claim = claimFile(target, judged);
+  if (await createExclusive(claim, claimant)) {
+    try {
+      if ((await readText(target)) === judged) await unlink(target).catch(() => {});
+    } finally {
+      await unlink(claim).catch(() => {});
+    }
+    return;
+  }
+  const claimText = await readText(claim);
+  if (claimText === null) return;
+  const taker = parseHolder(claimText);
+  if (taker ? await holderRunning(taker) : (await ageMs(claim)) < HALF_WRITTEN_MS) {
+    await delay(20);
+    return;
+  }
+  if (depth < 3) await removeStale(claim, claimText, claimant, depth + 1);
+}
+
+export interface LabLock {
+  /** Take the lock for a job or a write; refused (naming the holder) while another holds it or its processes still run. */
+  acquire(what: { jobId: string; kind: LockKind; startedAt: number }): Promise<void>;
+  /** Record a process the job started, or forget one that ended, in the lock file. */
+  addChild(child: LockChild): Promise<void>;
+  removeChild(pid: number): Promise<void>;
+  /** Remove the lock if it is still ours. */
+  release(): Promise<void>;
+}
+
+/** The lock of the lab folder `dir`. */
+export function labFolderLock(dir: string): LabLock {
   const file = path.join(dir, LOCK_FILE);
-  let held: string | null = null;
+  let held: LockHolder | null = null;
+  // Updates of the record are written one after another, and release waits for them.
+  let writes: Promise<void> = Promise.resolve();
+  const rewrite = (change: (holder: LockHolder) => void) => {
+    const next = writes.then(async () => {
+      if (!held) return;
+      change(held);
+      const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        await writeFile(temp, JSON.stringify(held), { flag: 'wx', mode: 0o644 });
+        await rename(temp, file);
+      } catch (error) {
+        await unlink(temp).catch(() => {});
+        throw ioError(error, file, 'update the job lock');
+      }
+    });
+    writes = next.catch(() => {});
+    return next;
+  };
   return {
-    async acquire(job: { jobId: string; kind: JobKind; startedAt: number }): Promise<void> {
-      const holder: LockHolder = { pid: process.pid, pidStart: await processStart(process.pid), hostname: os.hostname(), ...job };
-      for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          const handle = await open(file, 'wx', 0o644);
-          await handle.writeFile(JSON.stringify(holder));
-          await handle.close();
-          held = job.jobId;
+    async acquire({ jobId, kind, startedAt }) {
+      const me: LockHolder = {
+        pid: process.pid,
+        pidStart: await processStart(process.pid),
+        bootId: await thisBoot(),
+        hostname: os.hostname(),
+        owner: lockOwner(),
+        jobId,
+        kind,
+        startedAt,
+        children: [],
+      };
+      const record = JSON.stringify(me);
+      let halfWrittenWaits = 0;
+      for (let attempt = 0; attempt < 20; attempt++) {
+        if (await createExclusive(file, record)) {
+          held = me;
           return;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(error, file, 'create the job lock');
         }
-        const text = await readFile(file, 'utf8').catch(() => null);
-        let other: LockHolder | null = null;
-        try {
-          other = text ? (JSON.parse(text) as LockHolder) : null;
-        } catch {
-          // Not JSON (yet): as good as no holder, judged by its age below.
+        const text = await readText(file);
+        if (text === null) continue;
+        const other = parseHolder(text);
+        if (other) {
+          if (await holderRunning(other)) throw busy(other, file);
+          const children = await leftRunning(other);
+          if (children.length) throw orphaned(other, children, dir);
+        } else if ((await ageMs(file)) < HALF_WRITTEN_MS) {
+          if (++halfWrittenWaits > 3) break;
+          await delay(200);
+          continue;
         }
-        if (other && (await holderAlive(other)))
-          throw new AppError(
-            'busy',
-            `The ${other.kind} job is already running on this lab (process ${other.pid}${other.hostname !== os.hostname() ? ` on ${other.hostname}` : ''}, since ${new Date(other.startedAt).toLocaleTimeString()}).`,
-            {
-              hint: `Cluster Lab runs one job per lab at a time: wait for that one to finish or cancel it where it runs. If no such process exists, delete ${file}.`,
-            },
-          );
-        if (!other) {
-          // Half-written by a process that is creating it this very moment, or left broken by a crash.
-          const age = await stat(file).then(
-            (s) => Date.now() - s.mtimeMs,
-            () => Infinity,
-          );
-          if (age < 5_000) {
-            await delay(200);
-            continue;
-          }
-        }
-        await rm(file, { force: true });
+        await removeStale(file, text, record);
       }
       throw new AppError('busy', `Could not take the job lock ${file}.`, { hint: 'Another job is starting on this lab; try again in a moment.' });
     },
-    /** Remove the lock if it is still ours. */
-    async release(): Promise<void> {
-      const text = await readFile(file, 'utf8').catch(() => null);
-      try {
-        if (text && (JSON.parse(text) as LockHolder).jobId === held) await rm(file, { force: true });
-      } catch {
-        // someone else's broken lock: not ours to remove
-      }
+    addChild: (child) => rewrite((holder) => void holder.children.push(child)),
+    removeChild: (pid) =>
+      rewrite((holder) => {
+        holder.children = holder.children.filter((child) => child.pid !== pid);
+      }),
+    async release() {
+      await writes;
+      const ours = held;
       held = null;
+      if (!ours) return;
+      const text = await readText(file);
+      const holder = text === null ? null : parseHolder(text);
+      if (holder?.jobId === ours.jobId && holder.pid === ours.pid) await unlink(file).catch(() => {});
     },
   };
+}
+
+/**
+ * Hold the lab's lock while `write` runs (render, lab.write). A folder that does not exist yet has
+ * no job in it: there is nothing to hold, and `write` creates it.
+ */
+export async function withLabLock<T>(dir: string, write: () => Promise<T>): Promise<T> {
+  const exists = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!exists) return write();
+  const lock = labFolderLock(dir);
+  await lock.acquire({ jobId: `write-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`, kind: 'write', startedAt: Date.now() });
+  try {
+    return await write();
+  } finally {
+    await lock.release();
+  }
+}
+
+/** How long a left-over process gets after each stage of the stop before the next one. */
+export interface OrphanStopTimings {
+  sigintWaitMs: number;
+  sigtermWaitMs: number;
+}
+
+/**
+ * Stop what a dead holder's job left running, the way Cancel stops a job (Ctrl-C, then SIGTERM,
+ * then SIGKILL, to each process's whole group), and say what was stopped. A live holder is refused
+ * as acquire refuses it; a stale lock itself is left for the next acquire to take over.
+ */
+export async function stopOrphans(dir: string, timings: OrphanStopTimings, platform: NodeJS.Platform = process.platform): Promise<LockChild[]> {
+  const file = path.join(dir, LOCK_FILE);
+  const text = await readText(file);
+  const holder = text === null ? null : parseHolder(text);
+  if (!holder) return [];
+  if (await holderRunning(holder)) throw busy(holder, file);
+  const children = await leftRunning(holder);
+  const waitMs: Record<StopStage, number> = { interrupt: timings.sigintWaitMs, terminate: timings.sigtermWaitMs, kill: 2_000 };
+  const stillThere = async (child: LockChild) =>
+    (await running(child.pid, child.start, holder.bootId ?? null)) || (platform !== 'win32' && groupAlive(child.pid));
+  await Promise.all(
+    children.map(async (child) => {
+      for (const stage of stopStages(platform)) {
+        if (!(await stillThere(child))) return;
+        await signalProcessTree(child.pid, stage, platform);
+        const deadline = Date.now() + waitMs[stage];
+        while (Date.now() < deadline && (await stillThere(child))) await delay(50);
+      }
+    }),
+  );
+  return children;
 }

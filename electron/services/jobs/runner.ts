@@ -26,7 +26,7 @@ import { requireTools } from '../tools';
 import { vagrantStatus } from '../vagrant';
 import { stopTree, type StopTimings } from './child';
 import { Cancelled, snapshot, StepFailure, type Job } from './job';
-import { labFolderLock } from './lock';
+import { labFolderLock, stopOrphans, type LockChild } from './lock';
 import { JobLog, type LogOptions } from './log';
 import type { ReadyTimings } from './nodesReady';
 import { jobSteps, jobTools, steps, type StepId } from './steps';
@@ -140,6 +140,7 @@ export class LabRunner {
         tools,
         log,
         children: new Set(),
+        lock,
         cancelRequested: false,
         sequential,
         finished: Promise.resolve(info),
@@ -171,6 +172,14 @@ export class LabRunner {
       await Promise.all([...job.children].map((child) => stopTree(job, child, this.options)));
     }
     return snapshot(await job.finished);
+  }
+
+  /**
+   * Stop what a job whose process died left running on the lab (its Vagrant), as Cancel would have:
+   * Ctrl-C first. Returns what was stopped; refused while the lab's lock has a live holder.
+   */
+  stopOrphans(dirInput: string): Promise<LockChild[]> {
+    return stopOrphans(path.resolve(dirInput), this.options);
   }
 
   /** The lab's running (or last) job and the tail of its log, for a view that arrives late. */
