@@ -31,8 +31,11 @@ export const modules = [
     tests: ['electron/services/doctor/rules.test.ts', 'electron/services/doctor/doctor.test.ts', 'shared/lab/fit.test.ts'],
   },
   { module: 'electron/services/doctor/network.ts', tests: ['electron/services/doctor/rules.test.ts', 'electron/services/doctor/doctor.test.ts'] },
-  // Browser mode's checks, the IPC sender check, the quit guard, the CLI's exit codes.
+  // Browser mode's checks, the page's files in both shells, the links out, the IPC sender check, the quit guard, the CLI's exit codes.
   { module: 'electron/web/server.ts', tests: ['electron/web/server.test.ts'] },
+  { module: 'electron/services/rendererFiles.ts', tests: ['electron/services/rendererFiles.test.ts', 'electron/main/appProtocol.test.ts'] },
+  { module: 'electron/main/appProtocol.ts', tests: ['electron/main/appProtocol.test.ts'] },
+  { module: 'electron/main/security.ts', tests: ['electron/main/security.test.ts', 'electron/main/wiring.test.ts'] },
   { module: 'electron/main/ipc.ts', tests: ['electron/main/ipc.test.ts', 'electron/main/wiring.test.ts'] },
   { module: 'electron/main/quitGuard.ts', tests: ['electron/main/quitGuard.test.ts'] },
   { module: 'electron/cli/index.ts', tests: ['electron/cli/index.test.ts', 'electron/cli/cli.test.ts'] },
