@@ -40,12 +40,12 @@ function PanelBody({ onClose }: { onClose: () => void }) {
   const state = useCall('telepresence.state', {});
   return (
     <>
-      <header className="telepresence-head">
+      <div className="telepresence-head">
         <h2 id="telepresence-title">Telepresence and the VIF recursion</h2>
         <button type="button" onClick={onClose} aria-label="Close the Telepresence panel">
           Close
         </button>
-      </header>
+      </div>
       <p>
         While Telepresence is connected, its virtual network interface (VIF) on this computer routes the cluster's subnets into the cluster. A cluster
         whose VMs run on this same computer can reach that VIF too, so a request nothing in the cluster answers loops from the cluster into the VIF
