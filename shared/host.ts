@@ -43,20 +43,19 @@ export const toolMeta: Record<ToolName, ToolMeta> = {
     label: 'Vagrant',
     purpose: 'creates and provisions the lab VMs',
     required: true,
-    installHint:
-      'Install Vagrant from https://developer.hashicorp.com/vagrant/install (Debian/Ubuntu: apt-get install vagrant), then press Re-check.',
+    installHint: 'Install Vagrant from https://developer.hashicorp.com/vagrant/install (Debian/Ubuntu: apt-get install vagrant).',
   },
   VBoxManage: {
     label: 'VirtualBox',
     purpose: 'runs the VMs on a bridged network',
     required: true,
-    installHint: 'Install VirtualBox from https://www.virtualbox.org/wiki/Downloads; VBoxManage comes with it. Then press Re-check.',
+    installHint: 'Install VirtualBox from https://www.virtualbox.org/wiki/Downloads; VBoxManage comes with it.',
   },
   kubectl: {
     label: 'kubectl',
     purpose: 'applies the registry and checks that nodes are Ready',
     required: true,
-    installHint: 'Install kubectl from https://kubernetes.io/docs/tasks/tools/ (or your package manager), then press Re-check.',
+    installHint: 'Install kubectl from https://kubernetes.io/docs/tasks/tools/ (or your package manager).',
   },
   telepresence: {
     label: 'Telepresence',

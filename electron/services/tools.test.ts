@@ -1,7 +1,7 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareVersions, detectTool, findExecutable, parseToolVersion } from './tools';
+import { compareVersions, detectTool, findExecutable, parseToolVersion, requireTools } from './tools';
 import { tempDirs } from '../../fixtures/tmp';
 
 const tempDir = tempDirs('tools');
@@ -47,6 +47,16 @@ describe('finding tools', () => {
     await fakeTool(dir, 'VBoxManage', 'echo "WARNING: The vboxdrv kernel module is not loaded." >&2; exit 1');
     const info = await detectTool('VBoxManage', { env: { PATH: dir }, platform: 'linux' });
     expect(info).toMatchObject({ found: true, version: null, error: expect.stringMatching(/exit 1/) });
+  });
+
+  it('refuses a job without its tools, naming each and where to get it, and no button: the Run step and the CLI have no Re-check', async () => {
+    const refused = requireTools({ env: { PATH: '' }, platform: 'linux' }, ['vagrant', 'kubectl']);
+    await expect(refused).rejects.toMatchObject({
+      code: 'tool_missing',
+      message: 'Vagrant and kubectl are not installed (not found on PATH).',
+      hint: expect.stringContaining('https://developer.hashicorp.com/vagrant/install'),
+    });
+    await expect(refused).rejects.toMatchObject({ hint: expect.not.stringMatching(/Re-check|press/) });
   });
 
   it('reports a missing tool as not found', async () => {

@@ -21,7 +21,7 @@ describe('toolCheck', () => {
         'tool-vagrant',
         'fail',
         'Vagrant is not installed (creates and provisions the lab VMs).',
-        'Install Vagrant from https://developer.hashicorp.com/vagrant/install (Debian/Ubuntu: apt-get install vagrant), then press Re-check.',
+        'Install Vagrant from https://developer.hashicorp.com/vagrant/install (Debian/Ubuntu: apt-get install vagrant).',
       ),
     );
     expect(toolCheck('telepresence', tool(null), null)).toMatchObject({ id: 'tool-telepresence', status: 'warn' });
@@ -46,7 +46,7 @@ describe('toolCheck', () => {
         'tool-kubectl',
         'fail',
         'kubectl 1.31.9 is too old: the lab needs 1.32.0 or later.',
-        'Update kubectl to 1.32.0 or later. Install kubectl from https://kubernetes.io/docs/tasks/tools/ (or your package manager), then press Re-check.',
+        'Update kubectl to 1.32.0 or later. Install kubectl from https://kubernetes.io/docs/tasks/tools/ (or your package manager).',
       ),
     );
     expect(toolCheck('kubectl', tool('1.32.0', '/usr/bin', 'kubectl'), '1.32.0')).toEqual(
