@@ -299,18 +299,30 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
       ['helm', 'upgrade', '--manager-namespace', 'ambassador', '--reuse-values', ...set],
     ]);
     expect(await release()).toMatchObject({ namespace: 'ambassador', kind: 'Deployment', revision: 2 });
-  });
+  }, 60_000);
 
   it('upgrades a 2.32 traffic manager, a StatefulSet, where asking for deployment/traffic-manager would install over it', async () => {
-    const { runner } = setup(tpEnv({ FAKE_TELEPRESENCE_VERSION: '2.32.1' }));
+    const { ctx, runner } = setup(tpEnv({ FAKE_TELEPRESENCE_VERSION: '2.32.1' }));
     expect((await runner.wait((await runner.start(dir, 'up')).id)).status).toBe('succeeded');
     expect((await runner.wait((await runner.start(dir, 'route-controller')).id)).status).toBe('succeeded');
     expect((await release()).kind).toBe('StatefulSet');
+    const labEnv = { ...ctx.env, KUBECONFIG: path.join(dir, 'kubeconfig.yaml') };
+    const kubectl = (...args: string[]) => runTool(path.join(fakeBin, 'kubectl'), [...args, '-n', 'ambassador', '-o', 'name'], { env: labEnv });
+    expect((await kubectl('get', 'deployment', 'traffic-manager')).stderr).toContain('deployments.apps "traffic-manager" not found');
+    expect((await kubectl('get', 'statefulset', 'traffic-manager')).stdout.trim()).toBe('statefulset.apps/traffic-manager');
+    // What the old detection then ran, refused in Telepresence's words (pkg/client/cli/helm/install.go).
+    const install = await runTool(path.join(fakeBin, 'telepresence'), ['helm', 'install', '--manager-namespace', 'ambassador'], {
+      env: { ...labEnv, FAKE_TELEPRESENCE_RECORD: '' },
+    });
+    expect(install.exitCode).toBe(1);
+    expect(install.stderr.trim()).toBe(
+      `telepresence helm install: error: failed to install traffic manager: traffic-manager version "2.32.1" is already installed, use 'telepresence helm upgrade' instead to replace it`,
+    );
     const again = await runner.wait((await runner.start(dir, 'route-controller')).id);
     expect(again.status, JSON.stringify(again.failure)).toBe('succeeded');
     expect((await helmCalls(path.join(home, 'telepresence.jsonl'))).map((c) => c.args[1])).toEqual(['install', 'upgrade']);
     expect((await release()).revision).toBe(2);
-  });
+  }, 60_000);
 
   it('keeps the values the user gave the traffic manager before (--reuse-values), which --set alone would drop', async () => {
     const { ctx, runner } = setup(tpEnv());
@@ -328,7 +340,7 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
       'routeController.enabled': 'true',
       'routeController.serviceCIDRs': '{10.43.0.0/16}',
     });
-  });
+  }, 60_000);
 
   it("installs into the namespace the user's Telepresence config names (cluster.defaultManagerNamespace)", async () => {
     const config = path.join(home, '.config', 'telepresence', 'config.yml');
@@ -348,7 +360,7 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
       'team-tp',
     ]);
     expect((await release()).namespace).toBe('team-tp');
-  });
+  }, 60_000);
 
   it('refuses a client older than 2.27 before helm runs: its chart has no route controller', async () => {
     const { runner } = setup(tpEnv({ FAKE_TELEPRESENCE_VERSION: '2.26.1' }));
@@ -360,7 +372,7 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
       hint: expect.stringContaining('Update the client to 2.27 or later'),
     });
     expect(existsSync(path.join(home, 'telepresence.jsonl'))).toBe(false);
-  });
+  }, 60_000);
 
   it("says what Vagrant's machine lock means", async () => {
     const { runner } = setup({ FAKE_VAGRANT_LOCKED: 'server' });
