@@ -40,13 +40,9 @@ export function telepresenceConfigPath(ctx: Pick<ServiceContext, 'env' | 'platfo
   return path.join(configHome, 'telepresence', 'config.yml');
 }
 
-/** What a file that is not a regular one is, in words. */
-function kindOf(info: { isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
-  if (info.isFIFO()) return 'a FIFO (named pipe)';
-  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
-  if (info.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
+/** What a file that is neither a regular file nor a folder is, in words. */
+const kindOf = (info: { isFIFO(): boolean; isSocket(): boolean }) =>
+  info.isFIFO() ? 'a FIFO (named pipe)' : info.isSocket() ? 'a socket' : 'a device';
 
 const notAPlainFile = (file: string, what: string) =>
   new AppError('io', `${file} is ${what}, not a regular file; Cluster Lab neither reads nor replaces it.`, {
