@@ -114,6 +114,7 @@ describe.skipIf(!onLinux)('a job dies with its owner', () => {
       expect(up.output.err).toContain('cluster-lab up: cancelled.');
       for (const agent of ['agent1', 'agent2']) expect(up.output.out).toContain(`==> ${agent}: Waiting for cleanup before exiting...`);
     },
+    90_000,
   );
 
   it('is found again when its owner was killed with -9: the next start names what still runs and starts no second vagrant; --stop-orphans stops it', async () => {
