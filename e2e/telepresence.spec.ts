@@ -29,6 +29,12 @@ test('the Telepresence panel writes routing.recursionBlockDuration into config.y
   await duration.fill('fast');
   await expect(panel.getByText(/"fast" is not a Go duration/)).toBeVisible();
   await expect(panel.getByRole('button', { name: 'Write to config.yml' })).toBeDisabled();
+  // Past Go's int64 nanoseconds Telepresence could not read the file at all.
+  await duration.fill('9999999999h');
+  await expect(
+    panel.getByText(/"9999999999h" is longer than Go \(and so Telepresence\) can hold: give at most 2562047h47m16\.854775807s/),
+  ).toBeVisible();
+  await expect(panel.getByRole('button', { name: 'Write to config.yml' })).toBeDisabled();
   await duration.fill('1ms');
   await panel.getByRole('button', { name: 'Write to config.yml' }).click();
 
