@@ -19,6 +19,7 @@ import { netmaskFromPrefix, parseCidr } from '../lab/net';
 import { renderVagrantfile } from './vagrantfile';
 
 const harness = path.join(import.meta.dirname, 'vagrantfile-harness.rb');
+const foldersProbe = path.join(import.meta.dirname, 'vagrantfile-folders.rb');
 let work: string;
 let marker: string;
 
@@ -251,3 +252,25 @@ describe('generated labs under real Ruby and Vagrant', () => {
 function score(why: string): number {
   return hostile().filter((h) => why.includes(JSON.stringify(h).slice(1, -1))).length;
 }
+
+describe('what a guest can reach on the host, as Vagrant itself reads the Vagrantfile', () => {
+  it('every machine syncs ./shared alone: the default . -> /vagrant share is disabled', async () => {
+    const labs = [seedLab(), { ...seedLab(), registry: { enabled: false }, agents: [] }];
+    const dirs = await Promise.all(labs.map(writeLabDir));
+    // The stub VBoxManage beside the fakes, should the VirtualBox plugin ask for a version while loading.
+    const env = { ...process.env, VAGRANT_CHECKPOINT_DISABLE: '1', PATH: `${path.resolve('fixtures/bin')}${path.delimiter}${process.env.PATH}` };
+    for (const [i, dir] of dirs.entries()) {
+      const run = await runTool('ruby', [foldersProbe, dir], { env, timeoutMs: 60_000 });
+      expect(run.exitCode, run.stderr).toBe(0);
+      const folders = JSON.parse(run.stdout) as Record<string, Record<string, { hostpath: string; disabled: boolean }>>;
+      const machines = [SERVER_MACHINE, ...labs[i]!.agents.map((a) => a.name)];
+      expect(Object.keys(folders)).toEqual(machines);
+      for (const machine of machines) {
+        expect(folders[machine], machine).toEqual({
+          '/vagrant': { hostpath: '.', disabled: true },
+          '/vagrant_shared': { hostpath: './shared', disabled: false },
+        });
+      }
+    }
+  }, 120_000);
+});

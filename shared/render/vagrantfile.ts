@@ -294,6 +294,11 @@ export function renderVagrantfile(config: LabConfig): string {
     "Vagrant.configure('2') do |config|",
     `  config.vm.box = ${rubyString(box.name)}`,
     ...(box.url ? [`  config.vm.box_url = ${rubyString(box.url)}`] : []),
+    // Vagrant shares the Vagrantfile's folder as /vagrant unless a folder with host path '.' or guest
+    // path /vagrant is configured (vagrant 2.3.4 plugins/kernel_v2/config/vm.rb, finalize!), and
+    // mounts none marked disabled (lib/vagrant/action/builtin/mixin_synced_folders.rb, synced_folders).
+    '  # Guests see only ./shared: the whole lab folder (this Vagrantfile, lab.json) is not theirs to write.',
+    "  config.vm.synced_folder '.', '/vagrant', disabled: true",
     `  # The host's ./shared: the server leaves the node token, k3s.yaml${config.registry.enabled ? ' and registries.yaml' : ''} here.`,
     `  config.vm.synced_folder './shared', ${rubyString(GUEST_SHARED)}`,
     "  config.vm.provider 'virtualbox' do |vb|",
