@@ -25,11 +25,26 @@ export interface LabMachine {
   role: 'server' | 'agent';
 }
 
+/**
+ * A host name as the cluster spells it: k3s lower-cases the node name whether it comes from
+ * `--node-name` or the host name (k3s pkg/util/net.go, GetHostnameAndIPs: `strings.ToLower(name)`,
+ * after kubernetes/kubernetes#71140), and what is matched against it (the registry mirror, the TLS
+ * name, the node selector) uses the same spelling.
+ */
+export function clusterName(name: string): string {
+  return name.toLowerCase();
+}
+
+/** The server's name as the cluster and its registry know it: `<server>` in `<server>:5000/<image>`. */
+export function serverClusterName(config: LabConfig): string {
+  return clusterName(config.server.name);
+}
+
 export function labMachines(config: LabConfig): LabMachine[] {
   const machine = (name: string, hostname: string, ip: string, role: LabMachine['role']): LabMachine => ({
     machine: name,
     hostname,
-    nodeName: hostname.toLowerCase(),
+    nodeName: clusterName(hostname),
     ip,
     role,
   });

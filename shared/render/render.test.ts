@@ -16,7 +16,7 @@ import { assertLab } from '../lab/schema';
 import { rubyHeredoc, rubyString, shellAssign, shellQuote } from './escape';
 import { renderLab, renderLabJson } from './index';
 import { renderRegistryManifest } from './manifests';
-import { renderRegistriesYaml } from './registries';
+import { registryHost, renderRegistriesYaml } from './registries';
 import { seedLab } from './testing';
 import { boxSource, renderVagrantfile } from './vagrantfile';
 
@@ -149,6 +149,24 @@ describe('registries.yaml', () => {
   it('mirrors <server-name>:5000 to the server address over HTTP', () => {
     const lab = { ...seedLab(), server: { name: 'k3s-main', ip: '10.1.2.3' } };
     expect(parse(renderRegistriesYaml(lab))).toEqual({ mirrors: { 'k3s-main:5000': { endpoint: ['http://10.1.2.3:5000'] } } });
+  });
+
+  it('names the registry, the TLS name and the push hint in lower case, as k3s names the node', () => {
+    const lab = { ...seedLab(), server: { name: 'K3S.Lab.Example', ip: '192.168.1.110' } };
+    expect(registryHost(lab)).toBe('k3s.lab.example:5000');
+    // containerd finds a mirror by the image's host as a directory name (certs.d/<host>): case counts.
+    expect(Object.keys((parse(renderRegistriesYaml(lab)) as { mirrors: object }).mirrors)).toEqual(['k3s.lab.example:5000']);
+    const vagrantfile = renderVagrantfile(lab);
+    expect(vagrantfile).toContain("SERVER_NAME='k3s.lab.example'");
+    expect(vagrantfile).toContain("NODE_NAME='k3s.lab.example'");
+    expect(vagrantfile).toContain('# Pull k3s.lab.example:5000/... from');
+    expect(renderRegistryManifest(lab)).toContain('# Push to k3s.lab.example:5000/<image>;');
+    // The one place the name keeps its case: the guest's host name, which nothing matches against.
+    const rendered = renderLab(lab)
+      .filter((file) => file.name !== 'lab.json')
+      .map((file) => file.content)
+      .join('\n');
+    expect(rendered.match(/K3S\.Lab\.Example.*/g)).toEqual([expect.stringMatching(/^K3S\.Lab\.Example', '192\.168\.1\.110', SERVER_SCRIPT/)]);
   });
 
   it('is written on every node with the same bytes', () => {

@@ -6,7 +6,7 @@
  * single-quoted words inside literal heredocs; the scripts themselves are fixed text.
  */
 import type { LabConfig } from '../lab/schema';
-import { labMachines, SERVER_MACHINE, type LabMachine } from '../lab/machines';
+import { labMachines, SERVER_MACHINE, serverClusterName, type LabMachine } from '../lab/machines';
 import { netmaskFromPrefix, parseCidr } from '../lab/net';
 import { LAB_SCHEMA_VERSION } from '../lab/schema';
 import { rubyHeredoc, rubyString, shellAssign, shellHeredoc } from './escape';
@@ -223,7 +223,8 @@ function labEnv(config: LabConfig): string[] {
   return [
     shellAssign('GATEWAY', config.network.gateway),
     shellAssign('DNS_SERVERS', config.network.dns.join(' ')),
-    shellAssign('SERVER_NAME', config.server.name),
+    // The name `--tls-san` adds to the API server's certificate, spelled as the node and the registry are.
+    shellAssign('SERVER_NAME', serverClusterName(config)),
     shellAssign('SERVER_IP', config.server.ip),
     shellAssign(k3s, config.k3s.value, { exported: true }),
   ];
