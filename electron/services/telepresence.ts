@@ -233,9 +233,11 @@ function interfaceNames(): string[] {
 
 /**
  * The release whose client reads its system-wide config.yml from one fixed folder per OS
- * (pkg/filelocation/osfile_{linux,darwin,windows}.go: RootConfigDir, added with 2.27's installers
- * that run the root daemon as a system service; the 2.29+ reference/config.md names these folders
- * for the system-wide config.yml) instead of $XDG_CONFIG_DIRS.
+ * (pkg/filelocation/osfile_{linux,darwin,windows}.go: RootConfigDir) instead of $XDG_CONFIG_DIRS.
+ * Taken as 2.27, whose installers (the root daemon as a system service) brought RootConfigDir; the
+ * 2.29 reference/config.md is the first to name these folders for the system-wide config.yml, and
+ * the source read here does not show the switch in LoadConfig itself, so 2.27 and 2.28 are the
+ * least certain.
  */
 export const SYSTEM_CONFIG_ROOT_SINCE = '2.27.0';
 const systemConfigRoots: Partial<Record<NodeJS.Platform, string>> = {
