@@ -33,7 +33,10 @@ export const modules = [
   { module: 'electron/services/doctor/network.ts', tests: ['electron/services/doctor/rules.test.ts', 'electron/services/doctor/doctor.test.ts'] },
   // Browser mode's checks, the page's files in both shells, the links out, the IPC sender check, the quit guard, the CLI's exit codes.
   { module: 'electron/web/server.ts', tests: ['electron/web/server.test.ts'] },
-  { module: 'electron/services/rendererFiles.ts', tests: ['electron/services/rendererFiles.test.ts', 'electron/main/appProtocol.test.ts'] },
+  {
+    module: 'electron/services/rendererFiles.ts',
+    tests: ['electron/services/rendererFiles.test.ts', 'electron/main/appProtocol.test.ts', 'electron/web/server.test.ts'],
+  },
   { module: 'electron/main/appProtocol.ts', tests: ['electron/main/appProtocol.test.ts'] },
   { module: 'electron/main/security.ts', tests: ['electron/main/security.test.ts', 'electron/main/wiring.test.ts'] },
   { module: 'electron/main/ipc.ts', tests: ['electron/main/ipc.test.ts', 'electron/main/wiring.test.ts'] },

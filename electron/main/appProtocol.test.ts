@@ -49,9 +49,9 @@ describe('the app:// protocol', () => {
   });
 
   it('answers only its own host and scheme, and only GET and HEAD', async () => {
-    expect((await get('app://other/index.html')).status).toBe(404);
-    expect((await get('file:///etc/passwd')).status).toBe(404);
-    expect((await get(APP_URL, 'POST')).status).toBe(405);
+    for (const url of ['app://other/index.html', 'other://cluster-lab/index.html', 'file:///etc/passwd'])
+      expect(await get(url), url).toEqual({ status: 404, type: 'text/plain; charset=utf-8', body: 'Not found\n' });
+    expect(await get(APP_URL, 'POST')).toEqual({ status: 405, type: 'text/plain; charset=utf-8', body: 'Method not allowed\n' });
     const head = await get(APP_URL, 'HEAD');
     expect([head.status, head.type, head.body]).toEqual([200, 'text/html; charset=utf-8', '']);
   });

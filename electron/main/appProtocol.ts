@@ -26,8 +26,8 @@ const plain = (status: number, body: string) => new Response(body, { status, hea
 /** Serves the files of `rendererDir` at `app://cluster-lab/`, and nothing else. */
 export function appProtocolHandler(rendererDir: string): (request: Request) => Promise<Response> {
   return async (request) => {
-    const url = URL.canParse(request.url) ? new URL(request.url) : null;
-    if (!url || url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST) return plain(404, 'Not found\n');
+    const url = new URL(request.url);
+    if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST) return plain(404, 'Not found\n');
     if (request.method !== 'GET' && request.method !== 'HEAD') return plain(405, 'Method not allowed\n');
     const found = await rendererFile(rendererDir, url.pathname);
     if (!found) return plain(404, 'Not found\n');

@@ -1,5 +1,6 @@
+import type { Session, WebContents } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
-import { documentationHosts, documentationLink, openDocumentation } from './security';
+import { denyPermissions, documentationHosts, documentationLink, hardenContents, openDocumentation, windowOptions } from './security';
 
 describe('links out of the app', () => {
   it('opens https links to the documentation hosts, as the URL parser writes them', () => {
@@ -15,6 +16,8 @@ describe('links out of the app', () => {
       'https://evil.example/?https://kubernetes.io/',
       'https://evil.kubernetes.io/',
       'https://user:pass@kubernetes.io/',
+      'https://user@kubernetes.io/',
+      'https://:pass@kubernetes.io/',
       'https://kubernetes.io@evil.example/',
       'https://kubernetes.io:8443/',
       'file:///etc/passwd',
@@ -32,5 +35,64 @@ describe('links out of the app', () => {
     openDocumentation('https://developer.hashicorp.com/vagrant/install', open);
     openDocumentation('file:///Applications/Calculator.app', open);
     expect(open.mock.calls).toEqual([['https://developer.hashicorp.com/vagrant/install']]);
+  });
+});
+
+describe('the window and its pages', () => {
+  it('makes the window isolated and sandboxed, with no Node, no webview and web security on', () => {
+    expect(windowOptions('/app/preload.cjs')).toEqual({
+      width: 1180,
+      height: 820,
+      minWidth: 900,
+      minHeight: 640,
+      show: false,
+      title: 'Cluster Lab',
+      backgroundColor: '#f6f7f9',
+      webPreferences: {
+        preload: '/app/preload.cjs',
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        webviewTag: false,
+        spellcheck: false,
+      },
+    });
+  });
+
+  it('stops every navigation and webview, denies every new window, and lets out only documentation links', () => {
+    const handlers = new Map<string, (event: { preventDefault(): void }, url?: string) => void>();
+    let windowOpen: (details: { url: string }) => unknown = () => null;
+    const contents = {
+      on: (name: string, handler: (event: { preventDefault(): void }, url?: string) => void) => handlers.set(name, handler),
+      setWindowOpenHandler: (handler: typeof windowOpen) => (windowOpen = handler),
+    } as unknown as WebContents;
+    const open = vi.fn();
+    hardenContents(contents, open);
+    const event = () => ({ preventDefault: vi.fn() });
+    const navigations = [event(), event()];
+    handlers.get('will-navigate')!(navigations[0]!, 'https://telepresence.io/docs/');
+    handlers.get('will-navigate')!(navigations[1]!, 'app://cluster-lab/elsewhere');
+    const webview = event();
+    handlers.get('will-attach-webview')!(webview);
+    for (const { preventDefault } of [...navigations, webview]) expect(preventDefault).toHaveBeenCalledOnce();
+    expect(windowOpen({ url: 'https://docs.k3s.io/' })).toEqual({ action: 'deny' });
+    expect(windowOpen({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    expect(open.mock.calls).toEqual([['https://telepresence.io/docs/'], ['https://docs.k3s.io/']]);
+  });
+
+  it('denies every permission, asked or checked', () => {
+    let request: ((contents: unknown, permission: string, callback: (granted: boolean) => void) => void) | null = null;
+    let check: (() => boolean) | null = null;
+    denyPermissions({
+      setPermissionRequestHandler: (handler: typeof request) => (request = handler),
+      setPermissionCheckHandler: (handler: typeof check) => (check = handler),
+    } as unknown as Session);
+    const callback = vi.fn();
+    request!(null, 'media', callback);
+    expect(callback.mock.calls).toEqual([[false]]);
+    expect(check!()).toBe(false);
   });
 });

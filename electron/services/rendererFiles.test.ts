@@ -15,6 +15,8 @@ describe('rendererPath', () => {
     expect(rendererPath(root, '/assets/index-abc.js')).toBe(path.join(root, 'assets', 'index-abc.js'));
     expect(rendererPath(root, '//assets/a%20b.css')).toBe(path.join(root, 'assets', 'a b.css'));
     expect(rendererPath(`${root}/`, '/icon.svg')).toBe(path.join(root, 'icon.svg'));
+    // A relative path keeps its inner slashes; only leading ones go.
+    expect(rendererPath(root, 'assets//app.js')).toBe(path.join(root, 'assets', 'app.js'));
   });
 
   it('refuses every way out of the folder, and what it cannot decode', () => {
