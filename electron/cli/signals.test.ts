@@ -6,12 +6,12 @@
  * lab: render is refused while Up runs, and writes nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeToolsContext } from '../../fixtures/env';
+import { markedProcesses, MARK_VARIABLE, newMark } from '../../fixtures/marked';
 import { tempDirs } from '../../fixtures/tmp';
 import { seedLab } from '../../shared/render/testing';
 import { LabRunner, LOCK_FILE } from '../services/jobs';
@@ -34,7 +34,7 @@ beforeEach(async () => {
   home = await tempDir();
   dir = path.join(home, 'lab');
   gate = path.join(home, 'gate');
-  mark = `cluster-lab-test-${randomBytes(6).toString('hex')}`;
+  mark = newMark();
   await mkdir(gate);
   await writeLab(dir, seedLab());
 });
@@ -45,22 +45,9 @@ afterEach(async () => {
   for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-const env = () => fakeToolsContext(home, { FAKE_VAGRANT_GATE: gate, CLUSTER_LAB_TEST_MARK: mark });
+const env = () => fakeToolsContext(home, { FAKE_VAGRANT_GATE: gate, [MARK_VARIABLE]: mark });
 
-/** The live processes (not zombies) whose environment carries this test's mark, from /proc. */
-function jobProcesses(): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
-    .filter((pid) => {
-      try {
-        const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)![0];
-        return state !== 'Z' && state !== 'X' && readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`CLUSTER_LAB_TEST_MARK=${mark}`);
-      } catch {
-        return false; // gone meanwhile, or not ours to read
-      }
-    })
-    .map(Number);
-}
+const jobProcesses = () => markedProcesses(mark);
 
 /** `cluster-lab ARGV` as its own process, the way the bin runs it. */
 function cli(argv: string[]) {
