@@ -34,6 +34,11 @@ const none = z.object({}).strict();
 const dir = z.string().min(1, 'Choose a lab folder.').max(4096);
 /** Lab settings are checked by the lab schema inside the service, so the issues name fields. */
 const labInput = z.unknown();
+/** The name of the lab's cluster, user and context in the user's kubeconfig, when not the lab's own. */
+const kubeconfigName = z
+  .string()
+  .max(253)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9._@:-]*[A-Za-z0-9])?$/, 'A kubeconfig name is letters, digits and . _ @ : - (not at either end), such as "lab-2".');
 
 export const calls = {
   'host.facts': call<HostFacts>()(none),
@@ -55,9 +60,18 @@ export const calls = {
   'job.start': call<JobInfo>()(z.object({ dir, kind: z.enum(jobKinds), sequential: z.boolean().optional() }).strict()),
   'job.cancel': call<JobInfo>()(z.object({ jobId: z.string().min(1).max(100) }).strict()),
   'job.attach': call<{ job: JobInfo | null; tail: LogLine[] }>()(z.object({ dir }).strict()),
-  'kubeconfig.merge': call<{ path: string; context: string; backupPath: string | null; currentContext: string | null }>()(
-    z.object({ dir, setCurrent: z.boolean() }).strict(),
-  ),
+  'kubeconfig.merge': call<{
+    path: string;
+    context: string;
+    backupPath: string | null;
+    currentContext: string | null;
+    files: { path: string; backupPath: string | null }[];
+  }>()(z.object({ dir, setCurrent: z.boolean(), context: kubeconfigName.optional() }).strict()),
+  'kubeconfig.remove': call<{
+    removed: { clusters: string[]; users: string[]; contexts: string[] };
+    currentContext: string | null;
+    files: { path: string; backupPath: string | null }[];
+  }>()(z.object({ dir }).strict()),
   // Telepresence's own user config only: no path comes from the page (the CLI's --config calls the service itself).
   'telepresence.state': call<TelepresenceState>()(none),
   'telepresence.setRecursionBlock': call<TelepresenceState>()(z.object({ duration: z.string().max(40).nullable() }).strict()),

@@ -3,14 +3,13 @@
  * browser host, CLI) is built on this object, so they all run the very same code.
  */
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { Handlers } from '../../shared/contract';
 import { createContext, type ServiceContext } from './context';
 import { runDoctor } from './doctor';
 import { hostFacts } from './host';
 import { LabRunner, withLabLock } from './jobs';
-import { LAB_KUBECONFIG, mergeIntoUserKubeconfig } from './kubectl';
+import { mergeIntoUserKubeconfig, removeFromUserKubeconfig } from './kubectl';
 import { checkLab } from './labCheck';
 import { defaultLabDir, openLab, previewLab, resolveLabDir, writeLab } from './labFolder';
 import { checkHosts, detectNics, planLab } from './network';
@@ -97,10 +96,9 @@ export function createServices(ctx: ServiceContext = createContext(), shell: She
     'job.start': ({ dir, kind, sequential }) => jobs.start(lab(dir), kind, { sequential }),
     'job.cancel': ({ jobId }) => jobs.cancel(jobId),
     'job.attach': async ({ dir }) => jobs.attach(lab(dir)),
-    'kubeconfig.merge': async ({ dir, setCurrent }) => {
-      await openLab(lab(dir));
-      return mergeIntoUserKubeconfig(ctx, path.join(lab(dir), LAB_KUBECONFIG), { setCurrent });
-    },
+    'kubeconfig.merge': async ({ dir, setCurrent, context }) =>
+      mergeIntoUserKubeconfig(ctx, lab(dir), await openLab(lab(dir)), { setCurrent, context }),
+    'kubeconfig.remove': ({ dir }) => removeFromUserKubeconfig(ctx, lab(dir)),
     'telepresence.state': () => telepresenceState(ctx),
     'telepresence.setRecursionBlock': ({ duration }) => setRecursionBlock(ctx, duration),
   };

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { k3sYaml } from '../../fixtures/k3s';
 import { seedLab } from '../../shared/render/testing';
@@ -11,22 +13,13 @@ import {
   isWritableDir,
   kubeHomeDir,
   mergeIntoUserKubeconfig,
-  mergeKubeconfigText,
   parseKubeconfig,
   parseNodes,
-  rewriteKubeconfig,
+  removeFromUserKubeconfig,
   userKubeconfigPath,
   writeLabKubeconfig,
 } from './kubectl';
 import { runTool } from './process';
-import type * as Time from './time';
-import { delay } from './time';
-
-// The waits on kubectl's lock are counted, and still really waited unless a test says otherwise.
-vi.mock('./time', async (actual) => {
-  const time = await actual<typeof Time>();
-  return { ...time, delay: vi.fn(time.delay) };
-});
 
 const theirs = `apiVersion: v1
 kind: Config
@@ -52,36 +45,62 @@ beforeEach(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-kube-'));
 });
 afterEach(async () => {
-  // Back to waiting for real: mockReset restores the function vi.fn was given.
-  vi.mocked(delay).mockReset();
   await rm(home, { recursive: true, force: true });
 });
 
-/** The real kubectl, reading config only: it never contacts a server for these. */
-const kubectl = (args: string[]) => runTool('kubectl', args, { env: { PATH: process.env.PATH, HOME: home }, timeoutMs: 20_000 });
+/** The real kubectl, reading and writing config only: it never contacts a server for these. */
+const kubectl = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runTool('kubectl', args, { env: { PATH: process.env.PATH, HOME: home, ...env }, timeoutMs: 20_000 });
+
+let labs = 0;
+/** A lab folder after Up: the server's k3s.yaml in shared/, and the lab's kubeconfig written from it. */
+async function labDir(lab = seedLab()): Promise<string> {
+  const dir = path.join(home, `lab-${++labs}`);
+  await mkdir(path.join(dir, 'shared'), { recursive: true });
+  await writeFile(path.join(dir, 'shared', 'k3s.yaml'), k3sYaml);
+  await writeLabKubeconfig(dir, lab);
+  return dir;
+}
+
+const ctx = (env: NodeJS.ProcessEnv) => ({ env, platform: 'linux' as const, homeDir: home });
+const merge = (env: NodeJS.ProcessEnv, dir: string, options: { setCurrent?: boolean; context?: string } = {}, lab = seedLab()) =>
+  mergeIntoUserKubeconfig(ctx(env), dir, lab, { setCurrent: options.setCurrent ?? false, context: options.context });
+/** What real kubectl makes of a KUBECONFIG list. */
+const view = async (kubeconfig: string) => {
+  const result = await kubectl(['config', 'view', '--raw', '-o', 'json'], { KUBECONFIG: kubeconfig });
+  expect(result.exitCode, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as {
+    clusters: { name: string; cluster: Record<string, unknown> }[] | null;
+    users: { name: string; user: Record<string, unknown> }[] | null;
+    contexts: { name: string; context: Record<string, unknown> }[] | null;
+    'current-context': string;
+  };
+};
+const names = (list: { name: string }[] | null) => (list ?? []).map((entry) => entry.name).sort();
+const entriesOf = async (file: string) => {
+  const text = await readFile(file, 'utf8');
+  return YAML.parse(text) as Record<'clusters' | 'users' | 'contexts', { name: string }[] | undefined>;
+};
 
 describe('the lab kubeconfig', () => {
   it('points at the server over the LAN under the lab name, and the real kubectl reads it', async () => {
-    const lab = seedLab();
-    const dir = path.join(home, 'lab');
-    await mkdir(path.join(dir, 'shared'), { recursive: true });
-    await writeFile(path.join(dir, 'shared', 'k3s.yaml'), k3sYaml);
-    const file = await writeLabKubeconfig(dir, lab);
-    expect(file).toBe(path.join(dir, 'kubeconfig.yaml'));
-    const view = await kubectl(['config', 'view', '--kubeconfig', file, '-o', 'json']);
-    expect(view.exitCode, view.stderr).toBe(0);
-    const json = JSON.parse(view.stdout);
+    const dir = await labDir();
+    const file = path.join(dir, 'kubeconfig.yaml');
+    const json = await view(file);
     expect(json.clusters).toEqual([
-      { name: 'cluster-lab', cluster: { server: 'https://192.168.1.110:6443', 'certificate-authority-data': 'DATA+OMITTED' } },
+      {
+        name: 'cluster-lab',
+        cluster: {
+          server: 'https://192.168.1.110:6443',
+          'certificate-authority-data': YAML.parse(k3sYaml).clusters[0].cluster['certificate-authority-data'],
+          extensions: [{ name: 'cluster-lab', extension: { folder: dir, server: 'https://192.168.1.110:6443' } }],
+        },
+      },
     ]);
     expect(json['current-context']).toBe('cluster-lab');
     const contexts = await kubectl(['config', 'get-contexts', '--kubeconfig', file, '-o', 'name']);
     expect(contexts.stdout.trim()).toBe('cluster-lab');
-  });
-
-  it('says what to do when the server left no kubeconfig, and refuses one that is not a kubeconfig', async () => {
-    await expect(writeLabKubeconfig(home, seedLab())).rejects.toMatchObject({ code: 'failed', hint: expect.stringContaining('Provision') });
-    expect(() => rewriteKubeconfig('clusters: [1, 2', seedLab())).toThrow(/not a kubeconfig/);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 
   it('reads node readiness from kubectl get nodes -o json', () => {
@@ -108,53 +127,74 @@ describe('the lab kubeconfig', () => {
 });
 
 describe('merging into the user kubeconfig', () => {
-  const labFile = async () => {
-    const file = path.join(home, 'lab-kubeconfig.yaml');
-    await writeFile(file, rewriteKubeconfig(k3sYaml, seedLab()));
-    return file;
-  };
-  const ctx = (env: NodeJS.ProcessEnv) => ({ env, platform: 'linux' as const, homeDir: home });
-
-  it('adds only the lab context, keeps the others and the current context, and backs up first', async () => {
+  it('adds only the lab’s entries, keeps the others and the current context, and backs up first', async () => {
+    const dir = await labDir();
     const target = path.join(home, 'first', 'config');
     await mkdir(path.dirname(target));
     await writeFile(target, theirs);
     const env = { KUBECONFIG: `${target}:${path.join(home, 'second')}` };
     expect(userKubeconfigPath(ctx(env), existsSync, isWritableDir)).toBe(target);
-    const result = await mergeIntoUserKubeconfig(ctx(env), await labFile(), { setCurrent: false });
+    const result = await merge(env, dir);
     expect(result).toMatchObject({ path: target, context: 'cluster-lab', currentContext: 'work' });
+    expect(result.files).toEqual([{ path: target, backupPath: result.backupPath }]);
     expect(await readFile(result.backupPath!, 'utf8')).toBe(theirs);
-    const names = await kubectl(['config', 'get-contexts', '--kubeconfig', target, '-o', 'name']);
-    expect(names.stdout.trim().split('\n').sort()).toEqual(['cluster-lab', 'work']);
-    const current = await kubectl(['config', 'current-context', '--kubeconfig', target]);
-    expect(current.stdout.trim()).toBe('work');
-    expect(YAML.parse(await readFile(target, 'utf8')).users.map((u: { name: string }) => u.name)).toEqual(['work-admin', 'cluster-lab']);
-
+    const seen = await view(env.KUBECONFIG);
+    expect(names(seen.contexts)).toEqual(['cluster-lab', 'work']);
+    expect(seen['current-context']).toBe('work');
+    expect((await entriesOf(target)).users?.map((u) => u.name)).toEqual(['work-admin', 'cluster-lab']);
     // The user's own lines, comments included, are still there as they wrote them.
     const after = (await readFile(target, 'utf8')).split('\n');
     for (const line of theirs.split('\n').filter((l) => l.trim())) expect(after).toContain(line);
 
-    const again = await mergeIntoUserKubeconfig(ctx(env), await labFile(), { setCurrent: true });
+    const again = await merge(env, dir, { setCurrent: true });
     expect(again.currentContext).toBe('cluster-lab');
-    expect(YAML.parse(await readFile(target, 'utf8')).contexts).toHaveLength(2);
+    expect((await entriesOf(target)).contexts).toHaveLength(2);
   });
 
-  it('creates ~/.kube/config when there is none, and refuses a file it cannot parse', async () => {
-    const created = await mergeIntoUserKubeconfig(ctx({}), await labFile(), { setCurrent: false });
-    expect(created).toMatchObject({ path: path.join(home, '.kube', 'config'), backupPath: null, currentContext: null });
+  it('into an empty kubeconfig: creates ~/.kube/config readable by its owner only, and makes the lab the current context', async () => {
+    const dir = await labDir();
+    const created = await merge({}, dir);
+    expect(created).toMatchObject({ path: path.join(home, '.kube', 'config'), backupPath: null, currentContext: 'cluster-lab' });
+    expect((await stat(path.join(home, '.kube', 'config'))).mode & 0o777).toBe(0o600);
+    const current = await kubectl(['config', 'current-context']);
+    expect(current.stdout.trim()).toBe('cluster-lab');
+  });
+
+  it('writes nothing, and keeps no backup, when the lab is merged already', async () => {
+    const dir = await labDir();
+    const target = path.join(home, 'config');
+    await writeFile(target, theirs);
+    const first = await merge({ KUBECONFIG: target }, dir);
+    expect(first.files).toHaveLength(1);
+    const text = await readFile(target, 'utf8');
+    const second = await merge({ KUBECONFIG: target }, dir);
+    expect(second).toMatchObject({ path: target, backupPath: null, files: [], currentContext: 'work' });
+    expect(await readFile(target, 'utf8')).toBe(text);
+    expect((await readdir(home)).filter((f) => f.endsWith('.bak'))).toHaveLength(1);
+  });
+
+  it('refuses a file it cannot parse, and odd files, changing nothing', async () => {
+    const dir = await labDir();
     const broken = path.join(home, 'broken');
     await writeFile(broken, 'clusters: [oops\n');
-    await expect(mergeIntoUserKubeconfig(ctx({ KUBECONFIG: broken }), await labFile(), { setCurrent: false })).rejects.toMatchObject({
+    await expect(merge({ KUBECONFIG: broken }, dir)).rejects.toMatchObject({
       code: 'conflict',
       hint: expect.stringContaining('Nothing was changed'),
     });
     expect(await readFile(broken, 'utf8')).toBe('clusters: [oops\n');
     expect((await readdir(home)).filter((f) => f.startsWith('broken'))).toEqual(['broken']);
+    await mkdir(path.join(home, 'config-dir'));
+    await expect(merge({ KUBECONFIG: path.join(home, 'config-dir') }, dir)).rejects.toMatchObject({
+      message: `${path.join(home, 'config-dir')} is a folder, not a plain file: Cluster Lab does not read it.`,
+    });
+    const dangling = path.join(home, 'dangling');
+    await symlink(path.join(home, 'nowhere', 'config'), dangling);
+    await expect(merge({ KUBECONFIG: dangling }, dir)).rejects.toMatchObject({ message: `${dangling} is a link to a file that does not exist.` });
+    expect((await lstat(dangling)).isSymbolicLink()).toBe(true);
   });
 
   it('picks the file the real kubectl writes a new context into, for every shape of KUBECONFIG', async () => {
     const file = (name: string) => path.join(home, 'pick', name);
-    await mkdir(path.join(home, 'pick'));
     const cases: { entries: string[]; existing: string[] }[] = [
       { entries: ['a'], existing: [] },
       { entries: ['a', 'b'], existing: [] },
@@ -167,9 +207,7 @@ describe('merging into the user kubeconfig', () => {
       for (const name of existing) await writeFile(file(name), 'apiVersion: v1\nkind: Config\n');
       const env = { KUBECONFIG: entries.map(file).join(':') };
       const ours = userKubeconfigPath(ctx(env), existsSync, isWritableDir);
-      const set = await runTool('kubectl', ['config', 'set-context', 'probe', '--cluster=probe'], {
-        env: { ...env, PATH: process.env.PATH, HOME: home },
-      });
+      const set = await kubectl(['config', 'set-context', 'probe', '--cluster=probe'], env);
       expect(set.exitCode, set.stderr).toBe(0);
       const written = [];
       for (const name of new Set(entries)) if ((await readFile(file(name), 'utf8').catch(() => '')).includes('probe')) written.push(file(name));
@@ -177,53 +215,221 @@ describe('merging into the user kubeconfig', () => {
     }
   });
 
-  it('writes through a symlinked kubeconfig, makes a new one readable by its owner only, and leaves no lock', async () => {
+  it('writes through a symlinked kubeconfig and leaves no lock or temporary file', async () => {
+    const dir = await labDir();
     const real = path.join(home, 'dotfiles', 'kubeconfig');
     await mkdir(path.dirname(real));
-    await writeFile(real, theirs);
+    await writeFile(real, theirs, { mode: 0o640 });
     await mkdir(path.join(home, '.kube'));
     await symlink(real, path.join(home, '.kube', 'config'));
-    const result = await mergeIntoUserKubeconfig(ctx({}), await labFile(), { setCurrent: false });
+    const result = await merge({}, dir);
     expect(result.path).toBe(path.join(home, '.kube', 'config'));
     expect((await lstat(path.join(home, '.kube', 'config'))).isSymbolicLink()).toBe(true);
     expect(await readFile(real, 'utf8')).toContain('name: cluster-lab');
+    // Its own mode kept.
+    expect((await stat(real)).mode & 0o777).toBe(0o640);
     expect(await readdir(path.join(home, '.kube'))).toEqual(['config']);
+    expect((await readdir(path.dirname(real))).filter((f) => !f.endsWith('.bak'))).toEqual(['kubeconfig']);
+  });
+});
 
-    const fresh = path.join(home, 'fresh', 'config');
-    await mergeIntoUserKubeconfig(ctx({ KUBECONFIG: fresh }), await labFile(), { setCurrent: true });
-    expect((await stat(fresh)).mode & 0o777).toBe(0o600);
+describe('entries Cluster Lab owns (issue 21: a lab named prod)', () => {
+  const prod = `apiVersion: v1
+kind: Config
+clusters:
+- name: prod
+  cluster:
+    server: https://prod.example:6443
+users:
+- name: prod
+  user:
+    token: the-real-one
+contexts:
+- name: prod
+  context:
+    cluster: prod
+    user: prod
+current-context: prod
+`;
+
+  it('refuses to replace the user’s own same-named entries, and merges under another name when asked', async () => {
+    const lab = { ...seedLab(), name: 'prod' };
+    const dir = await labDir(lab);
+    const target = path.join(home, 'config');
+    await writeFile(target, prod);
+    await expect(merge({ KUBECONFIG: target }, dir, { setCurrent: true }, lab)).rejects.toMatchObject({
+      code: 'conflict',
+      message: `Your kubeconfig already has a cluster, a user and a context named "prod" that Cluster Lab did not write for this lab (${target}).`,
+      hint: 'Nothing was changed. Merge the lab under another name (cluster-lab kubeconfig --merge --context NAME), or rename yours first (kubectl config rename-context).',
+    });
+    expect(await readFile(target, 'utf8')).toBe(prod);
+    expect(await readdir(home)).not.toContain(expect.stringMatching(/\.bak$/));
+
+    const renamed = await merge({ KUBECONFIG: target }, dir, { context: 'prod-lab' }, lab);
+    expect(renamed).toMatchObject({ context: 'prod-lab', currentContext: 'prod' });
+    const seen = await view(target);
+    expect(names(seen.clusters)).toEqual(['prod', 'prod-lab']);
+    expect(seen.clusters!.find((c) => c.name === 'prod')!.cluster.server).toBe('https://prod.example:6443');
+    expect(seen.contexts!.find((c) => c.name === 'prod-lab')!.context).toMatchObject({ cluster: 'prod-lab', user: 'prod-lab' });
   });
 
-  it("waits for kubectl's lock on the file, and says who holds it when it stays", async () => {
-    const target = path.join(home, 'locked', 'config');
-    await mkdir(path.dirname(target));
-    await writeFile(`${target}.lock`, '');
-    // kubectl itself refuses the file while the lock is there: it is the same lock.
-    const refused = await runTool('kubectl', ['config', 'set-context', 'probe', '--cluster=probe'], {
-      env: { KUBECONFIG: target, PATH: process.env.PATH, HOME: home },
+  it('refuses an entry Cluster Lab wrote for another lab folder, or whose server the user changed', async () => {
+    const first = await labDir();
+    const second = await labDir();
+    const target = path.join(home, 'config');
+    await merge({ KUBECONFIG: target }, first);
+    await expect(merge({ KUBECONFIG: target }, second)).rejects.toMatchObject({ code: 'conflict' });
+    const edited = await kubectl(['config', 'set-cluster', 'cluster-lab', '--server=https://10.0.0.9:6443'], { KUBECONFIG: target });
+    expect(edited.exitCode, edited.stderr).toBe(0);
+    await expect(merge({ KUBECONFIG: target }, first)).rejects.toMatchObject({
+      message: expect.stringContaining('already has a cluster named "cluster-lab"'),
     });
-    expect(refused.stderr).toContain(`${target}.lock: file exists`);
-    // A lock that stays: twenty waits of 100 ms (kubectl holds it only while it writes), then the refusal.
-    vi.mocked(delay)
-      .mockClear()
-      .mockImplementation(async () => {});
-    await expect(mergeIntoUserKubeconfig(ctx({ KUBECONFIG: target }), await labFile(), { setCurrent: false })).rejects.toMatchObject({
+  });
+
+  it('keeps its marker through kubectl’s own rewrites, and replaces its entry when the lab’s server moved', async () => {
+    const dir = await labDir();
+    const target = path.join(home, 'config');
+    await writeFile(target, theirs);
+    await merge({ KUBECONFIG: target }, dir);
+    // kubectl reads and rewrites the whole file: the extension must survive it.
+    const touched = await kubectl(['config', 'set-context', 'other', '--cluster=work'], { KUBECONFIG: target });
+    expect(touched.exitCode, touched.stderr).toBe(0);
+    const moved = { ...seedLab(), server: { ...seedLab().server, ip: '192.168.1.120' } };
+    const result = await merge({ KUBECONFIG: target }, dir, {}, moved);
+    expect(result.files).toHaveLength(1);
+    const seen = await view(target);
+    expect(seen.clusters!.find((c) => c.name === 'cluster-lab')!.cluster.server).toBe('https://192.168.1.120:6443');
+    expect(names(seen.contexts)).toEqual(['cluster-lab', 'other', 'work']);
+  });
+});
+
+describe('a KUBECONFIG list, as client-go’s ModifyConfig writes it', () => {
+  it('writes an entry that exists back into its file of origin, as kubectl itself does', async () => {
+    const dir = await labDir();
+    const a = path.join(home, 'a');
+    const b = path.join(home, 'b');
+    await writeFile(a, theirs);
+    await merge({ KUBECONFIG: b }, dir);
+    const aBefore = await readFile(a, 'utf8');
+    // kubectl: an existing cluster set again goes to the file that holds it, not to the default file (a).
+    const probeA = path.join(home, 'probe-a');
+    const probeB = path.join(home, 'probe-b');
+    await copyFile(a, probeA);
+    await copyFile(b, probeB);
+    const set = await kubectl(['config', 'set-cluster', 'cluster-lab', '--server=https://192.168.1.120:6443'], { KUBECONFIG: `${probeA}:${probeB}` });
+    expect(set.exitCode, set.stderr).toBe(0);
+    expect(await readFile(probeA, 'utf8')).toBe(aBefore);
+    expect((await view(probeB)).clusters![0]!.cluster.server).toBe('https://192.168.1.120:6443');
+
+    const moved = { ...seedLab(), server: { ...seedLab().server, ip: '192.168.1.120' } };
+    const result = await merge({ KUBECONFIG: `${a}:${b}` }, dir, {}, moved);
+    expect(result).toMatchObject({ path: b, currentContext: 'work' });
+    expect(result.files.map((f) => f.path)).toEqual([b]);
+    expect(await readFile(a, 'utf8')).toBe(aBefore);
+    const seen = await view(`${a}:${b}`);
+    expect(seen.clusters!.find((c) => c.name === 'cluster-lab')!.cluster.server).toBe('https://192.168.1.120:6443');
+    const contexts = await kubectl(['config', 'get-contexts', '-o', 'name'], { KUBECONFIG: `${a}:${b}` });
+    expect(contexts.stdout.trim().split('\n').sort()).toEqual(['cluster-lab', 'work']);
+  });
+
+  it("fails at once on kubectl's lock on any file of the list, as kubectl does, and writes nothing", async () => {
+    const dir = await labDir();
+    const a = path.join(home, 'a');
+    const b = path.join(home, 'b');
+    await writeFile(a, theirs);
+    await writeFile(`${b}.lock`, '');
+    const env = { KUBECONFIG: `${a}:${b}` };
+    const refused = await kubectl(['config', 'set-context', 'probe', '--cluster=probe'], env);
+    expect(refused.stderr).toContain(`${b}.lock: file exists`);
+    await expect(merge(env, dir)).rejects.toMatchObject({
       code: 'busy',
-      message: `${target} is locked by another program: ${target}.lock exists.`,
-      hint: `kubectl holds that lock only while it writes the file. If no kubectl is running, delete ${target}.lock and try again.`,
+      message: `${b} is locked: ${b}.lock exists.`,
+      hint: `kubectl holds that lock only while it writes the file: try again in a moment. If no kubectl is running, a killed one left it: delete ${b}.lock.`,
     });
-    expect(vi.mocked(delay).mock.calls).toEqual(Array.from({ length: 20 }, () => [100]));
-    expect(existsSync(target)).toBe(false);
-    // Released during its second wait: the merge goes on, into the file, and leaves no lock.
-    vi.mocked(delay)
-      .mockClear()
-      .mockImplementationOnce(async () => expect(existsSync(target)).toBe(false))
-      .mockImplementationOnce(() => rm(`${target}.lock`));
-    await expect(mergeIntoUserKubeconfig(ctx({ KUBECONFIG: target }), await labFile(), { setCurrent: false })).resolves.toMatchObject({
-      path: target,
+    expect(await readFile(a, 'utf8')).toBe(theirs);
+    // kubectl's lock is never ours to remove.
+    expect((await readdir(home)).filter((f) => !f.startsWith('lab-')).sort()).toEqual(['a', 'b.lock']);
+  });
+
+  it('clears a lock a dead Cluster Lab left, and refuses one a live one holds', async () => {
+    const dir = await labDir();
+    const target = path.join(home, 'config');
+    await writeFile(target, theirs);
+    const gone = spawn(process.execPath, ['-e', '']);
+    const deadPid = await new Promise<number>((resolve) => gone.on('exit', () => resolve(gone.pid!)));
+    await writeFile(`${target}.lock`, `${JSON.stringify({ by: 'cluster-lab', pid: deadPid, start: '1', host: os.hostname() })}\n`);
+    await expect(merge({ KUBECONFIG: target }, dir)).resolves.toMatchObject({ path: target });
+    expect(existsSync(`${target}.lock`)).toBe(false);
+
+    const live = `${JSON.stringify({ by: 'cluster-lab', pid: process.pid, start: '0', host: os.hostname() })}\n`;
+    await writeFile(`${target}.lock`, live);
+    await expect(merge({ KUBECONFIG: target }, dir, { setCurrent: true })).rejects.toMatchObject({
+      code: 'busy',
+      message: `${target} is locked: ${target}.lock exists (Cluster Lab, process ${process.pid}).`,
     });
-    expect(delay).toHaveBeenCalledTimes(2);
-    expect(await readdir(path.dirname(target))).toEqual(['config']);
+    expect(await readFile(`${target}.lock`, 'utf8')).toBe(live);
+  });
+
+  it('leaves nothing that blocks the next write when killed with SIGKILL mid-merge, again and again', async () => {
+    const dir = await labDir();
+    const target = path.join(home, 'kube', 'config');
+    await mkdir(path.dirname(target));
+    // tsx's loader in this very process (the tsx command would run it in a child of its own, which SIGKILL would miss).
+    const loader = path.resolve(import.meta.dirname, '../../node_modules/tsx/dist/loader.mjs');
+    for (let round = 0; round < 4; round++) {
+      await writeFile(target, theirs);
+      const child = spawn(process.execPath, ['--import', pathToFileURL(loader).href, path.join(import.meta.dirname, 'kubectl.kill-child.ts'), dir], {
+        env: { ...process.env, KUBECONFIG: target, HOME: home },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      // Killed at its final rename: its temporary file written, kubectl's lock held.
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('renaming') && resolve());
+        child.on('exit', (code) => reject(new Error(`the merge ended (${code}) before its rename`)));
+      });
+      const left = await readdir(path.dirname(target));
+      expect(left).toContain('config.lock');
+      expect(left.some((f) => f.startsWith('.cluster-lab-tmp-'))).toBe(true);
+      await new Promise((resolve) => {
+        child.on('exit', resolve);
+        child.kill('SIGKILL');
+      });
+      expect(await readFile(target, 'utf8')).toBe(theirs);
+      // The next write goes through, and sweeps what the killed one left.
+      await expect(merge({ KUBECONFIG: target }, dir)).resolves.toMatchObject({ path: target });
+      expect((await readdir(path.dirname(target))).filter((f) => !f.endsWith('.bak'))).toEqual(['config']);
+    }
+    // kubectl's own writes are not blocked either.
+    const set = await kubectl(['config', 'set-context', 'probe', '--cluster=probe'], { KUBECONFIG: target });
+    expect(set.exitCode, set.stderr).toBe(0);
+  }, 60_000);
+});
+
+describe('removing a lab’s entries', () => {
+  it('takes out every entry Cluster Lab wrote for this lab, under any name, and nothing of the user’s', async () => {
+    const dir = await labDir();
+    const other = await labDir();
+    const a = path.join(home, 'a');
+    const b = path.join(home, 'b');
+    await writeFile(a, theirs);
+    await merge({ KUBECONFIG: b }, dir, { context: 'first-name' });
+    await merge({ KUBECONFIG: `${a}:${b}` }, dir, { setCurrent: true });
+    await merge({ KUBECONFIG: `${a}:${b}` }, other, { context: 'other-lab' });
+    const removed = await removeFromUserKubeconfig(ctx({ KUBECONFIG: `${a}:${b}` }), dir);
+    expect(removed.removed).toEqual({
+      clusters: ['cluster-lab', 'first-name'],
+      users: ['cluster-lab', 'first-name'],
+      contexts: ['cluster-lab', 'first-name'],
+    });
+    expect(removed.files.map((f) => f.path)).toEqual([a, b]);
+    // It was the current context: unset, as `kubectl config unset current-context` would leave it.
+    expect(removed.currentContext).toBeNull();
+    const seen = await view(`${a}:${b}`);
+    expect(names(seen.contexts)).toEqual(['other-lab', 'work']);
+    expect(names(seen.users)).toEqual(['other-lab', 'work-admin']);
+    expect(seen['current-context']).toBe('');
+    const again = await removeFromUserKubeconfig(ctx({ KUBECONFIG: `${a}:${b}` }), dir);
+    expect(again).toEqual({ removed: { clusters: [], users: [], contexts: [] }, currentContext: null, files: [] });
   });
 });
 
@@ -302,50 +508,6 @@ describe('kubeconfig rules at their edges', () => {
     );
   });
 
-  it('rewrites k3s.yaml into exactly the lab’s cluster, user and context', () => {
-    const lab = seedLab();
-    const k3s = YAML.parse(k3sYaml) as { clusters: { cluster: Record<string, unknown> }[]; users: { user: Record<string, unknown> }[] };
-    expect(YAML.parse(rewriteKubeconfig(k3sYaml, lab))).toEqual({
-      apiVersion: 'v1',
-      kind: 'Config',
-      preferences: {},
-      clusters: [{ name: lab.name, cluster: { ...k3s.clusters[0]!.cluster, server: `https://${lab.server.ip}:6443` } }],
-      users: [{ name: lab.name, user: k3s.users[0]!.user }],
-      contexts: [{ name: lab.name, context: { cluster: lab.name, user: lab.name } }],
-      'current-context': lab.name,
-    });
-  });
-
-  it('refuses a k3s.yaml without a cluster or a user', () => {
-    const failed = {
-      code: 'failed',
-      message: 'shared/k3s.yaml has no cluster or user entry: it is not the kubeconfig k3s writes.',
-      hint: 'Run Provision again so the server copies /etc/rancher/k3s/k3s.yaml to the synced folder.',
-    };
-    expect(() => rewriteKubeconfig('users:\n- name: u\n  user: {token: x}\n', seedLab())).toThrow(expect.objectContaining(failed));
-    expect(() => rewriteKubeconfig('clusters:\n- name: c\n  cluster: {server: x}\n', seedLab())).toThrow(expect.objectContaining(failed));
-    expect(() => rewriteKubeconfig('clusters: []\nusers: []\n', seedLab())).toThrow(expect.objectContaining(failed));
-  });
-
-  it('says where the server should have left its kubeconfig, and keeps the lab’s readable by its owner only', async () => {
-    const lab = seedLab();
-    await expect(writeLabKubeconfig(home, lab)).rejects.toMatchObject({
-      code: 'failed',
-      message: `The server did not leave its kubeconfig at ${path.join(home, 'shared', 'k3s.yaml')}.`,
-      hint: 'The k3s install on the server did not finish: read the provisioning lines of "server" above, fix the cause, then run Provision.',
-    });
-    await mkdir(path.join(home, 'shared', 'k3s.yaml'), { recursive: true });
-    await expect(writeLabKubeconfig(home, lab)).rejects.toMatchObject({
-      code: 'io',
-      message: expect.stringMatching(/^Could not read .*k3s\.yaml: a folder stands where a file should be\.$/),
-    });
-    await rm(path.join(home, 'shared', 'k3s.yaml'), { recursive: true });
-    await writeFile(path.join(home, 'shared', 'k3s.yaml'), k3sYaml);
-    const written = await writeLabKubeconfig(home, lab);
-    expect(written).toBe(path.join(home, 'kubeconfig.yaml'));
-    expect((await stat(written)).mode & 0o777).toBe(0o600);
-  });
-
   it('reads each node’s readiness and InternalIP, and skips an item without a name', () => {
     const json = JSON.stringify({
       items: [
@@ -383,17 +545,6 @@ describe('kubeconfig rules at their edges', () => {
       { name: 'c', ready: false, internalIp: null },
     ]);
     expect(parseNodes('{}')).toEqual([]);
-  });
-
-  it('merges into an empty file as a whole kubeconfig, and adds only what a file lacks', () => {
-    const lab = YAML.parse(rewriteKubeconfig(k3sYaml, seedLab()));
-    const fresh = YAML.parse(mergeKubeconfigText('', lab, { setCurrent: false, context: 'cluster-lab' }));
-    expect(Object.keys(fresh)).toEqual(['apiVersion', 'kind', 'clusters', 'users', 'contexts']);
-    expect([fresh.apiVersion, fresh.kind]).toEqual(['v1', 'Config']);
-    const own = 'kind: Config\napiVersion: v1\npreferences: {colors: true}\n';
-    const merged = mergeKubeconfigText(own, lab, { setCurrent: true, context: 'cluster-lab' });
-    expect(merged.startsWith(own.replace('{colors: true}', '{ colors: true }'))).toBe(true);
-    expect(YAML.parse(merged)['current-context']).toBe('cluster-lab');
   });
 
   it('picks KUBECONFIG’s file by the platform’s separator, skipping blank entries', () => {
@@ -469,61 +620,6 @@ describe('kubeconfig rules at their edges', () => {
       await chmod(path.join(home, 'ro'), 0o755);
     }
   });
-
-  it('says when the lab has no kubeconfig yet, or one without a context, and writes nothing', async () => {
-    const target = path.join(home, '.kube', 'config');
-    await expect(mergeIntoUserKubeconfig(ctx({}), path.join(home, 'none.yaml'), { setCurrent: false })).rejects.toMatchObject({
-      code: 'not_found',
-      message: `This lab has no kubeconfig yet (${path.join(home, 'none.yaml')}).`,
-      hint: 'Run Up first: it writes the kubeconfig when the server is ready.',
-    });
-    await writeFile(path.join(home, 'bare.yaml'), 'apiVersion: v1\nkind: Config\ncontexts: []\n');
-    await expect(mergeIntoUserKubeconfig(ctx({}), path.join(home, 'bare.yaml'), { setCurrent: false })).rejects.toMatchObject({
-      code: 'failed',
-      message: `${path.join(home, 'bare.yaml')} has no context.`,
-      hint: 'Run Up again to rewrite it.',
-    });
-    await writeFile(path.join(home, 'none.yaml'), 'apiVersion: v1\nkind: Config\n');
-    await expect(mergeIntoUserKubeconfig(ctx({}), path.join(home, 'none.yaml'), { setCurrent: false })).rejects.toMatchObject({
-      message: `${path.join(home, 'none.yaml')} has no context.`,
-    });
-    await mkdir(path.join(home, 'dir.yaml'));
-    await expect(mergeIntoUserKubeconfig(ctx({}), path.join(home, 'dir.yaml'), { setCurrent: false })).rejects.toMatchObject({
-      code: 'io',
-      message: `Could not read ${path.join(home, 'dir.yaml')}: a folder stands where a file should be.`,
-    });
-    await writeFile(path.join(home, 'good.yaml'), rewriteKubeconfig(k3sYaml, seedLab()));
-    await mkdir(path.join(home, 'config-dir'));
-    await expect(
-      mergeIntoUserKubeconfig(ctx({ KUBECONFIG: path.join(home, 'config-dir') }), path.join(home, 'good.yaml'), { setCurrent: false }),
-    ).rejects.toMatchObject({
-      code: 'io',
-      message: `Could not read ${path.join(home, 'config-dir')}: a folder stands where a file should be.`,
-    });
-    expect(existsSync(target)).toBe(false);
-  });
-
-  it('keeps an existing kubeconfig’s mode, and says which folder or lock it could not create', async () => {
-    const labKubeconfig = path.join(home, 'lab.yaml');
-    await writeFile(labKubeconfig, rewriteKubeconfig(k3sYaml, seedLab()));
-    const own = path.join(home, 'own-config');
-    await writeFile(own, theirs, { mode: 0o640 });
-    await mergeIntoUserKubeconfig(ctx({ KUBECONFIG: own }), labKubeconfig, { setCurrent: false });
-    expect((await stat(own)).mode & 0o777).toBe(0o640);
-    await writeFile(path.join(home, 'plain'), '');
-    await expect(
-      mergeIntoUserKubeconfig(ctx({ KUBECONFIG: path.join(home, 'plain', 'config') }), labKubeconfig, { setCurrent: false }),
-    ).rejects.toMatchObject({
-      code: 'io',
-      message: `Could not create ${path.join(home, 'plain')}: a file stands where a folder should be.`,
-    });
-    // A name that fits, whose lock (five characters more) does not.
-    const long = path.join(home, 'k'.repeat(251));
-    await expect(mergeIntoUserKubeconfig(ctx({ KUBECONFIG: long }), labKubeconfig, { setCurrent: false })).rejects.toMatchObject({
-      code: 'io',
-      message: expect.stringMatching(new RegExp(`^Could not create the lock ${long}\\.lock: ENAMETOOLONG`)),
-    });
-  });
 });
 
 describe('asking kubectl for the nodes', () => {
@@ -536,16 +632,20 @@ describe('asking kubectl for the nodes', () => {
     return file;
   }
 
+  /** A lab's kubeconfig as Up writes it: getNodes checks it before kubectl reads it. */
+  const labKubeconfig = async () => path.join(await labDir(), 'kubeconfig.yaml');
+
   it('asks with the lab’s kubeconfig and a timeout, and reads the nodes', async () => {
+    const kubeconfig = await labKubeconfig();
     const kubectl = await fakeKubectl(
       JSON.stringify({ items: [{ metadata: { name: 'server' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }] }),
       '',
       0,
     );
-    expect(await getNodes(kubectl, '/labs/demo/kubeconfig.yaml', ctx)).toEqual({ nodes: [{ name: 'server', ready: true, internalIp: null }] });
+    expect(await getNodes(kubectl, kubeconfig, ctx)).toEqual({ nodes: [{ name: 'server', ready: true, internalIp: null }] });
     expect(JSON.parse(await readFile(`${kubectl}.args`, 'utf8'))).toEqual([
       '--kubeconfig',
-      '/labs/demo/kubeconfig.yaml',
+      kubeconfig,
       'get',
       'nodes',
       '-o',
@@ -557,14 +657,18 @@ describe('asking kubectl for the nodes', () => {
   });
 
   it('says why the cluster did not answer: kubectl’s own words, its exit code, or output that is not JSON', async () => {
+    const k = await labKubeconfig();
     const refused = 'The connection to the server 192.168.1.50:6443 was refused - did you specify the right host or port?';
-    expect(await getNodes(await fakeKubectl('', `${refused}\n`, 1), 'k', ctx)).toEqual({ error: refused });
-    expect(await getNodes(await fakeKubectl('', '  \n', 3), 'k', ctx)).toEqual({ error: 'kubectl exited with 3' });
-    expect(await getNodes(await fakeKubectl('No resources found', '', 0), 'k', ctx)).toEqual({
+    expect(await getNodes(await fakeKubectl('', `${refused}\n`, 1), k, ctx)).toEqual({ error: refused });
+    expect(await getNodes(await fakeKubectl('', '  \n', 3), k, ctx)).toEqual({ error: 'kubectl exited with 3' });
+    expect(await getNodes(await fakeKubectl('No resources found', '', 0), k, ctx)).toEqual({
       error: 'kubectl get nodes printed something that is not JSON',
     });
-    expect(await getNodes(path.join(home, 'no-kubectl'), 'k', ctx)).toEqual({
-      error: expect.stringMatching(/^Command failed with ENOENT: .*no-kubectl --kubeconfig k get nodes/),
+    expect(await getNodes(path.join(home, 'no-kubectl'), k, ctx)).toEqual({
+      error: expect.stringMatching(/^Command failed with ENOENT: .*no-kubectl --kubeconfig .*kubeconfig\.yaml get nodes/),
+    });
+    expect(await getNodes(path.join(home, 'no-kubectl'), path.join(home, 'none.yaml'), ctx)).toEqual({
+      error: `There is no kubeconfig at ${path.join(home, 'none.yaml')}.`,
     });
   });
 });

@@ -20,7 +20,7 @@ import type { JobKind, StepStatus } from '../../../shared/jobs';
 import { labMachines } from '../../../shared/lab/machines';
 import type { LabConfig } from '../../../shared/lab/schema';
 import type { ServiceContext } from '../context';
-import { LAB_KUBECONFIG, writeLabKubeconfig } from '../kubectl';
+import { LAB_KUBECONFIG, readLabKubeconfig, writeLabKubeconfig } from '../kubectl';
 import { checkLab } from '../labCheck';
 import { runTool } from '../process';
 import { helmAction, labKubeconfigEnv, routeControllerArgs, routeControllerState, routeControllerTarget } from '../routeController';
@@ -207,12 +207,8 @@ const table = {
     label: 'telepresence helm install (or upgrade) with the route controller on',
     tools: ['telepresence', 'kubectl'],
     async run({ ctx, job, label }) {
-      if (
-        !(await stat(labKubeconfig(job)).then(
-          () => true,
-          () => false,
-        ))
-      )
+      // Checked as strictly as k3s.yaml: telepresence and kubectl act on whatever it holds.
+      if (!(await readLabKubeconfig(labKubeconfig(job))))
         throw new StepFailure(
           {
             machine: null,
