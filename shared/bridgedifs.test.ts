@@ -222,11 +222,13 @@ describe('the bridge Vagrant will take (bridgeProblem)', () => {
     expect(bridgeProblem('en0: Wi-Fi (AirPort)', parseBridgedifs(macos))).toBeNull();
   });
 
-  it('refuses a bridge VirtualBox reports Down or Unknown, since Vagrant drops those and would ask', () => {
+  // vagrant 2.3.4 plugins/providers/virtualbox/action/network.rb, bridged_adapter: with the named
+  // bridge gone and one usable interface left, `chosen_bridge = bridgedifs[0][:name]`, no question.
+  it('refuses a bridge VirtualBox reports Down or Unknown: Vagrant drops those, and with one usable left takes it without asking', () => {
     expect(usableBridges(entries).map((e) => e.name)).toEqual(['wlp5s0']);
     const down = bridgeProblem('enp0s31f6', entries)!;
     expect(down.message).toBe(
-      'VirtualBox reports the lab\'s bridge "enp0s31f6" as Down, and Vagrant skips such interfaces: it would stop and ask which one to bridge onto.',
+      'VirtualBox reports the lab\'s bridge "enp0s31f6" as Down, and Vagrant skips such interfaces: it would bridge the VMs onto wlp5s0, the only usable one, without asking.',
     );
     expect(down.hint).toBe(
       'Bridges VirtualBox offers now: wlp5s0 (192.168.1.23). Connect enp0s31f6 (cable or Wi-Fi) and try again, or pick another interface in the Network step (or `cluster-lab render --bridge NAME`).',
@@ -236,7 +238,16 @@ describe('the bridge Vagrant will take (bridgeProblem)', () => {
 
   it('refuses a name VirtualBox does not list, naming the ones it does and how to pick', () => {
     const missing = bridgeProblem('en0', parseBridgedifs(macos))!;
-    expect(missing.message).toBe('VirtualBox offers no bridge called "en0": Vagrant would stop and ask which interface to bridge onto.');
+    expect(missing.message).toBe(
+      'VirtualBox offers no bridge called "en0": Vagrant would stop and ask which interface to bridge onto, and fail without a terminal to answer.',
+    );
+    expect(bridgeProblem('en0', [...parseBridgedifs(linux), unknown])!.message).toBe(
+      'VirtualBox offers no bridge called "en0": Vagrant would bridge the VMs onto wlp5s0, the only usable one, without asking.',
+    );
+    // None usable: Vagrant still asks, for a number in an empty range, which no answer satisfies.
+    expect(bridgeProblem('eth9', [unknown])!.message).toBe(
+      'VirtualBox reports the lab\'s bridge "eth9" as Unknown, and Vagrant skips such interfaces: it would ask which interface to bridge onto with none to choose from.',
+    );
     expect(missing.hint).toBe(
       'Bridges VirtualBox offers now: en0: Wi-Fi (AirPort) (10.0.0.229), en5: USB Ethernet(?), bridge100 (192.168.61.1). Pick the interface in the Network step (or `cluster-lab render --bridge NAME`), then write the lab again.',
     );

@@ -1,8 +1,9 @@
 /**
  * `VBoxManage list bridgedifs`: the host interfaces VirtualBox offers for bridging, and the names
  * it wants as `bridge:`. Vagrant reads the same output (blocks split on blank lines, `Key: value`
- * lines) and compares `bridge:` to `Name:` case-insensitively, dropping the ones whose Status is
- * Down; a name that matches nothing makes it stop and ask, so the name has to be VirtualBox's own.
+ * lines), drops the interfaces whose Status is Down or Unknown and compares `bridge:` to `Name:`
+ * case-insensitively; a name that matches none of the rest makes it take the only one left without
+ * asking, or ask among several (see bridgeProblem), so the name has to be VirtualBox's own.
  * Linux reports the kernel name (`wlp5s0`), macOS `en0: Wi-Fi (AirPort)`, Windows the adapter
  * description (`Intel(R) Ethernet Connection I217-V`).
  */
@@ -100,10 +101,23 @@ export function usableBridges(entries: BridgedIf[]): BridgedIf[] {
 }
 
 /**
- * Why Vagrant would not find the lab's bridge, or null when it would. Vagrant then prints the
- * usable interfaces and asks which to use, which ends in UIExpectsTTY without a terminal
- * (lib/vagrant/ui.rb) and, on Windows, reads an empty answer again and again: so it is never let
- * get that far. Names match as Vagrant matches them, case-insensitively.
+ * What Vagrant does when the lab's bridge is not among the usable ones (vagrant 2.3.4
+ * plugins/providers/virtualbox/action/network.rb, bridged_adapter): it prints "Specific bridge ...
+ * not found" and falls back to choosing. One usable interface left: it bridges onto that one
+ * without asking (`if bridgedifs.length == 1`), so the lab would come up on another network. More:
+ * it lists them and asks, which ends in UIExpectsTTY without a terminal (lib/vagrant/ui.rb). None:
+ * it asks all the same, for a number in an empty range that no answer satisfies.
+ */
+function vagrantFallback(usable: BridgedIf[]): string {
+  if (usable.length === 1) return `bridge the VMs onto ${usable[0]!.name}, the only usable one, without asking`;
+  if (usable.length === 0) return 'ask which interface to bridge onto with none to choose from';
+  return 'stop and ask which interface to bridge onto, and fail without a terminal to answer';
+}
+
+/**
+ * Why Vagrant would not take the lab's bridge, or null when it would: the job is refused before
+ * Vagrant can ask, or quietly bridge onto another interface. Names match as Vagrant matches them,
+ * case-insensitively.
  */
 export function bridgeProblem(bridge: string, entries: BridgedIf[]): { message: string; hint: string } | null {
   const usable = usableBridges(entries);
@@ -111,8 +125,8 @@ export function bridgeProblem(bridge: string, entries: BridgedIf[]): { message: 
   if (usable.some(same)) return null;
   const known = entries.find(same);
   const message = known
-    ? `VirtualBox reports the lab's bridge "${known.name}" as ${known.status}, and Vagrant skips such interfaces: it would stop and ask which one to bridge onto.`
-    : `VirtualBox offers no bridge called "${bridge}": Vagrant would stop and ask which interface to bridge onto.`;
+    ? `VirtualBox reports the lab's bridge "${known.name}" as ${known.status}, and Vagrant skips such interfaces: it would ${vagrantFallback(usable)}.`
+    : `VirtualBox offers no bridge called "${bridge}": Vagrant would ${vagrantFallback(usable)}.`;
   const choices = usable.length
     ? `Bridges VirtualBox offers now: ${usable.map((entry) => `${entry.name}${entry.ipv4 ? ` (${entry.ipv4})` : ''}`).join(', ')}.`
     : 'VirtualBox offers no bridge that is up now: connect this computer to the LAN first.';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { runTool } from '../electron/services/process';
 import { isErrorLine, lineNode, lockedMachine, machineReadableError, machineStates, parseMachineReadable, unescapeField } from './vagrantOutput';
 
 // Real output of Debian's Vagrant 2.3.4, copied from the project's reference material so the test stands alone.
@@ -38,6 +39,20 @@ describe('vagrant status --machine-readable', () => {
     expect(unescapeField('a\\\\b')).toBe('a\\\\b');
     expect(unescapeField('line\\r\\n')).toBe('line\r\n');
   });
+
+  it('reads the one ambiguous spelling as a line break: the real Vagrant prints `C:\\new` and `C:<LF>ew` alike', async () => {
+    // MachineReadable#machine of the vagrant installed here (Debian installs it as a gem plain ruby can
+    // require), given the path and the two-line text.
+    const script =
+      'require "vagrant"; ui = Vagrant::UI::MachineReadable.new; ["C:\\\\new", "C:\\new"].each { |d| ui.machine("x", d, target: "server") }';
+    const run = await runTool('ruby', ['-e', script], { env: { ...process.env, VAGRANT_CHECKPOINT_DISABLE: '1' }, timeoutMs: 60_000 });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const printed = run.stdout.trim().split('\n');
+    expect(printed).toHaveLength(2);
+    expect(printed[0]!.replace(/^\d+,/, '')).toBe('server,x,C:\\new');
+    expect(printed[1]!.replace(/^\d+,/, '')).toBe(printed[0]!.replace(/^\d+,/, ''));
+    expect(parseMachineReadable(printed[0]!)[0]!.data).toEqual(['C:\new']);
+  }, 60_000);
 });
 
 describe('human lines', () => {

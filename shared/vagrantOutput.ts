@@ -15,9 +15,13 @@ export interface MachineRecord {
 }
 
 /**
- * Undoes exactly Vagrant's escapes in machine-readable fields: commas as `%!(VAGRANT_COMMA)`, LF as
- * `\n`, CR as `\r` (vagrant 2.3.4 lib/vagrant/ui.rb, MachineReadable#machine). Backslashes are not
- * escaped there, so `\t` or `\\` (a Windows path such as `C:\temp`) stay as they are.
+ * Undoes Vagrant's escapes in machine-readable fields: commas as `%!(VAGRANT_COMMA)`, LF as `\n`,
+ * CR as `\r` (vagrant 2.3.4 lib/vagrant/ui.rb, MachineReadable#machine). It cannot be exact:
+ * Vagrant does not escape backslashes (nor a literal `%!(VAGRANT_COMMA)`), so a field holding a
+ * backslash and an `n` (`C:\new`) and one holding a line break (`C:`, LF, `ew`) print the same
+ * bytes. They are read as the line break, which is what multi-line messages (`error-exit`, `ui`)
+ * need; a Windows path with `\n` or `\r` in it comes back with a break in it. Other backslashes
+ * (`C:\temp`, `\\`) stay as they are.
  */
 export function unescapeField(field: string): string {
   return field.replaceAll('%!(VAGRANT_COMMA)', ',').replace(/\\([nr])/g, (_, c: string) => (c === 'n' ? '\n' : '\r'));

@@ -176,7 +176,8 @@ export function detectNics(ctx: ServiceContext, options: { refresh?: boolean } =
 
 /**
  * Before a job that can create VMs: the lab's bridge must be one Vagrant will take, or the job is
- * refused here, naming the bridges there are, before Vagrant can stop to ask.
+ * refused here, naming the bridges there are, before Vagrant can stop to ask or, with one other
+ * interface up, bridge the VMs onto that one without asking (shared/bridgedifs.ts, bridgeProblem).
  */
 export async function assertBridgeUsable(ctx: ServiceContext, vboxmanage: string, bridge: string): Promise<void> {
   const notes: string[] = [];

@@ -396,7 +396,10 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     const { runner } = setup(seedBridgeEnv(status));
     await expect(runner.start(dir, kind)).rejects.toMatchObject({
       code: 'conflict',
-      message: `VirtualBox reports the lab's bridge "wlp5s0" as ${status}, and Vagrant skips such interfaces: it would stop and ask which one to bridge onto.`,
+      // What Vagrant would do instead depends on this machine's own interfaces, which the fake VBoxManage lists too.
+      message: expect.stringMatching(
+        new RegExp(`^VirtualBox reports the lab's bridge "wlp5s0" as ${status}, and Vagrant skips such interfaces: it would `),
+      ),
       hint: expect.stringContaining('pick another interface in the Network step'),
     });
     expect(await readdir(path.join(dir, 'logs'))).toEqual([]);
