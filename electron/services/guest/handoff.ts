@@ -10,8 +10,9 @@
  * the host. `exec` and `auth-provider` run programs, `tokenFile` reads a host file, `proxy-url`
  * sends the traffic elsewhere, `insecure-skip-tls-verify` and `tls-server-name` loosen the server
  * check (k8s.io/client-go tools/clientcmd/api/v1/types.go, Cluster and AuthInfo). k3s writes only
- * `server`, `certificate-authority-data`, `client-certificate-data` and `client-key-data` (k3s
- * pkg/cli/cmds and its kubeconfig template), so those are all a lab's kubeconfig may hold.
+ * `server`, `certificate-authority-data`, `client-certificate-data` and `client-key-data`, one
+ * cluster, user and context (k3s pkg/clientaccess/kubeconfig.go, WriteClientKubeConfig), so those
+ * are all a lab's kubeconfig may hold.
  */
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, stat } from 'node:fs/promises';
