@@ -355,9 +355,11 @@ describe('the processes a job starts', () => {
         const children = [
           { pid: polite.pid!, start: await processStart(polite.pid!), command: 'vagrant up agent1' },
           { pid: stubborn.pid!, start: await processStart(stubborn.pid!), command: 'vagrant up agent2' },
-          // One that ended long ago, and a pid now another process's: neither is reported.
+          // One that ended long ago, a pid now another process's, and one without a start time to
+          // tell it from a stranger's: none is reported.
           { pid: goneProcessPid(), start: '5', command: 'vagrant up server' },
           { pid: process.pid, start: '1', command: 'vagrant up agent3' },
+          { pid: process.pid, start: null, command: 'vagrant up agent4' },
         ];
         const { dir, lockFile } = await lockedBy({ pid: goneProcessPid(), children });
         const refused = await labFolderLock(dir)

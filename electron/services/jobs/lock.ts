@@ -103,9 +103,13 @@ async function running(pid: number, start: string | null, bootId: string | null)
 
 const holderRunning = (holder: LockHolder) => holder.hostname !== os.hostname() || running(holder.pid, holder.pidStart, holder.bootId ?? null);
 
-/** The children of a dead holder that still run: they were never stopped. */
+/**
+ * The children of a dead holder that still run: they were never stopped. Only those recorded with a
+ * start time (Linux): without one, a pid the OS has given to another process since would be
+ * reported, and --stop-orphans would stop a stranger.
+ */
 async function leftRunning(holder: LockHolder): Promise<LockChild[]> {
-  const children = Array.isArray(holder.children) ? holder.children : [];
+  const children = (Array.isArray(holder.children) ? holder.children : []).filter((child) => child.start !== null);
   const alive = await Promise.all(children.map((child) => running(child.pid, child.start, holder.bootId ?? null)));
   return children.filter((_, i) => alive[i]);
 }
