@@ -13,8 +13,9 @@ const run = (file, args) => {
   const child = spawn(file, args, { stdio: 'inherit', cwd: root });
   // On Windows, Ctrl-C in the console already reaches the child, which shares it; child.kill() there
   // is TerminateProcess (Node's docs, subprocess.kill), which would skip the app's quit guard. So
-  // the parent only waits. Elsewhere a signal sent to this process alone is passed on.
-  for (const signal of ['SIGINT', 'SIGTERM'])
+  // the parent only waits. Elsewhere a signal sent to this process alone is passed on (SIGHUP too:
+  // browser mode cancels its jobs on it).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
     process.on(signal, () => {
       if (process.platform !== 'win32') child.kill(signal);
     });
