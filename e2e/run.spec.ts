@@ -64,8 +64,8 @@ test.describe('with the fake vagrant and kubectl', () => {
     await expect(page.getByRole('button', { name: 'Check lab' })).toBeEnabled();
     await expect(nodes.locator('td[data-verdict="Loop-proof"]')).toHaveCount(3);
     const kubeconfig = path.join(dir, 'kubeconfig.yaml');
-    await expect(page.getByLabel('export KUBECONFIG line')).toHaveText(`export KUBECONFIG=${kubeconfig}`);
-    await expect(page.getByLabel('Docker insecure-registries snippet')).toContainText('"multi:5000"');
+    await expect(page.getByLabel('export KUBECONFIG line', { exact: true })).toHaveText(`export KUBECONFIG=${kubeconfig}`);
+    await expect(page.getByLabel('Docker insecure-registries snippet', { exact: true })).toContainText('"multi:5000"');
     await expect(page.getByLabel('Hosts file line')).toContainText('192.168.1.110');
     const finalCount = await lineCount(page);
     const [logName] = await readdir(path.join(dir, 'logs'));
@@ -99,7 +99,7 @@ test.describe('with the fake vagrant and kubectl', () => {
     await expect(job).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
     for (const machine of ['server', 'agent1', 'agent2'])
       await expect(nodes.locator(`tr[data-machine="${machine}"]`)).toHaveAttribute('data-state', 'poweroff');
-    await expect(page.getByLabel('export KUBECONFIG line')).toHaveCount(0);
+    await expect(page.getByLabel('export KUBECONFIG line', { exact: true })).toHaveCount(0);
     await screenshot(page, 'run-down');
   });
 });
@@ -125,6 +125,64 @@ test.describe('with agents that boot when the test says so', () => {
     await expect(page.getByLabel('Job', { exact: true })).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
     await expect(agents.locator('li[data-status="succeeded"]')).toHaveCount(2);
   });
+});
+
+test.describe('mid-Up, on the window sizes people use', () => {
+  test.use({ tools: 'fakes', extraEnv: { FAKE_VAGRANT_DELAY_MS: '5', FAKE_VAGRANT_GATE: '.gate' } });
+
+  for (const size of [
+    { width: 900, height: 600 },
+    { width: 1280, height: 800 },
+  ])
+    test(`at ${size.width}×${size.height} the steps, the machines, the elapsed time and the log are in view without scrolling`, async ({
+      appPage: page,
+      labEnv,
+    }) => {
+      await page.setViewportSize(size);
+      const dir = await openLabInRunStep(page, labEnv.home);
+      // The server boots; the agents wait at the gate, so the job stays mid-Up while the test looks.
+      await mkdir(path.join(dir, '.gate'));
+      await writeFile(path.join(dir, '.gate', 'server'), '');
+      await page.getByRole('button', { name: 'Up', exact: true }).click();
+      const job = page.getByLabel('Job', { exact: true });
+      const agents = page.getByRole('list', { name: 'Machines of “vagrant up the agents, side by side”' });
+      await expect(agents.locator('li[data-machine="agent2"]')).toHaveAttribute('data-status', 'running');
+      await expect(page.getByRole('region', { name: 'Job log' })).toContainText('agent1');
+      await expect(job.locator('[data-elapsed]')).toHaveText(/^Running for \d+ s$/);
+      await expect(page).toHaveTitle('Up: running · Run · Cluster Lab');
+
+      const inView = async (what: string, box: { x: number; y: number; width: number; height: number } | null) => {
+        expect(box, what).not.toBeNull();
+        expect(box!.y, `${what}: top`).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width, `${what}: right`).toBeLessThanOrEqual(size.width);
+        expect(box!.y + box!.height, `${what}: bottom`).toBeLessThanOrEqual(size.height);
+      };
+      await screenshot(page, `run-up-mid-${size.width}x${size.height}`, { whole: false });
+      expect(await page.evaluate(() => window.scrollY)).toBe(0);
+      // Above the sticky Back/Next bar, which covers the bottom of the window.
+      const bar = (await page.locator('.navbar').boundingBox())!;
+      const visible = async (what: string, box: { x: number; y: number; width: number; height: number } | null) => {
+        await inView(what, box);
+        expect(box!.y + box!.height, `${what}: above the Back/Next bar`).toBeLessThanOrEqual(bar.y);
+      };
+      await visible('the elapsed time', await job.locator('[data-elapsed]').boundingBox());
+      await visible('the steps', await page.getByRole('list', { name: 'Steps' }).boundingBox());
+      await visible('the agents', await agents.boundingBox());
+      const term = page.locator('.logview-term');
+      await visible('the log', await term.boundingBox());
+      expect((await term.boundingBox())!.height, 'the log shows more than a few lines').toBeGreaterThan(150);
+      await visible('the log tools', await page.getByRole('button', { name: 'Pause' }).boundingBox());
+      // One line of steps and one title, with room for them at the narrowest window the app allows.
+      const stepButtons = page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button');
+      const tops = new Set((await stepButtons.evaluateAll((buttons) => buttons.map((b) => Math.round(b.getBoundingClientRect().top)))));
+      expect(tops.size, 'the step bar is one line').toBe(1);
+      const title = (await page.getByRole('heading', { level: 1, name: 'Cluster Lab' }).boundingBox())!;
+      expect(title.height, 'the title is one line').toBeLessThan(30);
+
+      await Promise.all(['agent1', 'agent2'].map((agent) => writeFile(path.join(dir, '.gate', agent), '')));
+      await expect(job).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
+      await expect(job.locator('[data-elapsed]')).toHaveText(/^Took \d+ (s|min \d+ s)$/);
+    });
 });
 
 test.describe("when VirtualBox reports the lab's bridge as down", () => {

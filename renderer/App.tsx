@@ -1,23 +1,55 @@
 /** The wizard frame: a step bar, the current step, Back and Next. */
-import { Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useRef, useState, type MouseEvent } from 'react';
 import { issuesUnder } from '../shared/lab/schema';
+import { AnnouncerProvider, useAnnounce } from './components/Announcer';
+import { ErrorBoundary } from './components/ErrorBoundary';
+import { StepFocusContext } from './components/StepHeader';
 import { TelepresencePanel } from './components/TelepresencePanel';
+import { jobTitle } from './jobWords';
 import { steps } from './steps';
+import { useJobProgress } from './useJobProgress';
 import { useWizard, WizardProvider } from './wizard';
 
 function Wizard() {
   const [index, setIndex] = useState(0);
   const [telepresenceOpen, setTelepresenceOpen] = useState(false);
   const { issues } = useWizard();
+  const announce = useAnnounce();
+  const job = useJobProgress();
+  const focusHeading = useRef(false);
   const step = steps[index]!;
   const blocking = issuesUnder(issues, step.fields);
   const Step = step.component;
+
+  // The heading keeps its claim on the focus only until the user puts it somewhere else.
+  useEffect(() => {
+    const release = (event: FocusEvent) => {
+      if (!(event.target instanceof HTMLElement && event.target.matches('[data-step-heading]'))) focusHeading.current = false;
+    };
+    document.addEventListener('focusin', release);
+    return () => document.removeEventListener('focusin', release);
+  }, []);
+
+  useEffect(() => {
+    document.title = [job ? jobTitle(job) : null, step.title, 'Cluster Lab'].filter(Boolean).join(' · ');
+  }, [job, step.title]);
+
   const go = (to: number) => {
+    focusHeading.current = true;
     setIndex(to);
+    announce(`Step ${to + 1} of ${steps.length}: ${steps[to]!.title}`);
     window.scrollTo({ top: 0 });
   };
+  const skipToStep = (event: MouseEvent) => {
+    event.preventDefault();
+    (document.querySelector<HTMLElement>('main [data-step-heading]') ?? document.querySelector<HTMLElement>('main'))?.focus();
+  };
+
   return (
     <div className="app">
+      <a className="skip-link" href="#main" onClick={skipToStep}>
+        Skip to the {step.title} step
+      </a>
       <header className="topbar">
         <div className="brand">
           <img src="./icon.svg" alt="" width={28} height={28} />
@@ -54,16 +86,20 @@ function Wizard() {
         </div>
         <TelepresencePanel open={telepresenceOpen} onClose={() => setTelepresenceOpen(false)} />
       </header>
-      <main className="content">
-        <Suspense
-          fallback={
-            <p className="muted" role="status">
-              Loading {step.title}…
-            </p>
-          }
-        >
-          <Step />
-        </Suspense>
+      <main className="content" id="main" tabIndex={-1}>
+        <StepFocusContext value={focusHeading}>
+          <ErrorBoundary key={step.id} where={`The ${step.title} step`}>
+            <Suspense
+              fallback={
+                <p className="muted" role="status">
+                  Loading {step.title}…
+                </p>
+              }
+            >
+              <Step />
+            </Suspense>
+          </ErrorBoundary>
+        </StepFocusContext>
       </main>
       <footer className="navbar">
         <button type="button" onClick={() => go(index - 1)} disabled={index === 0}>
@@ -84,8 +120,12 @@ export function App() {
   // The moment the first screen can take input: what `npm run bench` reports as start-up time.
   useEffect(() => void performance.mark('wizard-interactive'), []);
   return (
-    <WizardProvider>
-      <Wizard />
-    </WizardProvider>
+    <ErrorBoundary where="Cluster Lab">
+      <AnnouncerProvider>
+        <WizardProvider>
+          <Wizard />
+        </WizardProvider>
+      </AnnouncerProvider>
+    </ErrorBoundary>
   );
 }

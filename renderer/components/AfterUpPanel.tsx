@@ -5,6 +5,8 @@ import type { ErrorInfo } from '../../shared/errors';
 import type { LabConfig } from '../../shared/lab/schema';
 import { registryHost } from '../../shared/render/registries';
 import { api } from '../api';
+import { ConfirmDialog } from './ConfirmDialog';
+import { Snippet } from './CopyButton';
 import { ErrorBanner } from './ErrorBanner';
 import { HostsLine } from './HostsLine';
 import './AfterUpPanel.css';
@@ -31,10 +33,8 @@ export function AfterUpPanel({ dir, config, kubeconfigPath }: { dir: string; con
       <div className="after-up-grid">
         <div>
           <h4>kubeconfig</h4>
-          <pre className="mono after-up-code" aria-label="kubeconfig path">
-            {kubeconfigPath}
-          </pre>
-          <pre className="mono after-up-code" aria-label="export KUBECONFIG line">{`export KUBECONFIG=${kubeconfigPath}`}</pre>
+          <Snippet label="kubeconfig path" text={kubeconfigPath} />
+          <Snippet label="export KUBECONFIG line" text={`export KUBECONFIG=${kubeconfigPath}`} />
         </div>
         <div>
           <h4>Hosts file</h4>
@@ -48,13 +48,8 @@ export function AfterUpPanel({ dir, config, kubeconfigPath }: { dir: string; con
               Docker pushes over plain HTTP only to registries it is told about: add this to <span className="mono">/etc/docker/daemon.json</span>{' '}
               (Docker Desktop: Settings → Docker Engine) and restart Docker.
             </p>
-            <pre className="mono after-up-code" aria-label="Docker insecure-registries snippet">
-              {JSON.stringify({ 'insecure-registries': [registry] }, null, 2)}
-            </pre>
-            <pre
-              className="mono after-up-code"
-              aria-label="docker push example"
-            >{`docker tag myapp:latest ${registry}/myapp:latest\ndocker push ${registry}/myapp:latest`}</pre>
+            <Snippet label="Docker insecure-registries snippet" text={JSON.stringify({ 'insecure-registries': [registry] }, null, 2)} />
+            <Snippet label="docker push example" text={`docker tag myapp:latest ${registry}/myapp:latest\ndocker push ${registry}/myapp:latest`} />
           </div>
         )}
         <div>
@@ -67,26 +62,37 @@ export function AfterUpPanel({ dir, config, kubeconfigPath }: { dir: string; con
             <input type="checkbox" checked={setCurrent} onChange={(event) => setSetCurrent(event.target.checked)} /> Also make “{config.name}” the
             current context
           </label>
-          {!confirming ? (
-            <button type="button" onClick={() => setConfirming(true)}>
-              Merge into my kubeconfig
-            </button>
-          ) : (
-            <div className="banner warn" role="alertdialog" aria-label="Confirm the merge">
-              <div>
-                {setCurrent
-                  ? `Your current context will change to “${config.name}”: kubectl commands without --context will go to this lab.`
-                  : 'Your current context stays as it is; use kubectl --context ' +
-                    config.name +
-                    ' (or kubectl config use-context) to reach this lab.'}
-              </div>
-              <button type="button" className="primary" onClick={() => void merge()}>
-                Merge now
-              </button>{' '}
-              <button type="button" onClick={() => setConfirming(false)}>
-                Not now
-              </button>
-            </div>
+          <button type="button" onClick={() => setConfirming(true)}>
+            Merge into my kubeconfig
+          </button>
+          {confirming && (
+            <ConfirmDialog
+              label="Confirm the merge"
+              tone="warn"
+              onCancel={() => setConfirming(false)}
+              actions={
+                <>
+                  <button type="button" data-autofocus onClick={() => setConfirming(false)}>
+                    Not now
+                  </button>
+                  <button type="button" className="primary" onClick={() => void merge()}>
+                    Merge now
+                  </button>
+                </>
+              }
+            >
+              <strong>Add the context “{config.name}” to your kubeconfig?</strong>
+              <p>
+                {setCurrent ? (
+                  <>Your current context will change to “{config.name}”: kubectl commands without --context will go to this lab.</>
+                ) : (
+                  <>
+                    Your current context stays as it is; use <code>kubectl --context {config.name}</code> (or <code>kubectl config use-context</code>)
+                    to reach this lab.
+                  </>
+                )}
+              </p>
+            </ConfirmDialog>
           )}
           {merged && (
             <div className="banner info" role="status">

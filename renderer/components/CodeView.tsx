@@ -26,7 +26,7 @@ function Tokens({ tokens }: { tokens: Token[] }) {
 export function CodeView({ name, content, label }: { name: string; content: string; label: string }) {
   const lines = useMemo(() => highlight(content.replace(/\n$/, ''), languageFor(name)), [name, content]);
   return (
-    <pre className="code-view" aria-label={label} tabIndex={0}>
+    <pre className="code-view" role="region" aria-label={label} tabIndex={0}>
       <code>
         {lines.map((tokens, i) => (
           <div className="code-line" key={i}>
@@ -54,7 +54,7 @@ export function DiffView({ name, before, after, label }: { name: string; before:
   }, [name, before, after]);
   const changes = rows.filter((row) => row.kind === 'added' || row.kind === 'removed').length;
   return (
-    <pre className="code-view diff-view" aria-label={label} tabIndex={0}>
+    <pre className="code-view diff-view" role="region" aria-label={label} tabIndex={0}>
       <code>
         {changes === 0 && <div className="diff-skipped">No changes: the file on disk is what would be written.</div>}
         {rows.map((row, i) =>
@@ -70,9 +70,10 @@ export function DiffView({ name, before, after, label }: { name: string; before:
               <span className="line-number" aria-hidden="true">
                 {row.newNumber ?? ''}
               </span>
-              <span className="diff-mark" aria-label={row.kind === 'same' ? undefined : row.kind}>
+              <span className="diff-mark" aria-hidden="true">
                 {marks[row.kind]}
               </span>
+              {row.kind !== 'same' && <span className="visually-hidden">{row.kind}: </span>}
               <span className="line-text">
                 <Tokens tokens={row.tokens} />
               </span>

@@ -3,6 +3,7 @@ import { hostsLine } from '../../shared/hosts';
 import { isHostname } from '../../shared/lab/schema';
 import { isIPv4 } from '../../shared/lab/net';
 import { useCall } from '../useCall';
+import { Snippet } from './CopyButton';
 import './HostsLine.css';
 
 export function HostsLine({ name, ip, valid: fieldsValid }: { name: string; ip: string; valid: boolean }) {
@@ -13,8 +14,8 @@ export function HostsLine({ name, ip, valid: fieldsValid }: { name: string; ip: 
   // A check of the previous name or address is not shown while the new one is read.
   const value = check.value?.line === line ? check.value : null;
   return (
-    <div className="hosts-line" aria-label="Hosts file line">
-      <pre className="mono">{line}</pre>
+    <div className="hosts-line" role="group" aria-label="Hosts file line">
+      <Snippet label="hosts line" text={line} />
       {value && value.state === 'present' && <span className="badge ok">Already in {value.path}</span>}
       {value && value.state === 'missing' && (
         <span className="hosts-status">

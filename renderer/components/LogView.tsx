@@ -23,6 +23,9 @@ export interface LogViewHandle {
 const palette = [75, 114, 215, 177, 80, 221, 141, 209, 116, 186];
 const stderrColour = 203;
 const CHAR_WIDTH_PX = 7.25;
+/** A row of the 12 px font, until xterm has drawn one to measure. */
+const ROW_HEIGHT_PX = 15;
+const MIN_ROWS = 6;
 const WRITE_CHUNK_LINES = LOG_FLOOD_BATCH_LINES;
 const FLOOD_QUEUE_LINES = 1000;
 const FLOOD_QUIET_MS = 250;
@@ -110,12 +113,18 @@ export function LogView({
     });
     const addon = new SearchAddon();
     terminal.loadAddon(addon);
+    // The log takes no input: Tab moves on to the rest of the page instead of into the terminal.
+    terminal.attachCustomKeyEventHandler((event) => event.key !== 'Tab');
     terminal.open(host.current!);
     term.current = terminal;
     search.current = addon;
+    // The terminal takes the box the layout gives it: as many columns and rows as fit.
     const resize = new ResizeObserver(([entry]) => {
-      const cols = Math.max(40, Math.floor(((entry?.contentRect.width ?? 900) - 12) / CHAR_WIDTH_PX));
-      if (cols !== terminal.cols) terminal.resize(cols, terminal.rows);
+      if (!entry) return;
+      const cols = Math.max(40, Math.floor((entry.contentRect.width - 12) / CHAR_WIDTH_PX));
+      const rowHeight = host.current?.querySelector<HTMLElement>('.xterm-rows > div')?.offsetHeight || ROW_HEIGHT_PX;
+      const rows = Math.max(MIN_ROWS, Math.floor(entry.contentRect.height / rowHeight));
+      if (cols !== terminal.cols || rows !== terminal.rows) terminal.resize(cols, rows);
     });
     resize.observe(host.current!);
     return () => {
@@ -238,13 +247,14 @@ export function LogView({
         <span className="logview-count" data-line-count={count} aria-live="off">
           {count.toLocaleString()} lines
         </span>
-        <span className="logview-legend" aria-label="Node colours">
+        <ul className="logview-legend" aria-label="Node colours">
           {nodes.map((node) => (
-            <span key={node} className="logview-node" style={{ color: xtermHex(nodeColour(node, nodes)!) }}>
-              ▍{node}
-            </span>
+            <li key={node} className="logview-node" style={{ color: xtermHex(nodeColour(node, nodes)!) }}>
+              <span aria-hidden="true">▍</span>
+              {node}
+            </li>
           ))}
-        </span>
+        </ul>
         <span className="logview-tools">
           <button type="button" aria-pressed={follow} onClick={() => setFollow((f) => !f)} title="Follow new lines or stay where you are">
             {follow ? 'Pause' : 'Follow'}
@@ -277,7 +287,7 @@ export function LogView({
       <div className="logview-foot muted small">
         {notice && <span role="status">{notice} </span>}
         {logFile && (
-          <span>
+          <span title={logFile}>
             Full log: <span className="mono">{logFile}</span>
           </span>
         )}

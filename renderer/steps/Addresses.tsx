@@ -11,7 +11,7 @@ import { HostsLine } from '../components/HostsLine';
 import { useNicReport } from '../components/useNicReport';
 import { useWizard } from '../wizard';
 import './Addresses.css';
-import { StepHeader } from '../components/StepHeader';
+import { StepHeader, StepHeading } from '../components/StepHeader';
 
 const dnsPresets = [
   { id: 'cloudflare-google', label: 'Cloudflare and Google: 1.1.1.1, 8.8.8.8', servers: ['1.1.1.1', '8.8.8.8'] },
@@ -56,7 +56,7 @@ export function AddressesStep() {
   if (!config.network.nic)
     return (
       <section aria-labelledby="addresses-title">
-        <h2 id="addresses-title">Addresses</h2>
+        <StepHeading id="addresses-title">Addresses</StepHeading>
         <div className="banner info">Pick a network interface on the Network step first: the addresses are planned on its LAN.</div>
       </section>
     );

@@ -6,6 +6,7 @@
 import type { Check, CheckStatus } from '../../shared/doctor';
 import { toolMeta, toolNames, type HostFacts } from '../../shared/host';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { RichText } from '../components/RichText';
 import { useCall } from '../useCall';
 import { useWizard } from '../wizard';
 import './CheckMachine.css';
@@ -65,9 +66,14 @@ function Preflight({ checks }: { checks: Check[] }) {
           <li key={c.id} data-check={c.id} data-status={c.status}>
             <span className={`badge ${c.status}`}>{statusLabel[c.status]}</span>
             <div>
-              <div>{c.message}</div>
-              {c.fix && c.status !== 'ok' && <div className="preflight-fix">{c.fix}</div>}
-              {c.fix && c.status === 'ok' && <div className="muted small">{c.fix}</div>}
+              <div>
+                <RichText text={c.message} />
+              </div>
+              {c.fix && (
+                <div className={c.status === 'ok' ? 'muted small' : 'preflight-fix'}>
+                  <RichText text={c.fix} />
+                </div>
+              )}
             </div>
           </li>
         ))}
@@ -130,7 +136,15 @@ function ToolTable({ facts }: { facts: HostFacts }) {
                 <span className={`badge ${status}`}>{info.found ? 'Found' : meta.required ? 'Missing' : 'Not installed'}</span>
               </td>
               <td className="mono">{info.version ?? (info.found ? (info.error ?? 'unknown') : '—')}</td>
-              <td className="mono small">{info.found ? info.path : <span className="hint">{meta.installHint}</span>}</td>
+              <td className="mono small">
+                {info.found ? (
+                  info.path
+                ) : (
+                  <span className="hint">
+                    <RichText text={meta.installHint} />
+                  </span>
+                )}
+              </td>
             </tr>
           );
         })}

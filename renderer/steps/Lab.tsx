@@ -94,7 +94,7 @@ export function LabStep() {
             <NumberField label="vCPUs per VM" path="vm.cpus" unit="" value={config.vm.cpus} onChange={(n) => edit((d) => void (d.vm.cpus = n))} />
           </div>
           {facts.value && (
-            <p className="muted small" aria-label="Host size">
+            <p className="muted small" role="note" aria-label="Host size">
               This computer: {(facts.value.host.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB memory, {facts.value.host.cpus} CPUs. The lab asks for{' '}
               {Number.isFinite(config.vm.memoryMb) ? `${((nodes * config.vm.memoryMb) / 1024).toFixed(1)} GiB` : '—'} and{' '}
               {Number.isFinite(config.vm.cpus) ? nodes * config.vm.cpus : '—'} vCPUs. The seed uses {DEFAULT_MEMORY_MB} MB and {DEFAULT_CPUS} vCPUs.

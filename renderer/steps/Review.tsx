@@ -15,7 +15,7 @@ import { Field } from '../components/Field';
 import { useCall } from '../useCall';
 import { useWizard } from '../wizard';
 import './Review.css';
-import { StepHeader } from '../components/StepHeader';
+import { StepHeader, StepHeading } from '../components/StepHeader';
 
 const stateLabels: Record<FileState, { text: string; badge: string }> = {
   new: { text: 'new', badge: 'info' },
@@ -86,7 +86,7 @@ export function ReviewStep() {
   if (!valid) {
     return (
       <section aria-labelledby="review-title">
-        <h2 id="review-title">Review</h2>
+        <StepHeading id="review-title">Review</StepHeading>
         <div className="banner warn" role="alert">
           <strong>The lab is not complete yet: go back and fix these first.</strong>
           <ul>

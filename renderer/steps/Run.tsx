@@ -3,31 +3,26 @@
  * down, with the live log, the node table and, once up, how to use the cluster. One job at a time;
  * a reloaded page reattaches to the running job and its log.
  */
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
 import type { JobInfo, JobKind, StepStatus } from '../../shared/jobs';
 import { labMachines } from '../../shared/lab/machines';
 import { api } from '../api';
+import { formatDuration } from '../duration';
+import { kindLabel } from '../jobWords';
 import { useLabJob } from '../useLabJob';
 import { useShellCapabilities } from '../useShellCapabilities';
 import { AfterUpPanel } from '../components/AfterUpPanel';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { LogView, type LogViewHandle } from '../components/LogView';
 import { NodeTable } from '../components/NodeTable';
+import { RichText } from '../components/RichText';
 import { useWizard } from '../wizard';
 import './Run.css';
 import { StepHeader } from '../components/StepHeader';
 
 const openedKey = 'cluster-lab.run.dir';
-
-const kindLabel: Record<JobKind, string> = {
-  up: 'Up',
-  down: 'Down',
-  destroy: 'Destroy',
-  provision: 'Provision',
-  status: 'Status',
-  'route-controller': 'Route controller',
-};
 const statusBadge: Record<JobInfo['status'], string> = { running: 'info', succeeded: 'ok', failed: 'fail', cancelled: 'warn' };
 const machineBadge: Record<StepStatus, string> = {
   pending: 'quiet',
@@ -47,6 +42,9 @@ export function RunStep() {
   const [openError, setOpenError] = useState<ErrorInfo | null>(null);
   const [confirmDestroy, setConfirmDestroy] = useState(false);
   const log = useRef<LogViewHandle>(null);
+  const jobHeading = useRef<HTMLHeadingElement>(null);
+  const live = useRef<HTMLDivElement>(null);
+  const [focusJob, setFocusJob] = useState(false);
   const [labState, lab] = useLabJob(dir, log);
   const { config, job, status, actionError, refreshing, cancelling, check, checking } = labState;
   const shell = useShellCapabilities();
@@ -76,10 +74,19 @@ export function RunStep() {
 
   const start = (kind: JobKind) => {
     setConfirmDestroy(false);
+    // The button pressed is disabled while the job runs: the focus goes to the job it started.
+    setFocusJob(true);
     void lab.start(kind);
   };
+  useEffect(() => {
+    if (focusJob && job) {
+      jobHeading.current?.focus();
+      setFocusJob(false);
+    }
+  }, [focusJob, job]);
 
   const running = job?.status === 'running';
+  useFillViewport(live, Boolean(job));
   const ready = Boolean(dir && config);
   const machines = config ? labMachines(config).map((m) => m.machine) : [];
   const anyRunning = status?.nodes.some((n) => n.vagrantState === 'running') ?? false;
@@ -87,36 +94,40 @@ export function RunStep() {
   return (
     <section aria-labelledby="run-title" className="run-step">
       <StepHeader id="run-title" title="Run the lab">
-        Up creates, boots and provisions the VMs, writes the kubeconfig and waits until every node is Ready. Down stops them.
+        Up builds and boots the VMs, writes the kubeconfig and waits until every node is Ready; Down stops them.
       </StepHeader>
 
       <div className="card run-folder">
-        <label className="field" htmlFor="run-folder-input">
-          <span>Open an existing lab folder</span>
-          <span className="run-folder-row">
-            <input
-              id="run-folder-input"
-              className="mono"
-              value={pathInput}
-              placeholder="/home/you/cluster-lab"
-              onChange={(event) => setPathInput(event.target.value)}
-              onKeyDown={(event) => {
-                if (event.key === 'Enter') openFolder(pathInput);
-              }}
-            />
-            {shell.pickFolder && (
-              <button type="button" onClick={() => void pick()}>
-                Choose…
+        {!running && (
+          <label className="field" htmlFor="run-folder-input">
+            <span>Open an existing lab folder</span>
+            <span className="run-folder-row">
+              <input
+                id="run-folder-input"
+                className="mono"
+                value={pathInput}
+                placeholder="/home/you/cluster-lab"
+                onChange={(event) => setPathInput(event.target.value)}
+                onKeyDown={(event) => {
+                  if (event.key === 'Enter') openFolder(pathInput);
+                }}
+              />
+              {shell.pickFolder && (
+                <button type="button" onClick={() => void pick()}>
+                  Choose…
+                </button>
+              )}
+              <button type="button" onClick={() => openFolder(pathInput)}>
+                Open
               </button>
-            )}
-            <button type="button" onClick={() => openFolder(pathInput)} disabled={running}>
-              Open
-            </button>
-          </span>
-          <span className="field-help">The folder the Review step (or `cluster-lab render`) wrote, with lab.json and the Vagrantfile.</span>
-        </label>
+            </span>
+            <span className="field-help">
+              The folder the Review step (or <code>cluster-lab render</code>) wrote, with lab.json and the Vagrantfile.
+            </span>
+          </label>
+        )}
         {dir && config && (
-          <p className="run-current">
+          <p className={running ? 'run-current running' : 'run-current'}>
             Lab <strong>{config.name}</strong> in <span className="mono">{dir}</span>: server {config.server.name} ({config.server.ip}) and{' '}
             {config.agents.length} agent{config.agents.length === 1 ? '' : 's'}.
           </p>
@@ -153,7 +164,12 @@ export function RunStep() {
           Install route controller
         </button>
         <span className="run-spacer" />
-        <button type="button" onClick={() => void lab.cancel()} disabled={!running || cancelling}>
+        <button
+          type="button"
+          onClick={() => void lab.cancel()}
+          disabled={!running || cancelling}
+          title="One job at a time per lab: Vagrant gets Ctrl-C and cleans up first"
+        >
           {cancelling ? 'Cancelling…' : 'Cancel job'}
         </button>
         <button
@@ -168,34 +184,40 @@ export function RunStep() {
           {refreshing ? 'Refreshing…' : 'Refresh status'}
         </button>
       </div>
-      {running && (
-        <p className="muted small" role="status">
-          {kindLabel[job.kind]} is running: one job at a time per lab. Wait for it, or cancel it (Vagrant gets Ctrl-C and cleans up first).
-        </p>
-      )}
       {confirmDestroy && config && (
-        <div className="banner error" role="alertdialog" aria-label="Confirm destroy">
+        <ConfirmDialog
+          label="Confirm destroy"
+          tone="error"
+          onCancel={() => setConfirmDestroy(false)}
+          actions={
+            <>
+              <button type="button" data-autofocus onClick={() => setConfirmDestroy(false)}>
+                Keep them
+              </button>
+              <button type="button" className="danger" onClick={() => start('destroy')}>
+                Destroy {machines.length} VMs
+              </button>
+            </>
+          }
+        >
           <strong>
             Destroy the {machines.length} VMs of lab “{config.name}”?
           </strong>
-          <div>
+          <p>
             This deletes the VMs {machines.join(', ')}, their disks, and everything in the cluster (workloads, volumes, images in the registry). The
             lab folder and its files stay; Up builds the VMs again from scratch.
-          </div>
-          <div className="run-confirm-buttons">
-            <button type="button" className="danger" onClick={() => start('destroy')}>
-              Destroy {machines.length} VMs
-            </button>
-            <button type="button" onClick={() => setConfirmDestroy(false)}>
-              Keep them
-            </button>
-          </div>
-        </div>
+          </p>
+        </ConfirmDialog>
       )}
       {actionError && <ErrorBanner error={actionError} />}
 
+      {/* The job and its log side by side and as tall as the window allows: what runs stays in view. */}
+      <div className={job ? 'run-live' : 'run-live idle'} ref={live}>
+        {job && <JobCard job={job} heading={jobHeading} />}
+        <LogView ref={log} nodes={machines} logFile={job?.logFile ?? null} jobId={job?.id ?? null} refill={lab.refill} />
+      </div>
+
       <div className="run-grid">
-        {job && <JobCard job={job} />}
         <div className="card">
           <h3 className="run-card-title">Nodes</h3>
           {dir && config ? (
@@ -210,8 +232,6 @@ export function RunStep() {
       {dir && config && status?.kubeconfigPath && anyRunning && !running && (
         <AfterUpPanel dir={dir} config={config} kubeconfigPath={status.kubeconfigPath} />
       )}
-
-      <LogView ref={log} nodes={machines} logFile={job?.logFile ?? null} jobId={job?.id ?? null} refill={lab.refill} />
     </section>
   );
 }
@@ -224,24 +244,74 @@ function machineActivity(job: JobInfo): Record<string, string> {
   return activity;
 }
 
-function JobCard({ job }: { job: JobInfo }) {
+/** Now, once a second while `ticking`: for a clock that counts. */
+function useNow(ticking: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
+}
+
+/**
+ * Sizes `ref` to the window's height below its top, above the sticky Back/Next bar (never below
+ * `min`), so the job and its log fill the screen instead of running below the fold.
+ */
+function useFillViewport(ref: RefObject<HTMLElement | null>, active: boolean, min = 240): void {
+  useEffect(() => {
+    const node = ref.current;
+    if (!node) return;
+    if (!active) {
+      node.style.height = '';
+      return;
+    }
+    const fit = () => {
+      const top = node.getBoundingClientRect().top + window.scrollY;
+      const bar = document.querySelector('.navbar')?.getBoundingClientRect().height ?? 0;
+      node.style.height = `${Math.max(min, Math.floor(window.innerHeight - top - bar - 12))}px`;
+    };
+    fit();
+    const above = new ResizeObserver(fit);
+    // What sits above the live area (the folder card, the toolbar, a banner) moves it when it changes.
+    for (let sibling = node.previousElementSibling; sibling; sibling = sibling.previousElementSibling) above.observe(sibling);
+    window.addEventListener('resize', fit);
+    return () => {
+      above.disconnect();
+      window.removeEventListener('resize', fit);
+    };
+  }, [ref, active, min]);
+}
+
+function JobCard({ job, heading }: { job: JobInfo; heading: RefObject<HTMLHeadingElement | null> }) {
+  const running = job.status === 'running';
+  const now = useNow(running);
   const ended = job.endedAt ? new Date(job.endedAt).toLocaleTimeString() : null;
   return (
-    <div className="card run-job" aria-label="Job" data-job-status={job.status}>
-      <h3 className="run-card-title">
+    // Focusable: on a short window the card scrolls, and a keyboard must reach what is below.
+    <section className="card run-job" aria-label="Job" data-job-status={job.status} tabIndex={0}>
+      <h3 className="run-card-title" ref={heading} tabIndex={-1}>
         {kindLabel[job.kind]} <span className={`badge ${statusBadge[job.status]}`}>{job.status}</span>
       </h3>
-      <p className="muted small">
-        Started {new Date(job.startedAt).toLocaleTimeString()}
-        {ended ? `, ended ${ended}` : ''}
-        {job.exitCode !== null ? `, exit code ${job.exitCode}` : ''}
+      <p className="run-times">
+        <span className="run-elapsed" data-elapsed="">
+          {running ? `Running for ${formatDuration(now - job.startedAt)}` : `Took ${formatDuration((job.endedAt ?? now) - job.startedAt)}`}
+        </span>{' '}
+        <span className="muted small">
+          started {new Date(job.startedAt).toLocaleTimeString()}
+          {ended ? `, ended ${ended}` : ''}
+          {job.exitCode !== null ? `, exit code ${job.exitCode}` : ''}
+        </span>
       </p>
       <ol className="run-steps" aria-label="Steps">
         {job.steps.map((step) => (
           <li key={step.id} data-status={step.status} className={`run-step-${step.status}`}>
             <span aria-hidden="true">{stepMark[step.status]}</span> {step.label}
-            <span className="muted small"> {step.status}</span>
-            {step.machines && step.machines.length > 1 && (
+            {/* The mark and the colour say it on screen; a screen reader hears the word. */}
+            <span className="visually-hidden"> {step.status}</span>
+            {step.machines && step.machines.length > 0 && (
               <ul className="run-step-machines" aria-label={`Machines of “${step.label}”`}>
                 {step.machines.map((m) => (
                   <li key={m.machine} data-machine={m.machine} data-status={m.status} className={`badge ${machineBadge[m.status]}`}>
@@ -259,15 +329,21 @@ function JobCard({ job }: { job: JobInfo }) {
             {job.failure.machine ? `Failed on ${job.failure.machine}` : 'Failed'}
             {job.failure.step ? ` at “${job.failure.step}”` : ''}
           </strong>
-          <div>{job.failure.message}</div>
-          {job.failure.hint && <div className="hint">{job.failure.hint}</div>}
+          <div>
+            <RichText text={job.failure.message} />
+          </div>
+          {job.failure.hint && (
+            <div className="hint">
+              <RichText text={job.failure.hint} />
+            </div>
+          )}
           {job.failure.lastLines.length > 0 && (
-            <pre className="run-error-lines mono" aria-label="Last error lines">
+            <pre className="run-error-lines mono" role="group" aria-label="Last error lines">
               {job.failure.lastLines.join('\n')}
             </pre>
           )}
         </div>
       )}
-    </div>
+    </section>
   );
 }

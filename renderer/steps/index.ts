@@ -1,10 +1,19 @@
 /** The wizard's steps, in order, and the fields each one is answerable for. */
 import { lazy, type ComponentType } from 'react';
+import { LoadError } from '../components/ErrorBoundary';
 import { CheckMachineStep } from './CheckMachine';
 
 // Only the first screen is in the start-up bundle; later steps (the log view's xterm.js above all)
 // load while the user reads it.
-const later = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) => lazy(() => load().then((m) => ({ default: m[name] })));
+const later = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) =>
+  lazy(() =>
+    load().then(
+      (m) => ({ default: m[name] }),
+      (error: unknown) => {
+        throw new LoadError(`The ${name.replace(/Step$/, '')} step`, error);
+      },
+    ),
+  );
 const NetworkStep = later(() => import('./Network'), 'NetworkStep');
 const AddressesStep = later(() => import('./Addresses'), 'AddressesStep');
 const LabStep = later(() => import('./Lab'), 'LabStep');
