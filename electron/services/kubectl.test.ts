@@ -382,18 +382,20 @@ describe('a KUBECONFIG list, as client-go’s ModifyConfig writes it', () => {
         env: { ...process.env, KUBECONFIG: target, HOME: home },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
-      // Killed at its final rename: its temporary file written, kubectl's lock held.
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('renaming') && resolve());
-        child.on('exit', (code) => reject(new Error(`the merge ended (${code}) before its rename`)));
-      });
-      const left = await readdir(path.dirname(target));
-      expect(left).toContain('config.lock');
-      expect(left.some((f) => f.startsWith('.cluster-lab-tmp-'))).toBe(true);
-      await new Promise((resolve) => {
-        child.on('exit', resolve);
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      try {
+        // Killed at its final rename: its temporary file written, kubectl's lock held.
+        await new Promise<void>((resolve, reject) => {
+          child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('renaming') && resolve());
+          child.on('exit', (code) => reject(new Error(`the merge ended (${code}) before its rename`)));
+        });
+        const left = await readdir(path.dirname(target));
+        expect(left).toContain('config.lock');
+        expect(left.some((f) => f.startsWith('.cluster-lab-tmp-'))).toBe(true);
+      } finally {
         child.kill('SIGKILL');
-      });
+        await exited;
+      }
       expect(await readFile(target, 'utf8')).toBe(theirs);
       // The next write goes through, and sweeps what the killed one left.
       await expect(merge({ KUBECONFIG: target }, dir)).resolves.toMatchObject({ path: target });
@@ -402,7 +404,7 @@ describe('a KUBECONFIG list, as client-go’s ModifyConfig writes it', () => {
     // kubectl's own writes are not blocked either.
     const set = await kubectl(['config', 'set-context', 'probe', '--cluster=probe'], { KUBECONFIG: target });
     expect(set.exitCode, set.stderr).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('removing a lab’s entries', () => {
