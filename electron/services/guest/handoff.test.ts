@@ -193,6 +193,11 @@ describe('odd files where k3s.yaml should be', () => {
     });
   });
 
+  it('refuses bytes that are not UTF-8 text', async () => {
+    const { dir, file } = await labWith(null, (f) => writeFile(f, Buffer.from([0x61, 0x3a, 0x20, 0xff, 0xfe, 0x0a])));
+    await expect(writeLabKubeconfig(dir, seedLab())).rejects.toMatchObject({ message: `${file} is not UTF-8 text.` });
+  });
+
   it('says k3s did not finish when there is no k3s.yaml, or no shared folder', async () => {
     const { dir } = await labWith(null);
     await expect(writeLabKubeconfig(dir, seedLab())).rejects.toMatchObject({

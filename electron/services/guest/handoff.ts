@@ -76,15 +76,15 @@ export async function readPlainFile(file: string, options: PlainFileOptions): Pr
     const opened = await handle.stat();
     if (!opened.isFile() || (!options.followSymlinks && (opened.ino !== stats.ino || opened.dev !== stats.dev)))
       throw refuse('changed while it was being read');
-    // One byte more than allowed tells a file that grew past the limit from one that fits.
-    const buffer = Buffer.alloc(options.maxBytes + 1);
+    // One byte more than its size tells a file that grew since the lstat from one that did not.
+    const buffer = Buffer.alloc(stats.size + 1);
     let length = 0;
-    for (;;) {
+    while (length < buffer.length) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
-      if (length > options.maxBytes) throw refuse(`is more than the ${options.maxBytes} bytes such a file can be`);
     }
+    if (length > stats.size) throw refuse('changed while it was being read');
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length));
     } catch {
