@@ -17,7 +17,7 @@ export const modules = [
   { module: 'electron/services/jobs/child.ts', tests: ['electron/services/jobs/child.test.ts', 'electron/services/signals.test.ts'] },
   { module: 'electron/services/signals.ts', tests: ['electron/services/signals.test.ts'] },
   // What a lab hands back (k3s.yaml, kubeconfig.yaml), and the kubeconfig and Telepresence config writes.
-  { module: 'electron/services/guest/handoff.ts', tests: ['electron/services/guest/handoff.test.ts', 'electron/services/kubectl.test.ts'] },
+  { module: 'electron/services/guest/handoff.ts', tests: ['electron/services/guest/handoff.test.ts'] },
   { module: 'electron/services/kubectl.ts', tests: ['electron/services/kubectl.test.ts'] },
   { module: 'electron/services/telepresence.ts', tests: ['electron/services/telepresence.test.ts'] },
   // NIC judgement: what may be offered for bridging, under which name.
