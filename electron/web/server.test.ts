@@ -76,12 +76,21 @@ const withToken = (token = host.token) => [WIRE_PROTOCOL, `${WIRE_TOKEN_PROTOCOL
 
 const upgradeHeaders = 'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
 
-/** Bytes on a bare TCP socket, for a request line no HTTP client would send; the whole answer back. */
-function rawRequest(bytes: string): Promise<string> {
+/**
+ * Bytes on a bare TCP socket, for what no HTTP client would send; the answer back, whole or, for a
+ * connection that stays open, up to the end of its head once it holds `until`.
+ */
+function rawRequest(bytes: string, until?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let answer = '';
     const socket = net.connect(host.port, '127.0.0.1', () => socket.write(bytes));
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+      if (until && answer.toLowerCase().includes(until) && answer.includes('\r\n\r\n')) {
+        socket.destroy();
+        resolve(answer);
+      }
+    });
     socket.on('end', () => resolve(answer));
     socket.on('error', reject);
   });
@@ -129,6 +138,12 @@ describe('browser-mode host', () => {
     const ws = await openSocket({ origin }, withToken());
     expect(ws.protocol).toBe(WIRE_PROTOCOL);
     ws.close();
+    // As a browser writes the header: the list with a space after each comma.
+    const answer = await rawRequest(
+      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nOrigin: ${origin}\r\n${upgradeHeaders}Connection: Upgrade\r\nSec-WebSocket-Protocol: ${withToken().join(', ')}\r\n\r\n`,
+      'sec-websocket-protocol',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n[^]*\r\nSec-WebSocket-Protocol: cluster-lab\r\n/);
   });
 
   it('takes no token from a cookie or the address: a cookie reaches every port of 127.0.0.1 (RFC 6265 §8.5)', async () => {
