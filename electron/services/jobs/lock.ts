@@ -325,7 +325,7 @@ export interface OrphanStopTimings {
  * then SIGKILL, to each process's whole group), and say what was stopped. A live holder is refused
  * as acquire refuses it; a stale lock itself is left for the next acquire to take over.
  */
-export async function stopOrphans(dir: string, timings: OrphanStopTimings, platform: NodeJS.Platform = process.platform): Promise<LockChild[]> {
+export async function stopOrphans(dir: string, timings: OrphanStopTimings): Promise<LockChild[]> {
   const file = path.join(dir, LOCK_FILE);
   const text = await readText(file);
   const holder = text === null ? null : parseHolder(text);
@@ -333,13 +333,13 @@ export async function stopOrphans(dir: string, timings: OrphanStopTimings, platf
   if (await holderRunning(holder)) throw busy(holder, file);
   const children = await leftRunning(holder);
   const waitMs: Record<StopStage, number> = { interrupt: timings.sigintWaitMs, terminate: timings.sigtermWaitMs, kill: 2_000 };
-  const stillThere = async (child: LockChild) =>
-    (await running(child.pid, child.start, holder.bootId ?? null)) || (platform !== 'win32' && groupAlive(child.pid));
+  // Each led a process group of its own (streamTool starts it detached): what it started goes too.
+  const stillThere = async (child: LockChild) => (await running(child.pid, child.start, holder.bootId ?? null)) || groupAlive(child.pid);
   await Promise.all(
     children.map(async (child) => {
-      for (const stage of stopStages(platform)) {
+      for (const stage of stopStages(process.platform)) {
         if (!(await stillThere(child))) return;
-        await signalProcessTree(child.pid, stage, platform);
+        await signalProcessTree(child.pid, stage, process.platform);
         const deadline = Date.now() + waitMs[stage];
         while (Date.now() < deadline && (await stillThere(child))) await delay(50);
       }
