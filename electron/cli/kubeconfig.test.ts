@@ -95,6 +95,10 @@ describe('what a VM or a lab folder hands the host never runs there (issue 21)',
     const merged = await runCli(['kubeconfig', '--dir', dir, '--merge', '--set-current'], context());
     expect(merged.code).toBe(1);
     expect(merged.err).toContain(`${file}: users[0].user.exec is not allowed`);
+    // Nor is its export line offered.
+    const shown = await runCli(['kubeconfig', '--dir', dir], context());
+    expect(shown).toMatchObject({ code: 1, out: '' });
+    expect(shown.err).toContain(`${file}: users[0].user.exec is not allowed`);
     // What kubectl would do next with your kubeconfig: the stand-in runs a plugin as client-go does.
     await runTool(fakeKubectl, ['--kubeconfig', path.join(home, 'kube'), '--context', 'cluster-lab', 'get', 'nodes'], {
       env: { PATH: process.env.PATH },

@@ -1,8 +1,7 @@
 /** `cluster-lab kubeconfig`: where the lab's kubeconfig is, and merging it into the user's (or taking it out) as kubectl would. */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
-import { LAB_KUBECONFIG } from '../services/kubectl';
+import { LAB_KUBECONFIG, readLabKubeconfig } from '../services/kubectl';
 import { resolveLabDir } from '../services/labFolder';
 import { call, parseFlags, printJson, requireDir, type Command } from './command';
 
@@ -76,7 +75,8 @@ export const kubeconfigCommand: Command = {
     }
     const lab = await call(services, 'lab.open', { dir });
     const file = path.join(resolveLabDir(services.ctx, dir), LAB_KUBECONFIG);
-    const exists = existsSync(file);
+    // Checked before you are told to point kubectl at it: a lab folder may come from someone else.
+    const exists = (await readLabKubeconfig(file)) !== null;
     const exportLine = `export KUBECONFIG=${file}`;
     if (values.json) printJson(io, { path: file, exists, context: lab.name, export: exportLine });
     else if (exists) io.out(`${file}\n  ${exportLine}\n`);
