@@ -29,18 +29,27 @@ const ipAddrOutput = (bridged: string, iface: string) =>
     `3: ${iface}    inet ${bridged}/24 brd 192.168.1.255 scope global ${iface}\\       valid_lft forever preferred_lft forever`,
   ].join('\n');
 
-/** A stand-in for iproute2's `ip`: logs every call and answers the address listing. */
-async function fakeIp(dir: string, addrOutput: string): Promise<void> {
+/**
+ * Stand-ins for iproute2's `ip` (logs every call, answers the address listing and the default
+ * routes) and networkctl's `status` (the .network file networkd configures a link from).
+ */
+async function fakeIp(dir: string, addrOutput: string, defaultRoutes = ''): Promise<void> {
   const script = `#!/bin/sh
 echo "ip $*" >> "${dir}/ip.log"
 case "$*" in
   "-o -4 addr show") cat "${dir}/addr.txt" ;;
+  "-4 route show default") cat "${dir}/routes.txt" ;;
   *) echo "unexpected: ip $*" >&2; exit 1 ;;
 esac
 `;
   await writeFile(path.join(dir, 'addr.txt'), `${addrOutput}\n`);
+  await writeFile(path.join(dir, 'routes.txt'), defaultRoutes);
   await writeFile(path.join(dir, 'ip'), script);
-  await chmod(path.join(dir, 'ip'), 0o755);
+  await writeFile(
+    path.join(dir, 'networkctl'),
+    '#!/bin/sh\n[ "$1" = status ] && echo "       Network File: /run/systemd/network/10-netplan-$2.network"\n',
+  );
+  for (const tool of ['ip', 'networkctl']) await chmod(path.join(dir, tool), 0o755);
 }
 
 async function scriptsOf(vagrantfile: string): Promise<Map<string, Record<string, string>>> {
@@ -48,9 +57,9 @@ async function scriptsOf(vagrantfile: string): Promise<Map<string, Record<string
   return new Map([...machines].map(([machine, provisioning]) => [machine, provisioning.scripts]));
 }
 
-async function runNetworkScript(script: string, iface: string, bridged: string) {
+async function runNetworkScript(script: string, iface: string, bridged: string, defaultRoutes?: string) {
   const dir = await mkdtemp(path.join(work, 'guest-'));
-  await fakeIp(dir, ipAddrOutput(bridged, iface));
+  await fakeIp(dir, ipAddrOutput(bridged, iface), defaultRoutes);
   await writeFile(path.join(dir, 'resolv.conf'), 'nameserver 10.0.2.3\n');
   const local = script.replaceAll('/etc/resolv.conf', path.join(dir, 'resolv.conf'));
   const run = await runTool('sh', ['-c', local], { env: { PATH: `${dir}:/usr/bin:/bin` } });
@@ -78,9 +87,29 @@ describe('the network script, run by the shell', () => {
     const result = await runNetworkScript(scripts.get('server')!.network!, 'eth1', '192.168.1.99');
     expect(result.run.exitCode).toBe(1);
     expect(result.run.stderr).toContain('No interface carries 192.168.1.110: the bridged network did not come up.');
-    expect(result.ipCalls).toEqual(['ip -o -4 addr show']);
+    expect(result.ipCalls).toEqual(['ip -o -4 addr show', 'ip -4 route show default']);
     expect(result.resolv).toBe('nameserver 10.0.2.3\n');
     expect(result.original).toBeNull();
+  });
+
+  // What the k3s provisioner met on Vagrant's systemd-networkd branch before the lab wrote a drop-in
+  // there (issue 26): the on-link default route via the router stays when the NIC loses its address.
+  it('says the bridged NIC lost its address, and which file configures it, when the default route via the router is still on it', async () => {
+    const scripts = await scriptsOf(renderVagrantfile(seedLab()));
+    for (const name of ['network', 'k3s']) {
+      const result = await runNetworkScript(
+        scripts.get('server')![name]!,
+        'eth1',
+        '192.168.1.99',
+        'default via 192.168.1.1 dev eth1 proto static onlink\n',
+      );
+      expect(result.run.exitCode).toBe(1);
+      expect(result.run.stderr).toContain(
+        'No interface carries 192.168.1.110: eth1, which has the default route via 192.168.1.1, lost the address Vagrant gave it (systemd-networkd configures eth1 from /run/systemd/network/10-netplan-eth1.network).',
+      );
+      expect(result.run.stderr).not.toContain('Check the bridge');
+      expect(result.resolv).toBe('nameserver 10.0.2.3\n');
+    }
   });
 });
 

@@ -44,7 +44,15 @@ const commonScript = [
   '}',
   'IFACE=$(bridged_iface)',
   'if [ -z "$IFACE" ]; then',
-  '  echo "No interface carries $NODE_IP: the bridged network did not come up. Check the bridge in lab.json." >&2',
+  '  # The default route via the router outlives the address (it is on-link): where it still is, the',
+  '  # bridged NIC came up and then lost its address, and the bridge is not what to check.',
+  '  lan_dev=$(ip -4 route show default | awk -v gw="$GATEWAY" \'$2 == "via" && $3 == gw { for (i = 4; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }\')',
+  '  if [ -n "$lan_dev" ]; then',
+  '    network_file=$(networkctl status "$lan_dev" 2>/dev/null | sed -n \'s/^ *Network File: //p\')',
+  '    echo "No interface carries $NODE_IP: $lan_dev, which has the default route via $GATEWAY, lost the address Vagrant gave it${network_file:+ (systemd-networkd configures $lan_dev from $network_file)}. Run Up again; networkctl status $lan_dev shows what configures it." >&2',
+  '  else',
+  '    echo "No interface carries $NODE_IP: the bridged network did not come up. Check the bridge in lab.json." >&2',
+  '  fi',
   '  exit 1',
   'fi',
 ];
@@ -61,6 +69,14 @@ const commonScript = [
  *
  * The NAT adapter keeps its DHCP address, which Vagrant's SSH comes in on (10.0.2.2 is on its
  * link), but takes neither a route nor a resolver from DHCP.
+ *
+ * Vagrant puts the bridged address in netplan only when its unprivileged `command -v netplan`
+ * finds netplan (lib/vagrant/util/guest_inspection.rb, netplan?); on a box whose login PATH lacks
+ * /usr/sbin (Debian's) it writes systemd-networkd's own /etc/systemd/network/50-vagrant-IFACE.network
+ * and restarts networkd instead (configure_networks.rb, configure_networkd). A netplan entry for the
+ * bridged NIC would then generate 10-netplan-IFACE.network, which networkd matches first: the NIC
+ * would keep the route and DNS and lose its address. So on that branch the route and DNS go into a
+ * drop-in of Vagrant's own file, and netplan is left the NAT adapters.
  */
 const networkScript = String.raw`
 if ! command -v netplan >/dev/null 2>&1; then
@@ -68,6 +84,13 @@ if ! command -v netplan >/dev/null 2>&1; then
   exit 1
 fi
 NETPLAN_FILE=/etc/netplan/60-cluster-lab.yaml
+VAGRANT_NETWORKD=/etc/systemd/network/50-vagrant-$IFACE.network
+NETWORKD_DROPIN=$VAGRANT_NETWORKD.d/60-cluster-lab.conf
+if [ -f "$VAGRANT_NETWORKD" ] && ! grep -qs "^ *$IFACE:" /etc/netplan/50-vagrant.yaml; then
+  BRANCH=networkd
+else
+  BRANCH=netplan
+fi
 
 # The interfaces besides the bridged one that hold a DHCP lease: VirtualBox's NAT adapter. They are
 # remembered in the file, so one whose lease is being renewed right now is not left out.
@@ -96,21 +119,44 @@ netplan_tmp=$(mktemp /etc/netplan/.60-cluster-lab.XXXXXX)
     echo "        use-routes: false"
     echo "        use-dns: false"
   done
-  echo "    \"$IFACE\":"
-  echo "      routes:"
-  echo "        - to: 0.0.0.0/0"
-  echo "          via: $GATEWAY"
-  # Added when the link comes back, networkd can be quicker than the kernel's route to the LAN and
-  # be refused ("Nexthop has invalid gateway"), leaving the node without a default route: the
-  # router is on this link whatever the kernel's table says at that moment.
-  echo "          on-link: true"
-  echo "      nameservers:"
-  echo "        addresses: [$(echo $DNS_SERVERS | sed 's/ /, /g')]"
+  if [ "$BRANCH" = netplan ]; then
+    echo "    \"$IFACE\":"
+    echo "      routes:"
+    echo "        - to: 0.0.0.0/0"
+    echo "          via: $GATEWAY"
+    # Added when the link comes back, networkd can be quicker than the kernel's route to the LAN and
+    # be refused ("Nexthop has invalid gateway"), leaving the node without a default route: the
+    # router is on this link whatever the kernel's table says at that moment.
+    echo "          on-link: true"
+    echo "      nameservers:"
+    echo "        addresses: [$(echo $DNS_SERVERS | sed 's/ /, /g')]"
+  fi
 } > "$netplan_tmp"
 # netplan warns about a configuration that others can read.
 chmod 600 "$netplan_tmp"
 mv -f "$netplan_tmp" "$NETPLAN_FILE"
+if [ "$BRANCH" = networkd ]; then
+  # The same route (GatewayOnLink= is netplan's on-link) and DNS, beside the address Vagrant wrote.
+  mkdir -p "$VAGRANT_NETWORKD.d"
+  dropin_tmp=$(mktemp "$VAGRANT_NETWORKD.d/.60-cluster-lab.XXXXXX")
+  {
+    echo "# Written by Cluster Lab on every vagrant up: the lab's default route and DNS, owned by the guest."
+    echo "[Network]"
+    for server in $DNS_SERVERS; do echo "DNS=$server"; done
+    echo "[Route]"
+    echo "Gateway=$GATEWAY"
+    echo "GatewayOnLink=yes"
+  } > "$dropin_tmp"
+  chmod 644 "$dropin_tmp"
+  mv -f "$dropin_tmp" "$NETWORKD_DROPIN"
+else
+  rm -f "$NETWORKD_DROPIN"
+fi
 netplan apply
+if [ "$BRANCH" = networkd ]; then
+  networkctl reload
+  networkctl reconfigure "$IFACE"
+fi
 
 # With systemd-resolved, /etc/resolv.conf points at its stub, which asks the links' DNS servers:
 # now only the lab's. Without it nothing else writes the file, so it is written here. The stub link
@@ -133,7 +179,8 @@ lab_route_only() {
 }
 for _ in $(seq 1 60); do
   if lab_route_only; then
-    echo "Default route via $GATEWAY on $IFACE only; DNS $DNS_SERVERS ($NETPLAN_FILE)"
+    if [ "$BRANCH" = networkd ]; then where="$NETWORKD_DROPIN"; else where="$NETPLAN_FILE"; fi
+    echo "Default route via $GATEWAY on $IFACE only; DNS $DNS_SERVERS ($where)"
     exit 0
   fi
   sleep 0.5
