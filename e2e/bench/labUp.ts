@@ -12,6 +12,7 @@ import { LabRunner } from '../../electron/services/jobs';
 import { writeLab } from '../../electron/services/labFolder';
 import { seedBridgeEnv } from '../../fixtures/env';
 import { seedLab } from '../../shared/render/testing';
+import { onCleanUp } from './cleanup';
 import { round } from './figures';
 
 export interface LabUpFigures {
@@ -32,6 +33,8 @@ interface Span {
 
 async function upOnce(fakeBinDir: string, agents: number, machineMs: number, sequential: boolean) {
   const home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-bench-up-'));
+  const dropHome = onCleanUp(() => rm(home, { recursive: true, force: true }));
+  let dropRunner = () => {};
   try {
     const dir = path.join(home, 'lab');
     await writeLab(dir, { ...seedLab(), agents: Array.from({ length: agents }, (_, i) => ({ name: `agent${i + 1}`, ip: `192.168.1.${111 + i}` })) });
@@ -48,6 +51,8 @@ async function upOnce(fakeBinDir: string, agents: number, machineMs: number, seq
       ...seedBridgeEnv(),
     };
     const runner = new LabRunner(createContext({ env, homeDir: home }));
+    // Interrupted, the bench cancels the Up as the app would: no fake vagrant is left booting.
+    dropRunner = onCleanUp(() => runner.dispose());
     const job = await runner.wait((await runner.start(dir, 'up', { sequential })).id);
     // From the job's start to its end as the person sees it ("succeeded"); the node table's refresh comes after.
     const wallMs = job.endedAt! - job.startedAt;
@@ -62,6 +67,8 @@ async function upOnce(fakeBinDir: string, agents: number, machineMs: number, seq
     const slowestAgent = Math.max(0, ...spans.filter((span) => span.machine !== 'server').map(length));
     return { wallMs, criticalPathMs: length(server) + slowestAgent };
   } finally {
+    dropRunner();
+    dropHome();
     await rm(home, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,7 @@
  * browser-mode transport and the real LogView; against it, the same child read by a bare Node
  * reader. Integrity is checked against the child's own bytes.
  */
-import type { Browser } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -79,6 +79,19 @@ async function childBytesInLog(dir: string): Promise<{ sha: string; lines: numbe
   return { sha: linesDigest(child), lines, allLines };
 }
 
+/**
+ * Waits for the job to end, or for its start to be refused (the bridge preflight, the lab's lock):
+ * whichever the page shows first. Anything but success throws at once, in the page's own words.
+ */
+async function jobSucceeded(page: Page): Promise<void> {
+  await page.locator('[aria-label="Job"]:not([data-job-status="running"]), .banner.error[role="alert"]').first().waitFor({ timeout: 600_000 });
+  const job = page.locator('[aria-label="Job"]');
+  const status = (await job.count()) ? await job.getAttribute('data-job-status') : null;
+  if (status === 'succeeded') return;
+  const why = (await page.locator('.banner.error[role="alert"]').allInnerTexts()).join('\n').trim();
+  throw new Error(`The benchmark's Provision ${status ?? 'was refused'}: ${why || 'the page gives no reason'}`);
+}
+
 /** What the page keeps while it is measured: the longest task, and each write into the terminal as [time, last seq]. */
 interface BenchState {
   longest: number;
@@ -123,7 +136,7 @@ export async function benchLogStream(
   });
   await page.evaluate(() => ((window as unknown as { bench: { start: number } }).bench.start = performance.now()));
   await page.getByRole('button', { name: 'Provision', exact: true }).click();
-  await page.locator('[aria-label="Job"][data-job-status="succeeded"]').waitFor({ timeout: 600_000 });
+  await jobSucceeded(page);
   const fromFile = await childBytesInLog(dir);
   // The job is done; the view may still be taking its last batch.
   await page.waitForFunction(

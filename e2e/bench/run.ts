@@ -11,8 +11,10 @@ import { parseArgs } from 'node:util';
 import { writeLab } from '../../electron/services/labFolder';
 import type { LabConfig } from '../../shared/lab/schema';
 import { seedLab } from '../../shared/render/testing';
+import { seedBridgeEnv } from '../../fixtures/env';
 import { chromiumLaunchOptions } from '../fixtures/chromium';
-import { fakeBinDir, repoRoot, startBrowserHost } from '../fixtures/host';
+import { fakeBinDir, repoRoot, startBrowserHost, stopBrowserHost } from '../fixtures/host';
+import { cleanUp, cleanUpOnSignals, onCleanUp } from './cleanup';
 import { table } from './figures';
 import { benchLabUp } from './labUp';
 import { benchLogStream } from './logStream';
@@ -26,7 +28,9 @@ if (!Number.isInteger(lines) || lines < 1) {
   process.exit(2);
 }
 
+cleanUpOnSignals();
 const home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-bench-'));
+onCleanUp(() => rm(home, { recursive: true, force: true }));
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   HOME: home,
@@ -36,21 +40,33 @@ const env: NodeJS.ProcessEnv = {
   VAGRANT_CHECKPOINT_DISABLE: '1',
   FAKE_VAGRANT_DELAY_MS: '0',
   FAKE_VAGRANT_LINES: String(lines),
+  // The lab bridges the seed's wlp5s0: the fake VBoxManage lists it, up, whatever this machine's
+  // own interfaces are called, so the bridge preflight lets Provision run here too.
+  ...seedBridgeEnv(),
 };
 
-// A written lab of one machine that the fake vagrant takes for running, so `provision` is one
-// child pouring the lines, as the bare reader's is.
-const dir = path.join(home, 'lab');
-const lab: LabConfig = { ...seedLab(), agents: [] };
-await writeLab(dir, lab);
-for (const name of ['server', ...lab.agents.map((a) => a.name)]) {
-  await mkdir(path.join(dir, '.vagrant', 'machines', name), { recursive: true });
-  await writeFile(path.join(dir, '.vagrant', 'machines', name, 'fake-state'), 'running');
-}
-
-const host = await startBrowserHost(env);
-const browser = await chromium.launch({ ...chromiumLaunchOptions, timeout: 180_000 });
 try {
+  // A written lab of one machine that the fake vagrant takes for running, so `provision` is one
+  // child pouring the lines, as the bare reader's is.
+  const dir = path.join(home, 'lab');
+  const lab: LabConfig = { ...seedLab(), agents: [] };
+  await writeLab(dir, lab);
+  for (const name of ['server', ...lab.agents.map((a) => a.name)]) {
+    await mkdir(path.join(dir, '.vagrant', 'machines', name), { recursive: true });
+    await writeFile(path.join(dir, '.vagrant', 'machines', name, 'fake-state'), 'running');
+  }
+
+  const host = await startBrowserHost(env);
+  onCleanUp(() => stopBrowserHost(host.child));
+  // Playwright's own signal handlers would close Chromium and exit before the host is stopped.
+  const browser = await chromium.launch({
+    ...chromiumLaunchOptions,
+    timeout: 180_000,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
+  onCleanUp(() => browser.close());
   // On a fresh machine Chromium's first page builds its caches (fonts, the profile) and can take
   // longer than Playwright's 30 s: it is waited for once, generously, and not measured.
   const warm = await browser.newPage();
@@ -91,8 +107,9 @@ try {
   );
   await writeFile(path.join(repoRoot, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write('Wrote bench-results.json\n');
+} catch (error) {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
 } finally {
-  await browser.close();
-  host.child.kill('SIGTERM');
-  await rm(home, { recursive: true, force: true });
+  await cleanUp();
 }
