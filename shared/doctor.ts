@@ -2,6 +2,8 @@
 import type { HostFacts } from './host';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
+/** A verdict as the app and the CLI say it to a person (`--json` keeps the machine values above). */
+export const checkStatusWords: Record<CheckStatus, string> = { ok: 'OK', warn: 'Warning', fail: 'Must fix' };
 
 /** Every check the doctor makes, by id: a screen or a script can rely on these. */
 export const checkIds = [

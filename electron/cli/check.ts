@@ -1,6 +1,7 @@
 /** `cluster-lab check --dir DIR [--json]`: the lab check, node by node, from inside the VMs. */
+import { checkStatusWords } from '../../shared/doctor';
 import { AppError } from '../../shared/errors';
-import { call, parseFlags, printJson, requireDir, type Command } from './command';
+import { call, FlagError, parseFlags, printJson, requireDir, type Command } from './command';
 
 const usage = `Usage: cluster-lab check --dir DIR [--json]
 Asks every running VM of the lab (vagrant ssh) whether the lab's promise holds: its only default route
@@ -18,15 +19,16 @@ export const checkCommand: Command = {
     const { values } = parseFlags(argv, { dir: { type: 'string' }, json: { type: 'boolean', default: false } }, usage);
     const result = await call(services, 'lab.check', { dir: requireDir(values.dir, usage) }).catch((error: unknown) => {
       // A folder with no lab in it is a --dir to correct, not a lab that failed the check.
-      if (error instanceof AppError && error.code === 'not_found') throw new AppError('invalid_input', error.message, { hint: error.hint });
+      if (error instanceof AppError && error.code === 'not_found') throw new FlagError('--dir', error.message, error.hint);
       throw error;
     });
     if (values.json) printJson(io, result);
     else {
       for (const node of result.nodes) {
-        const verdict = node.ok === null ? 'not checked' : node.ok ? 'loop-proof' : 'AT RISK';
+        // The Run step's words for a node's verdict (renderer/components/NodeTable.tsx) and the doctor's for a check.
+        const verdict = node.ok === null ? 'Not checked' : node.ok ? 'Loop-proof' : 'At risk';
         io.out(`${node.machine}: ${verdict}\n`);
-        for (const check of node.checks) io.out(`  ${check.ok ? 'ok  ' : 'FAIL'}  ${check.id.padEnd(14)}${check.detail}\n`);
+        for (const check of node.checks) io.out(`  ${checkStatusWords[check.ok ? 'ok' : 'fail'].padEnd(8)}  ${check.id.padEnd(14)}${check.detail}\n`);
       }
       io.out(`Checked ${result.checkedAt}.\n`);
     }

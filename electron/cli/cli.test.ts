@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fakeToolsContext } from '../../fixtures/env';
 import { tempDirs } from '../../fixtures/tmp';
+import { commands } from './commands';
 import { main } from './index';
+import { jsonOut } from './jsonShapes.testing';
 
 const tempDir = tempDirs('cli');
 
@@ -17,24 +19,65 @@ describe('cluster-lab', () => {
     expect(await run(['--version'])).toMatchObject({ code: 0, out: '0.0.0-test\n' });
   });
 
-  it('lists its commands in --help, and refuses an unknown one with exit 2', async () => {
+  it('lists its commands in --help in the order of the README’s flow', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    expect(help.out).toMatch(/doctor/);
-    const unknown = await run(['frobnicate']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.err).toMatch(/Unknown command "frobnicate"/);
+    const listed = [...help.out.matchAll(/^ {2}([a-z]+) +\S/gm)].map((m) => m[1]);
+    expect(listed).toEqual([
+      'doctor',
+      'nics',
+      'plan',
+      'render',
+      'up',
+      'status',
+      'check',
+      'kubeconfig',
+      'telepresence',
+      'down',
+      'provision',
+      'destroy',
+    ]);
+    expect([...commands.map((c) => c.name)].sort()).toEqual([...new Set(listed)].sort());
   });
 
-  it('names a bad flag and exits 2', async () => {
-    const bad = await run(['doctor', '--jsn']);
-    expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--jsn/);
+  it('refuses an unknown command in one line with exit 2, suggesting the nearest only when it is close', async () => {
+    expect(await run(['stauts'])).toEqual({ code: 2, out: '', err: "cluster-lab: unknown command 'stauts'. Did you mean 'status'?\n" });
+    expect(await run(['kubeconfg'])).toMatchObject({ code: 2, err: "cluster-lab: unknown command 'kubeconfg'. Did you mean 'kubeconfig'?\n" });
+    expect(await run(['frobnicate'])).toEqual({
+      code: 2,
+      out: '',
+      err: "cluster-lab: unknown command 'frobnicate'. Run cluster-lab --help for the list.\n",
+    });
+    expect(await run(['x'])).toMatchObject({ code: 2, err: expect.not.stringContaining('Did you mean') });
+    const json = await run(['stauts', '--json']);
+    expect(json).toMatchObject({ code: 2, err: '' });
+    expect(jsonOut('error', json.out)).toMatchObject({
+      error: { code: 'invalid_input', message: "unknown command 'stauts'. Did you mean 'status'?" },
+    });
+  });
+
+  it('names a bad flag in one line, suggesting the nearest, and exits 2', async () => {
+    const lines = async (argv: string[]) => {
+      const result = await run(argv);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.out).toBe('');
+      expect(result.err.endsWith('\n') && result.err.split('\n').length, result.err).toBe(2);
+      return result.err.trimEnd();
+    };
+    expect(await lines(['doctor', '--jsn'])).toBe(
+      "cluster-lab doctor: unknown option '--jsn'. Did you mean '--json'? Usage: cluster-lab doctor [--json] [--dir DIR]",
+    );
+    expect(await lines(['status', '--frobnicate'])).toBe(
+      "cluster-lab status: unknown option '--frobnicate'. Usage: cluster-lab status --dir DIR [--json]",
+    );
+    expect(await lines(['status', '--dir'])).toMatch(/^cluster-lab status: --dir needs a value\. Usage: /);
+    expect(await lines(['status', '--json=yes'])).toMatch(/^cluster-lab status: --json takes no value\. Usage: /);
+    expect(await lines(['status', 'lab'])).toMatch(/^cluster-lab status: unexpected argument 'lab': every value follows its flag\. Usage: /);
   });
 
   it('doctor --json reports real tools on this PATH', async () => {
     const { code, out } = await run(['doctor', '--json']);
-    const report = JSON.parse(out);
+    const report = jsonOut<{ host: { cpus: number }; tools: Record<string, unknown> }>('doctor', out);
     expect(report.host.cpus).toBeGreaterThan(0);
     expect(report.tools.kubectl).toMatchObject({
       found: true,
@@ -48,7 +91,7 @@ describe('cluster-lab', () => {
     const { out, err } = await run(['doctor', '--json'], { PATH: '' });
     const report = JSON.parse(out);
     for (const tool of ['vagrant', 'VBoxManage', 'kubectl', 'telepresence'])
-      expect(report.tools[tool]).toEqual({ found: false, path: null, version: null });
+      expect(report.tools[tool]).toEqual({ found: false, path: null, version: null, error: null });
     expect(err).toBe('');
   });
 });

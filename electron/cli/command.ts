@@ -23,18 +23,74 @@ export interface Command {
   run(argv: string[], services: Services, io: CommandIo): Promise<number>;
 }
 
-/** parseArgs, with its errors turned into bad-input errors that name the flag. */
+/** The version of every `--json` shape (shared/cli-json/): raised only when a field changes meaning or goes away. */
+export const SCHEMA_VERSION = 1;
+
+/** Bad input in one flag: the JSON error names it in `field`. */
+export class FlagError extends AppError {
+  constructor(
+    readonly field: string,
+    message: string,
+    hint?: string,
+  ) {
+    super('invalid_input', message, { hint });
+  }
+}
+
+/** The closest of `candidates` to `word` by edit distance, when it is close enough to be a typo. */
+export function nearest(word: string, candidates: readonly string[]): string | null {
+  let best: { name: string; distance: number } | null = null;
+  for (const name of candidates) {
+    // Levenshtein distance, one row at a time.
+    let row = Array.from({ length: name.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= word.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= name.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (word[i - 1] === name[j - 1] ? 0 : 1));
+      row = next;
+    }
+    const distance = row[name.length]!;
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  // A third of the word may be wrong (two letters swapped in 'stauts' are 2 of 6), never more than 2.
+  return best && best.distance <= Math.min(2, Math.max(1, Math.floor(word.length / 3))) ? best.name : null;
+}
+
+/** parseArgs, with its errors turned into one-line bad-input errors that name the flag. */
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: false, strict: true });
   } catch (error) {
-    throw new AppError('invalid_input', error instanceof Error ? error.message : String(error), { hint: usage.split('\n')[0] });
+    const hint = usage.split('\n')[0];
+    const code = (error as { code?: string }).code;
+    const named = /'(-[^' ]*)/.exec(error instanceof Error ? error.message : '')?.[1] ?? null;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && named) {
+      const guess = nearest(named.replace(/^-+/, ''), Object.keys(options));
+      throw new FlagError(named, `unknown option '${named}'.${guess ? ` Did you mean '--${guess}'?` : ''}`, hint);
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && named) {
+      const option = options[named.replace(/^-+/, '')];
+      throw new FlagError(named, option?.type === 'boolean' ? `${named} takes no value.` : `${named} needs a value.`, hint);
+    }
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      const word = /'([^']*)'/.exec((error as Error).message)?.[1] ?? '';
+      throw new FlagError(word, `unexpected argument '${word}': every value follows its flag.`, hint);
+    }
+    throw new AppError('invalid_input', error instanceof Error ? error.message.split('\n')[0]! : String(error), { hint });
   }
 }
 
-export function printJson(io: CommandIo, value: unknown): void {
-  io.out(`${JSON.stringify(value, null, 2)}\n`);
+/** A `--json` document: one object, `schemaVersion` first. */
+export function printJson(io: CommandIo, value: object): void {
+  io.out(`${JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...value }, null, 2)}\n`);
 }
+
+/** One line of `--json` progress (JSON Lines): one object a line, `schemaVersion` first. */
+export function printJsonLine(io: CommandIo, value: object): void {
+  io.out(`${JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...value })}\n`);
+}
+
+/** Every time in `--json` output: ISO 8601 in UTC. */
+export const isoTime = (ms: number): string => new Date(ms).toISOString();
 
 /**
  * The one path rule of the CLI: a path given in a flag (`--dir`, `--config`) is taken as a shell
@@ -49,7 +105,7 @@ export function pathFlag(value: string, cwd = process.cwd()): string {
 
 /** `--dir`, which the command cannot do without, through the path rule. */
 export function requireDir(dir: string | undefined, usage: string, what = 'the lab folder (the one with lab.json)'): string {
-  if (!dir) throw new AppError('invalid_input', `--dir is required: ${what}.`, { hint: usage.split('\n')[0] });
+  if (!dir) throw new FlagError('--dir', `--dir is required: ${what}.`, usage.split('\n')[0]);
   return pathFlag(dir);
 }
 

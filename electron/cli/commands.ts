@@ -9,13 +9,24 @@ import { planCommand } from './plan';
 import { renderCommand } from './render';
 import { telepresenceCommand } from './telepresence';
 
+const job = (name: string): Command => {
+  const command = jobCommands.find((c) => c.name === name);
+  if (!command) throw new Error(`No job command ${name}`);
+  return command;
+};
+
+/** In the order of the README's flow, which --help lists them in: prepare, bring up, use, put away. */
 export const commands: Command[] = [
   doctorCommand,
   nicsCommand,
   planCommand,
   renderCommand,
-  kubeconfigCommand,
+  job('up'),
+  job('status'),
   checkCommand,
+  kubeconfigCommand,
   telepresenceCommand,
-  ...jobCommands,
+  job('down'),
+  job('provision'),
+  job('destroy'),
 ];

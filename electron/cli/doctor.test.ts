@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultLabConfig, type LabConfig } from '../../shared/lab/schema';
+import { jsonOut } from './jsonShapes.testing';
 import { runCli } from './runCli';
 import { tempDirs } from '../../fixtures/tmp';
 
@@ -12,9 +13,8 @@ const run = (argv: string[], env: NodeJS.ProcessEnv) => runCli(argv, { env });
 describe('cluster-lab doctor', () => {
   it('--json prints checks, tools and host, and exits 1 when a check fails', async () => {
     const { code, out } = await run(['doctor', '--json'], { PATH: '' });
-    const report = JSON.parse(out);
-    expect(Object.keys(report)).toEqual(['checks', 'tools', 'host']);
-    expect(report.checks.find((c: { id: string }) => c.id === 'tool-vagrant')).toMatchObject({
+    const report = jsonOut<{ checks: { id: string }[] }>('doctor', out);
+    expect(report.checks.find((c) => c.id === 'tool-vagrant')).toMatchObject({
       status: 'fail',
       fix: expect.stringMatching(/vagrant/i),
     });
@@ -33,9 +33,12 @@ describe('cluster-lab doctor', () => {
     await writeFile(path.join(dir, 'lab.json'), JSON.stringify(lab));
     const { code, out } = await run(['doctor', '--dir', dir], { PATH: '', HOME: dir });
     expect(code).toBe(1);
-    expect(out).toMatch(/FAIL {2}The lab does not fit in memory: 2 VMs × 262144 MB/);
-    expect(out).toMatch(/FAIL {2}Each VM has 64 vCPUs/);
-    expect(out).toMatch(/FAIL {2}The lab bridges onto cl-gone0, which no longer exists/);
+    // The Check machine step's words (renderer/steps/CheckMachine.tsx), not fail/warn/ok.
+    expect(out).toMatch(/^ {2}Must fix {2}The lab does not fit in memory: 2 VMs × 262144 MB/m);
+    expect(out).toMatch(/^ {2}Must fix {2}Each VM has 64 vCPUs/m);
+    expect(out).toMatch(/^ {2}Must fix {2}The lab bridges onto cl-gone0, which no longer exists/m);
+    expect(out).toMatch(/^ {2}Warning {3}\S/m);
+    expect(out).not.toMatch(/\b(FAIL|warn)\b/);
     expect(out).toMatch(/GiB free/);
   });
 });

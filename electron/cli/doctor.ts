@@ -1,5 +1,5 @@
-import type { CheckStatus } from '../../shared/doctor';
-import { toolMeta, toolNames } from '../../shared/host';
+import { checkStatusWords } from '../../shared/doctor';
+import { toolMeta, toolNames, type ToolReport } from '../../shared/host';
 import { call, parseFlags, pathFlag, printJson, type Command } from './command';
 
 const usage = `Usage: cluster-lab doctor [--json] [--dir DIR]
@@ -9,7 +9,13 @@ telepresence) and their versions, virtualisation (KVM, vboxdrv, Apple silicon, H
 Exit 0 when no check fails, 1 when one does.
 `;
 
-const marks: Record<CheckStatus, string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
+const markWidth = Math.max(...Object.values(checkStatusWords).map((word) => word.length));
+
+/** Each tool with every field present: `error` is null when the tool answered. */
+const jsonTools = (tools: ToolReport) =>
+  Object.fromEntries(
+    Object.entries(tools).map(([name, info]) => [name, { found: info.found, path: info.path, version: info.version, error: info.error ?? null }]),
+  );
 
 export const doctorCommand: Command = {
   name: 'doctor',
@@ -20,7 +26,7 @@ export const doctorCommand: Command = {
     const report = await call(services, 'doctor.run', { dir: values.dir === undefined ? undefined : pathFlag(values.dir) });
     const failed = report.checks.some((c) => c.status === 'fail');
     if (values.json) {
-      printJson(io, { checks: report.checks, tools: report.tools, host: report.host });
+      printJson(io, { checks: report.checks, tools: jsonTools(report.tools), host: report.host });
       return failed ? 1 : 0;
     }
     const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
@@ -34,8 +40,8 @@ export const doctorCommand: Command = {
     }
     io.out('\n');
     for (const c of report.checks) {
-      io.out(`  ${marks[c.status]}  ${c.message}\n`);
-      if (c.fix && c.status !== 'ok') io.out(`        fix: ${c.fix}\n`);
+      io.out(`  ${checkStatusWords[c.status].padEnd(markWidth)}  ${c.message}\n`);
+      if (c.fix && c.status !== 'ok') io.out(`  ${''.padEnd(markWidth)}  fix: ${c.fix}\n`);
     }
     return failed ? 1 : 0;
   },

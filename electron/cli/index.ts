@@ -5,7 +5,7 @@
 import { describeError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import { createServices } from '../services';
 import { createContext, type ServiceContext } from '../services/context';
-import type { CommandIo } from './command';
+import { FlagError, nearest, printJson, type CommandIo } from './command';
 import { commands } from './commands';
 import { version } from './version';
 
@@ -31,9 +31,16 @@ export async function main(argv: string[], io: CommandIo, context: Partial<Servi
     io.out(`${version}\n`);
     return 0;
   }
+  const json = rest.includes('--json');
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    io.err(`Unknown command "${name}". Run cluster-lab --help for the list.\n`);
+    const guess = nearest(
+      name,
+      commands.map((c) => c.name),
+    );
+    const message = `unknown command '${name}'.${guess ? ` Did you mean '${guess}'?` : ''}`;
+    if (json) printError(io, { code: 'invalid_input', message, hint: 'cluster-lab --help lists the commands.' });
+    else io.err(`cluster-lab: ${message}${guess ? '' : ' Run cluster-lab --help for the list.'}\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -45,10 +52,29 @@ export async function main(argv: string[], io: CommandIo, context: Partial<Servi
     return await command.run(rest, services, io);
   } catch (error) {
     const info: ErrorInfo = toErrorInfo(error);
-    io.err(`cluster-lab ${name}: ${describeError(info)}\n`);
-    for (const issue of info.issues ?? []) io.err(`  ${issue.path}: ${issue.message}\n`);
+    if (json) printError(io, info, error instanceof FlagError ? error.field : undefined);
+    else {
+      io.err(`cluster-lab ${name}: ${describeError(info)}\n`);
+      for (const issue of info.issues ?? []) io.err(`  ${issue.path}: ${issue.message}\n`);
+    }
     return info.code === 'invalid_input' ? 2 : 1;
   } finally {
     await services.dispose();
   }
+}
+
+/**
+ * An error under `--json`: one object on stdout (shared/cli-json/error.schema.json), so a script
+ * reads stdout alone whatever happens; each field issue of a bad input is an entry of `issues`.
+ */
+function printError(io: CommandIo, info: ErrorInfo, field?: string): void {
+  printJson(io, {
+    error: {
+      code: info.code,
+      message: info.message,
+      ...(info.hint ? { hint: info.hint } : {}),
+      ...(field ? { field } : {}),
+      ...(info.issues?.length ? { issues: info.issues.map((issue) => ({ field: issue.path, message: issue.message })) } : {}),
+    },
+  });
 }

@@ -6,6 +6,7 @@ import { fakeToolsContext } from '../../fixtures/env';
 import { seedLab } from '../../shared/render/testing';
 import { writeLab } from '../services/labFolder';
 import { main } from './index';
+import { jsonLines, jsonOut } from './jsonShapes.testing';
 import { runCli } from './runCli';
 
 let home: string;
@@ -88,5 +89,67 @@ describe('cluster-lab up, status, down, destroy', () => {
     expect(code).toBe(130);
     expect(out).toContain('Waiting for cleanup before exiting');
     expect(err).toContain('cluster-lab up: cancelled.');
+  });
+});
+
+// Up on the stand-in takes seconds alone and half a minute on a loaded machine.
+describe('--json progress of a job', { timeout: 90_000 }, () => {
+  type Event = Record<string, unknown> & { type: string };
+
+  it('up --json: one object a line, each held to the schema: the job, every step, each machine, the log, the status, the result', async () => {
+    const up = await runCli(['up', '--dir', dir, '--json'], env());
+    expect(up.code, up.err).toBe(0);
+    const events = jsonLines(up.out) as Event[];
+    const of = (type: string) => events.filter((e) => e.type === type);
+    expect(events[0]).toMatchObject({ type: 'job', kind: 'up', dir, startedAt: expect.stringMatching(/Z$/) });
+    expect(events.at(-1)).toMatchObject({ type: 'result', kind: 'up', status: 'succeeded', exitCode: 0, signal: null, failure: null });
+    expect(of('result')).toHaveLength(1);
+    // Every step is announced once pending (the plan), then each change; none ends running.
+    const steps = new Map<unknown, unknown[]>();
+    for (const e of of('step')) steps.set(e.step, [...(steps.get(e.step) ?? []), e.status]);
+    expect(steps.size).toBeGreaterThan(2);
+    for (const [step, statuses] of steps) expect([step, statuses.at(-1)]).toEqual([step, expect.stringMatching(/^(succeeded|skipped)$/)]);
+    expect(of('machine')).toContainEqual(expect.objectContaining({ machine: 'agent2', status: 'running' }));
+    expect(of('machine')).toContainEqual(expect.objectContaining({ machine: 'agent2', status: 'succeeded' }));
+    expect(of('log')).toContainEqual(expect.objectContaining({ stream: 'stdout', machine: 'server', text: '==> server: Booting VM...' }));
+    expect(of('log')).toContainEqual(expect.objectContaining({ stream: 'app', text: '3/3 nodes Ready.' }));
+    const seqs = of('log').map((e) => e.seq as number);
+    expect(seqs).toEqual(seqs.map((_, i) => i));
+    expect(of('status').at(-1)).toMatchObject({
+      lab: { nodes: expect.arrayContaining([expect.objectContaining({ machine: 'server', vagrantState: 'running' })]) },
+    });
+
+    const status = await runCli(['status', '--dir', dir, '--json'], env());
+    expect(jsonOut('status', status.out)).toMatchObject({
+      checkedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      error: null,
+    });
+  });
+
+  it('a failed job ends with a failed result (exit 1); bad input and a refused destroy end as one error object (exit 2)', async () => {
+    const failed = await runCli(['up', '--dir', dir, '--json'], env({ FAKE_VAGRANT_FAIL: 'agent2:boot' }));
+    expect(failed.code).toBe(1);
+    const result = (jsonLines(failed.out) as Event[]).at(-1);
+    expect(result).toMatchObject({
+      type: 'result',
+      status: 'failed',
+      exitCode: 1,
+      failure: { machine: 'agent2', message: expect.stringContaining('vagrant up failed on agent2'), lastLines: expect.any(Array) },
+    });
+
+    const sequential = await runCli(['down', '--dir', dir, '--sequential', '--json'], env());
+    expect(sequential).toMatchObject({ code: 2, err: '' });
+    expect(jsonOut('error', sequential.out)).toMatchObject({ error: { code: 'invalid_input', field: '--sequential' } });
+    const noDir = await runCli(['down', '--json'], env());
+    expect(jsonOut('error', noDir.out)).toMatchObject({ error: { field: '--dir', message: expect.stringContaining('--dir is required') } });
+    const destroy = await runCli(['destroy', '--dir', dir, '--json'], env());
+    expect(destroy.code).toBe(2);
+    expect(jsonOut('error', destroy.out)).toMatchObject({
+      error: { code: 'invalid_input', field: '--yes', hint: expect.stringContaining('Pass --yes') },
+    });
+    // Not bad input: a lab folder that is not there is a failure, exit 1, still one object on stdout.
+    const missing = await runCli(['status', '--dir', path.join(home, 'nowhere'), '--json'], env());
+    expect(missing).toMatchObject({ code: 1, err: '' });
+    expect(jsonOut('error', missing.out).error).toMatchObject({ code: expect.not.stringMatching(/^invalid_input$/) });
   });
 });

@@ -11,7 +11,7 @@ import { labMachines } from '../../shared/lab/machines';
 import type { CallArgs } from '../../shared/contract';
 import type { Services } from '../services';
 import { resolveLabDir } from '../services/labFolder';
-import { call, parseFlags, printJson, requireDir, type Command, type CommandIo } from './command';
+import { call, FlagError, isoTime, parseFlags, printJson, printJsonLine, requireDir, type Command, type CommandIo } from './command';
 
 const kinds: { kind: Exclude<JobKind, 'status'>; summary: string; what: string }[] = [
   {
@@ -50,6 +50,52 @@ function printOutcome(io: CommandIo, job: JobInfo): void {
   io.err(`Log: ${job.logFile}\n`);
 }
 
+/** A lab's status as `--json` gives it (shared/cli-json/status.schema.json): times in ISO 8601, `error` an object or null. */
+export function statusJson(status: LabStatus) {
+  return {
+    dir: status.dir,
+    nodes: status.nodes,
+    clusterReachable: status.clusterReachable,
+    checkedAt: isoTime(status.checkedAt),
+    kubeconfigPath: status.kubeconfigPath,
+    error: status.error ? { code: 'failed', message: status.error } : null,
+  };
+}
+
+/**
+ * `--json` progress (shared/cli-json/job-event.schema.json): what changed since the job's last
+ * update, one JSON object a line: the job once, each step and each machine of a step when its
+ * status changes (every step at first, pending ones too, so a script knows the plan).
+ */
+function jsonProgress(io: CommandIo): (job: JobInfo) => void {
+  const seen = new Map<string, string>();
+  const changed = (key: string, status: string) => seen.get(key) !== status && Boolean(seen.set(key, status));
+  return (job) => {
+    if (changed('job', job.id))
+      printJsonLine(io, { type: 'job', id: job.id, kind: job.kind, dir: job.dir, logFile: job.logFile, startedAt: isoTime(job.startedAt) });
+    for (const step of job.steps) {
+      if (changed(`step ${step.id}`, step.status)) printJsonLine(io, { type: 'step', step: step.id, label: step.label, status: step.status });
+      for (const { machine, status } of step.machines ?? [])
+        if (changed(`machine ${step.id} ${machine}`, status)) printJsonLine(io, { type: 'machine', step: step.id, machine, status });
+    }
+  };
+}
+
+function printJsonOutcome(io: CommandIo, job: JobInfo, exitCode: number, signal: NodeJS.Signals | null): void {
+  const failure = job.failure && { ...job.failure, hint: job.failure.hint ?? null };
+  printJsonLine(io, {
+    type: 'result',
+    kind: job.kind,
+    status: job.status,
+    exitCode,
+    signal,
+    startedAt: isoTime(job.startedAt),
+    endedAt: isoTime(job.endedAt ?? Date.now()),
+    logFile: job.logFile,
+    failure: failure ?? null,
+  });
+}
+
 /**
  * Run one job on a lab to its end: every line of it on stdout (unbatched: the views' batches may omit
  * lines), Ctrl-C, SIGTERM and SIGHUP cancelling it the way the app's Cancel does. Exit 0 when it
@@ -60,7 +106,7 @@ export async function runJob(
   services: Services,
   io: CommandIo,
   start: CallArgs<'job.start'>,
-  options: { stopOrphans?: boolean } = {},
+  options: { stopOrphans?: boolean; json?: boolean } = {},
 ): Promise<number> {
   let interrupted: NodeJS.Signals | null = null;
   let jobId: string | null = null;
@@ -77,22 +123,44 @@ export async function runJob(
   });
   // The shell's convention for a process a signal stopped: 128 + its number (130 for Ctrl-C).
   const signalled = (signal: NodeJS.Signals) => 128 + os.constants.signals[signal];
-  const stopPrinting = services.jobs.onLine((_, line) => printLine(io, line));
+  const { json } = options;
+  const progress = json ? jsonProgress(io) : null;
+  const printLog = (line: LogLine) =>
+    json ? printJsonLine(io, { type: 'log', seq: line.seq, stream: line.stream, machine: line.node, text: line.text }) : printLine(io, line);
+  // A job's first lines come before its first update: under --json they wait for it, so the job line leads.
+  let early: LogLine[] | null = json ? [] : null;
+  // This process's services run this one job: every update and status on their bus is its own.
+  const stops = [
+    services.jobs.onLine((_, line) => (early ? early.push(line) : printLog(line))),
+    ...(progress
+      ? [
+          services.ctx.events.on('job.update', (job) => {
+            progress(job);
+            early?.forEach(printLog);
+            early = null;
+          }),
+          services.ctx.events.on('lab.status', (status) => printJsonLine(io, { type: 'status', lab: statusJson(status) })),
+        ]
+      : []),
+  ];
   try {
     if (options.stopOrphans)
       for (const child of await services.jobs.stopOrphans(resolveLabDir(services.ctx, start.dir)))
-        io.out(`[cluster-lab] Stopped ${child.command} (process ${child.pid}), left running by a job whose process had died.\n`);
+        if (json) printJsonLine(io, { type: 'orphanStopped', command: child.command, pid: child.pid });
+        else io.out(`[cluster-lab] Stopped ${child.command} (process ${child.pid}), left running by a job whose process had died.\n`);
     if (interrupted) return signalled(interrupted);
     const job = await call(services, 'job.start', start);
     jobId = job.id;
     if (interrupted) cancel(job.id);
     const done = await services.jobs.wait(job.id);
-    printOutcome(io, done);
-    if (done.status === 'succeeded') return 0;
-    return interrupted && done.status === 'cancelled' ? signalled(interrupted) : 1;
+    const signal = interrupted && done.status === 'cancelled' ? (interrupted as NodeJS.Signals) : null;
+    const exitCode = done.status === 'succeeded' ? 0 : signal ? signalled(signal) : 1;
+    if (json) printJsonOutcome(io, done, exitCode, signal);
+    else printOutcome(io, done);
+    return exitCode;
   } finally {
     off?.();
-    stopPrinting();
+    stops.forEach((stop) => stop());
   }
 }
 
@@ -108,9 +176,10 @@ async function confirm(question: string): Promise<boolean> {
 
 function jobCommand({ kind, summary, what }: (typeof kinds)[number]): Command {
   const ordered = kind === 'up' || kind === 'provision';
-  const usage = `Usage: cluster-lab ${kind} --dir DIR${kind === 'destroy' ? ' [--yes]' : ''}${ordered ? ' [--sequential]' : ''} [--stop-orphans]
+  const usage = `Usage: cluster-lab ${kind} --dir DIR${kind === 'destroy' ? ' [--yes]' : ''}${ordered ? ' [--sequential]' : ''} [--stop-orphans] [--json]
 ${what}${ordered ? "\nThe server goes first; then the agents side by side, or one after another with --sequential (or the\nlab's setting), for a host with few CPUs." : ''}
 The log streams to stdout (and to DIR/logs/); Ctrl-C, SIGTERM and SIGHUP cancel cleanly (Vagrant gets Ctrl-C first).
+--json prints progress instead, one JSON object a line: job, step, machine, log, status, then result (or error).
 --stop-orphans first stops the Vagrant a job left running when its process died (the lab refuses jobs until then).
 Exit 0 on success, 1 on failure, 128 + the signal's number when a signal cancelled it (130 for Ctrl-C).
 `;
@@ -126,32 +195,34 @@ Exit 0 on success, 1 on failure, 128 + the signal's number when a signal cancell
           yes: { type: 'boolean', default: false },
           sequential: { type: 'boolean', default: false },
           'stop-orphans': { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
         },
         usage,
       );
-      if (values.yes && kind !== 'destroy') throw new AppError('invalid_input', `--yes is only for destroy.`, { hint: usage.split('\n')[0] });
+      if (values.yes && kind !== 'destroy') throw new FlagError('--yes', `--yes is only for destroy.`, usage.split('\n')[0]);
       if (values.sequential && !ordered)
-        throw new AppError('invalid_input', '--sequential is for up and provision: they bring the agents up side by side.', {
-          hint: usage.split('\n')[0],
-        });
+        throw new FlagError('--sequential', '--sequential is for up and provision: they bring the agents up side by side.', usage.split('\n')[0]);
       const dir = requireDir(values.dir, usage);
       if (kind === 'destroy' && !values.yes) {
         const lab = await call(services, 'lab.open', { dir });
         const machines = labMachines(lab)
           .map((m) => m.machine)
           .join(', ');
-        if (!process.stdin.isTTY) {
-          io.err(
-            `cluster-lab destroy: refusing to delete the VMs (${machines}) of lab "${lab.name}" without confirmation. Pass --yes to confirm (there is no terminal to ask on).\n`,
+        if (!process.stdin.isTTY)
+          throw new FlagError(
+            '--yes',
+            `refusing to delete the VMs (${machines}) of lab "${lab.name}" without confirmation.`,
+            'Pass --yes to confirm (there is no terminal to ask on).',
           );
-          return 2;
-        }
-        if (!(await confirm(`Destroy the VMs ${machines} of lab "${lab.name}", their disks and everything in the cluster? [y/N] `))) {
-          io.err('Nothing was destroyed.\n');
-          return 1;
-        }
+        if (!(await confirm(`Destroy the VMs ${machines} of lab "${lab.name}", their disks and everything in the cluster? [y/N] `)))
+          throw new AppError('cancelled', 'Nothing was destroyed.');
       }
-      return runJob(services, io, { dir, kind, ...(values.sequential ? { sequential: true } : {}) }, { stopOrphans: values['stop-orphans'] });
+      return runJob(
+        services,
+        io,
+        { dir, kind, ...(values.sequential ? { sequential: true } : {}) },
+        { stopOrphans: values['stop-orphans'], json: values.json },
+      );
     },
   };
 }
@@ -182,7 +253,7 @@ const statusCommand: Command = {
   async run(argv, services, io) {
     const { values } = parseFlags(argv, { dir: { type: 'string' }, json: { type: 'boolean', default: false } }, statusUsage);
     const status = await call(services, 'lab.status', { dir: requireDir(values.dir, statusUsage) });
-    if (values.json) printJson(io, status);
+    if (values.json) printJson(io, statusJson(status));
     else printStatus(io, status);
     return status.error ? 1 : 0;
   },

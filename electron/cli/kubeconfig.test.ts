@@ -11,6 +11,7 @@ import { K3S_KUBECONFIG, writeLabKubeconfig } from '../services/kubectl';
 import { writeLab } from '../services/labFolder';
 import { runTool } from '../services/process';
 import { runCli } from './runCli';
+import { jsonOut } from './jsonShapes.testing';
 
 let home: string;
 let dir: string;
@@ -36,8 +37,9 @@ describe('cluster-lab kubeconfig', () => {
     await writeLabKubeconfig(dir, seedLab());
     const after = await runCli(['kubeconfig', '--dir', dir], context());
     expect(after).toMatchObject({ code: 0, out: `${path.join(dir, 'kubeconfig.yaml')}\n  export KUBECONFIG=${path.join(dir, 'kubeconfig.yaml')}\n` });
-    const json = JSON.parse((await runCli(['kubeconfig', '--dir', dir, '--json'], context())).out);
+    const json = jsonOut('kubeconfig', (await runCli(['kubeconfig', '--dir', dir, '--json'], context())).out);
     expect(json).toEqual({
+      schemaVersion: 1,
       path: path.join(dir, 'kubeconfig.yaml'),
       exists: true,
       context: 'cluster-lab',
@@ -51,7 +53,7 @@ describe('cluster-lab kubeconfig', () => {
     await writeLabKubeconfig(dir, seedLab());
     const merged = await runCli(['kubeconfig', '--dir', dir, '--merge', '--set-current', '--json'], context());
     expect(merged.code, merged.err).toBe(0);
-    expect(JSON.parse(merged.out)).toMatchObject({
+    expect(jsonOut('kubeconfig', merged.out)).toMatchObject({
       path: path.join(home, 'kube'),
       context: 'cluster-lab',
       currentContext: 'cluster-lab',
@@ -151,7 +153,12 @@ describe('cluster-lab kubeconfig --merge and --remove', () => {
     );
     expect(YAML.parse(await readFile(path.join(home, 'kube'), 'utf8'))).toMatchObject({ clusters: [], users: [], contexts: [] });
     const again = await runCli(['kubeconfig', '--dir', dir, '--remove', '--json'], context());
-    expect(JSON.parse(again.out)).toEqual({ removed: { clusters: [], users: [], contexts: [] }, currentContext: null, files: [] });
+    expect(jsonOut('kubeconfig', again.out)).toEqual({
+      schemaVersion: 1,
+      removed: { clusters: [], users: [], contexts: [] },
+      currentContext: null,
+      files: [],
+    });
   });
 
   it('takes --context and --set-current only with --merge, one of --merge and --remove, and a name kubectl can use', async () => {
@@ -171,12 +178,15 @@ describe('one path rule for every command', () => {
     // The working directory as the CLI reads it (process.cwd); chdir is not allowed in worker threads.
     vi.spyOn(process, 'cwd').mockReturnValue(home);
     const kubeconfig = await runCli(['kubeconfig', '--dir', 'lab', '--json'], context());
-    expect(JSON.parse(kubeconfig.out).path).toBe(path.join(dir, 'kubeconfig.yaml'));
+    expect(jsonOut('kubeconfig', kubeconfig.out).path).toBe(path.join(dir, 'kubeconfig.yaml'));
     const status = await runCli(['status', '--dir', 'lab', '--json'], context());
     expect(status.code, status.err).toBe(0);
-    expect(JSON.parse(status.out).dir).toBe(dir);
+    expect(jsonOut('status', status.out)).toMatchObject({ dir, checkedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) });
     // doctor reads the lab: its bridge is judged (a doctor without a lab has no such check).
-    const doctor = JSON.parse((await runCli(['doctor', '--dir', './lab', '--json'], context())).out) as { checks: { id: string; status: string }[] };
+    const doctor = jsonOut<{ checks: { id: string; status: string }[] }>(
+      'doctor',
+      (await runCli(['doctor', '--dir', './lab', '--json'], context())).out,
+    );
     expect(doctor.checks.find((c) => c.id === 'bridge')).toMatchObject({ status: 'ok' });
     const missing = await runCli(['status', '--dir', 'nowhere'], context());
     expect(missing.code).toBe(1);

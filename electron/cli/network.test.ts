@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { jsonOut } from './jsonShapes.testing';
 import { runCli } from './runCli';
 
 const fakeBin = path.resolve(import.meta.dirname, '../../fixtures/bin');
@@ -17,8 +18,8 @@ describe('cluster-lab nics and plan', () => {
   it('nics --json lists every interface in the documented shape, excluded ones with the reason', async () => {
     const { code, out } = await run(['nics', '--json']);
     expect(code).toBe(0);
-    const report = JSON.parse(out) as { gateway: string | null; nics: Record<string, unknown>[] };
-    expect(Object.keys(report)).toEqual(['gateway', 'nics']);
+    const report = jsonOut<{ gateway: string | null; nics: Record<string, unknown>[] }>('nics', out);
+    expect(Object.keys(report)).toEqual(['schemaVersion', 'gateway', 'nics']);
     for (const nic of report.nics)
       expect(Object.keys(nic)).toEqual([
         'name',
@@ -32,26 +33,32 @@ describe('cluster-lab nics and plan', () => {
         'default',
         'excluded',
       ]);
-    expect(report.nics.find((n) => n.name === lan.name)).toMatchObject({ ipv4: lan.address, excluded: false, bridgeNameSource: 'virtualbox' });
-    expect(report.nics.find((n) => n.name === 'lo')).toMatchObject({ type: 'loopback', excluded: expect.stringMatching(/^loopback/) });
+    expect(report.nics.find((n) => n.name === lan.name)).toMatchObject({ ipv4: lan.address, excluded: null, bridgeNameSource: 'virtualbox' });
+    expect(report.nics.find((n) => n.name === 'lo')).toMatchObject({ type: 'loopback', excluded: { reason: expect.stringMatching(/^loopback/) } });
   });
 
   it('plan --json gives the plan in the documented shape, inside the NIC subnet', async () => {
     const { code, out } = await run(['plan', '--nic', lan.name, '--agents', '3', '--json']);
     expect(code).toBe(0);
-    const plan = JSON.parse(out);
-    expect(Object.keys(plan)).toEqual(['nic', 'bridge', 'subnet', 'gateway', 'dns', 'server', 'agents']);
+    const plan = jsonOut<{ server: { ip: string }; agents: { name: string; ip: string }[] }>('plan', out);
+    expect(Object.keys(plan)).toEqual(['schemaVersion', 'nic', 'bridge', 'subnet', 'gateway', 'dns', 'server', 'agents']);
     expect(plan).toMatchObject({ nic: lan.name, bridge: lan.name, dns: ['1.1.1.1', '8.8.8.8'], server: { name: 'multi' } });
-    expect(plan.agents.map((a: { name: string }) => a.name)).toEqual(['agent1', 'agent2', 'agent3']);
+    expect(plan.agents.map((a) => a.name)).toEqual(['agent1', 'agent2', 'agent3']);
     const prefix = lan.address.split('.').slice(0, 3).join('.');
-    for (const ip of [plan.server.ip, ...plan.agents.map((a: { ip: string }) => a.ip)]) expect(ip.startsWith(`${prefix}.`)).toBe(true);
+    for (const ip of [plan.server.ip, ...plan.agents.map((a) => a.ip)]) expect(ip.startsWith(`${prefix}.`)).toBe(true);
   });
 
   it('refuses an unknown or excluded NIC with exit 2, listing the ones that can be picked', async () => {
-    const unknown = await run(['plan', '--nic', 'nosuch0', '--json']);
+    const unknown = await run(['plan', '--nic', 'nosuch0']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/no network interface called "nosuch0"/);
     expect(unknown.err).toContain(`NICs that can be picked: ${lan.name}`);
+    // With --json the same error is the one object on stdout, and stderr stays empty.
+    const json = await run(['plan', '--nic', 'nosuch0', '--json']);
+    expect(json).toMatchObject({ code: 2, err: '' });
+    const { error } = jsonOut<{ error: { code: string; message: string; hint: string } }>('error', json.out);
+    expect(error.code).toBe('invalid_input');
+    expect(`${error.message} ${error.hint}`).toMatch(/no network interface called "nosuch0".*NICs that can be picked/s);
     const loopback = await run(['plan', '--nic', 'lo']);
     expect(loopback.code).toBe(2);
     expect(loopback.err).toMatch(/lo cannot be bridged: loopback/);

@@ -24,7 +24,8 @@ export const nicsCommand: Command = {
           type: nic.type,
           up: nic.up,
           default: nic.default,
-          excluded: nic.excluded,
+          // One type a field: null, or why the NIC cannot be bridged.
+          excluded: nic.excluded === false ? null : { reason: nic.excluded },
         })),
       });
       return 0;
@@ -37,7 +38,7 @@ export const nicsCommand: Command = {
         : `bridge: "${nic.bridgeName}" (${nic.bridgeNameSource === 'virtualbox' ? 'from VirtualBox' : 'a guess'})`;
       io.out(`  ${nic.default ? '*' : ' '} ${nic.name.padEnd(16)}${address.padEnd(20)}${nic.type.padEnd(10)}${state}\n`);
     }
-    for (const note of report.notes) io.err(`note: ${note}\n`);
+    for (const note of report.notes) io.err(`Note: ${note}\n`);
     return 0;
   },
 };

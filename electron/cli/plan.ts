@@ -1,7 +1,6 @@
-import { AppError } from '../../shared/errors';
 import { MAX_AGENTS } from '../../shared/lab/schema';
 import { networkWarnings } from '../../shared/lab/plan';
-import { call, parseFlags, printJson, type Command } from './command';
+import { call, FlagError, parseFlags, printJson, type Command } from './command';
 
 const usage = `Usage: cluster-lab plan --nic NAME [--agents N] [--json]
 Suggests static IPs for the server and N agents (default 2, at most ${MAX_AGENTS}) on NAME's subnet, the default route and DNS.
@@ -14,13 +13,12 @@ export const planCommand: Command = {
   usage,
   async run(argv, services, io) {
     const { values } = parseFlags(argv, { nic: { type: 'string' }, agents: { type: 'string' }, json: { type: 'boolean', default: false } }, usage);
-    if (!values.nic)
-      throw new AppError('invalid_input', 'Say which network interface the lab bridges onto: --nic NAME.', { hint: 'cluster-lab nics lists them.' });
+    if (!values.nic) throw new FlagError('--nic', 'Say which network interface the lab bridges onto: --nic NAME.', 'cluster-lab nics lists them.');
     let agents: number | undefined;
     if (values.agents !== undefined) {
       agents = /^\d+$/.test(values.agents) ? Number(values.agents) : NaN;
       if (!(agents >= 0 && agents <= MAX_AGENTS))
-        throw new AppError('invalid_input', `--agents must be a whole number from 0 to ${MAX_AGENTS}, not "${values.agents}".`);
+        throw new FlagError('--agents', `--agents must be a whole number from 0 to ${MAX_AGENTS}, not "${values.agents}".`);
     }
     const config = await call(services, 'plan.suggest', { nic: values.nic, agents });
     const plan = {
@@ -39,7 +37,7 @@ export const planCommand: Command = {
     io.out(`NIC ${plan.nic} (bridge "${plan.bridge}") on ${plan.subnet}\n  default route ${plan.gateway}, DNS ${plan.dns.join(', ')}\n`);
     io.out(`  ${plan.server.name.padEnd(12)}${plan.server.ip}  (server)\n`);
     for (const agent of plan.agents) io.out(`  ${agent.name.padEnd(12)}${agent.ip}\n`);
-    for (const warning of networkWarnings(config, await call(services, 'nics.list', {}))) io.err(`warning: ${warning.message}\n`);
+    for (const warning of networkWarnings(config, await call(services, 'nics.list', {}))) io.err(`Warning: ${warning.message}\n`);
     return 0;
   },
 };

@@ -7,6 +7,7 @@ import { renderLabJson } from '../../shared/render';
 import { seedLab } from '../../shared/render/testing';
 import { createServices } from '../services';
 import { main } from './index';
+import { jsonOut } from './jsonShapes.testing';
 
 let home: string;
 
@@ -49,6 +50,7 @@ describe('cluster-lab render', () => {
     expect(await readFile(path.join(dir, 'Vagrantfile'), 'utf8')).toBe(await readFile(golden, 'utf8'));
     expect(await readFile(path.join(dir, 'lab.json'), 'utf8')).toBe(renderLabJson(seedLab()));
     const second = await run(['render', '--dir', dir, ...seedFlags, '--json']);
+    jsonOut('render', second.out);
     expect(second.code).toBe(0);
     expect(JSON.parse(second.out)).toMatchObject({ written: [], unchanged: ['Vagrantfile', 'registry.yaml', 'lab.json'] });
   });
@@ -130,7 +132,10 @@ describe('cluster-lab render', () => {
     const dir = path.join(home, 'planned');
     const planned = await run(['render', '--dir', dir, '--nic', nic.name, '--agent', 'solo=' + '', '--json']);
     expect(planned.code).toBe(2);
-    expect(planned.err).toMatch(/--agent #1: Agent IP must be an IPv4 address/);
+    expect(jsonOut<{ error: { issues: unknown[] } }>('error', planned.out).error.issues).toContainEqual({
+      field: '--agent #1',
+      message: expect.stringMatching(/^Agent IP must be an IPv4 address/),
+    });
     const ok = await run(['render', '--dir', dir, '--nic', nic.name, '--cpus', '3']);
     expect(ok.code, ok.err).toBe(0);
     const lab = JSON.parse(await readFile(path.join(dir, 'lab.json'), 'utf8')) as ReturnType<typeof seedLab>;

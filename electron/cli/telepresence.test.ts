@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { jsonOut } from './jsonShapes.testing';
 import { runCli } from './runCli';
 import { tempDirs } from '../../fixtures/tmp';
 
@@ -23,10 +24,12 @@ describe('cluster-lab telepresence', () => {
     const show = await run(['telepresence', '--show', '--json'], env);
     expect(show.code).toBe(0);
     // No telepresence on PATH: whether the setting is acted on is not known.
-    expect(JSON.parse(show.out)).toEqual({
+    expect(jsonOut('telepresence', show.out)).toEqual({
+      schemaVersion: 1,
       path: file,
       exists: true,
       recursionBlockDuration: '1ms',
+      problem: null,
       recursionBlockHonoured: null,
       routeController: { available: null },
       system: { paths: [], path: null, recursionBlockDuration: null },
@@ -45,7 +48,7 @@ describe('cluster-lab telepresence', () => {
     await writeFile(system, 'routing:\n  recursionBlockDuration: 5ms\n');
     const shown = await run(['telepresence', '--show'], env);
     expect(shown.out).toContain(`the system config ${system} sets it to 5ms (in effect: this file does not set it)`);
-    expect(JSON.parse((await run(['telepresence', '--show', '--json'], env)).out)).toMatchObject({
+    expect(jsonOut('telepresence', (await run(['telepresence', '--show', '--json'], env)).out)).toMatchObject({
       system: { paths: [system], path: system, recursionBlockDuration: '5ms' },
       binary: { path: path.join(bin, 'telepresence'), version: '2.26.2' },
     });
@@ -56,10 +59,12 @@ describe('cluster-lab telepresence', () => {
   it('--show --json on a missing file says so, and --remove takes the block out', async () => {
     const { env, home } = await xdg();
     const config = path.join(home, 'mine.yml');
-    expect(JSON.parse((await run(['telepresence', '--show', '--config', config, '--json'], env)).out)).toEqual({
+    expect(jsonOut('telepresence', (await run(['telepresence', '--show', '--config', config, '--json'], env)).out)).toEqual({
+      schemaVersion: 1,
       path: config,
       exists: false,
       recursionBlockDuration: null,
+      problem: null,
       recursionBlockHonoured: null,
       routeController: { available: null },
       system: { paths: [], path: null, recursionBlockDuration: null },

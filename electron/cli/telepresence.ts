@@ -7,7 +7,7 @@ import { runJob } from './jobs';
 const usage = `Usage: cluster-lab telepresence --recursion-block DURATION [--config PATH]
        cluster-lab telepresence --remove [--config PATH]
        cluster-lab telepresence --show [--config PATH] [--json]
-       cluster-lab telepresence --route-controller --dir DIR
+       cluster-lab telepresence --route-controller --dir DIR [--json]
 Sets, removes or shows routing.recursionBlockDuration in Telepresence's client config.yml (acted on by
 Telepresence ${RECURSION_BLOCK_SINCE.replace(/\.0$/, '')} to 2.26; ${ROUTE_CONTROLLER_SINCE.replace(/\.0$/, '')} and later ignore it for the cluster-side route controller). DURATION is a Go duration such as 1ms (the usual value), 500us or 2s.
 Comments and other settings in the file are kept; the previous version is backed up beside it.
@@ -70,7 +70,8 @@ export const telepresenceCommand: Command = {
         hint: usage.split('\n')[0],
       });
     }
-    if (values['route-controller']) return runJob(services, io, { dir: requireDir(values.dir, usage), kind: 'route-controller' });
+    if (values['route-controller'])
+      return runJob(services, io, { dir: requireDir(values.dir, usage), kind: 'route-controller' }, { json: values.json });
     // --config is the CLI's alone: the contract carries no path from the page, so with it the
     // command calls the service itself (the duration is still checked there).
     const configPath = values.config === undefined ? undefined : pathFlag(values.config).replace(/^~(?=$|\/)/, services.ctx.homeDir);
@@ -89,6 +90,7 @@ export const telepresenceCommand: Command = {
         path: state.path,
         exists: state.exists,
         recursionBlockDuration: state.recursionBlockDuration,
+        problem: state.problem,
         recursionBlockHonoured: state.recursionBlockHonoured,
         routeController: state.routeController,
         system: state.system,

@@ -19,6 +19,7 @@ import { createContext } from './context';
 import { K3S_KUBECONFIG, writeLabKubeconfig } from './kubectl';
 import { writeLab } from './labFolder';
 import { checkLab } from './labCheck';
+import { jsonOut } from '../cli/jsonShapes.testing';
 import { runCli } from '../cli/runCli';
 
 const run = promisify(execFile);
@@ -107,12 +108,12 @@ describe.skipIf(!root)('the lab check, run in guests', () => {
     const env = fakeToolsContext(home, { FAKE_VAGRANT_GUESTS: JSON.stringify(guests) });
     const passing = await runCli(['check', '--dir', dir, '--json'], env);
     expect(passing.code, passing.err).toBe(0);
-    const json = JSON.parse(passing.out) as {
+    const json = jsonOut<{
       ok: boolean;
       checkedAt: string;
       nodes: { machine: string; ok: boolean; checks: { id: string; ok: boolean; detail: string }[] }[];
-    };
-    expect(Object.keys(json)).toEqual(['ok', 'checkedAt', 'nodes']);
+    }>('check', passing.out);
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'ok', 'checkedAt', 'nodes']);
     expect(json.nodes.map((n) => Object.keys(n))).toEqual([
       ['machine', 'ok', 'checks'],
       ['machine', 'ok', 'checks'],
@@ -121,8 +122,9 @@ describe.skipIf(!root)('the lab check, run in guests', () => {
     try {
       const failing = await runCli(['check', '--dir', dir], env);
       expect(failing.code).toBe(1);
-      expect(failing.out).toContain('agent1: AT RISK');
-      expect(failing.out).toMatch(/FAIL {2}default-route +default route via 10\.0\.2\.2 on eth0 \(NAT\)/);
+      // The Run step's and the doctor's words (renderer/components/NodeTable.tsx, shared/doctor.ts).
+      expect(failing.out).toContain('agent1: At risk');
+      expect(failing.out).toMatch(/Must fix {2}default-route +default route via 10\.0\.2\.2 on eth0 \(NAT\)/);
     } finally {
       await mendOrBreak(guests.agent1!.netns, guests.agent1!.resolv, true);
     }
