@@ -211,6 +211,7 @@ export const renderCommand: Command = {
     for (const kept of report.keptUserCopies) io.out(`  kept your edited ${kept.name} as ${kept.keptAs}\n`);
     for (const name of report.removed) io.out(`  removed    ${name} (this lab no longer has it)\n`);
     for (const name of report.leftEdited) io.out(`  left       ${name} (edited by you; this lab no longer writes it)\n`);
+    for (const { name, why } of report.ignored) io.out(`  ignored    ${name}: ${why}\n`);
     for (const note of hostFit(checked.config, hostInfo(services.ctx.platform))) if (note.level === 'warn') io.err(`warning: ${note.message}\n`);
     io.out(`Next: cd ${shellQuote(report.dir)} && vagrant up   (or run it from Cluster Lab)\n`);
     return 0;

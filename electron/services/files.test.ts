@@ -1,9 +1,10 @@
-import { chmod, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tempDirs } from '../../fixtures/tmp';
 import { AppError } from '../../shared/errors';
-import { atomicWrite, backupFile, ioError, renameRetrying, systemRenameDeps, type RenameDeps } from './files';
+import { atomicWrite, backupFile, ioError, makeFolders, readPlainFile, renameRetrying, systemRenameDeps, type RenameDeps } from './files';
+import { runTool } from './process';
 
 const tempDir = tempDirs('files');
 const asRoot = process.getuid?.() === 0;
@@ -237,5 +238,64 @@ describe('ioError', () => {
     expect(ioError(null, '/f', 'read').message).toBe('Could not read /f: null.');
     const own = new AppError('busy', 'in use');
     expect(ioError(own, '/f', 'read')).toBe(own);
+  });
+});
+
+describe('odd files and folders', () => {
+  it('makes missing folders one level at a time, and fails at once where mkdir cannot make one (/proc), instead of spinning', async () => {
+    const dir = await tempDir();
+    await makeFolders(path.join(dir, 'a', 'b', 'c'));
+    expect((await stat(path.join(dir, 'a', 'b', 'c'))).isDirectory()).toBe(true);
+    await makeFolders(path.join(dir, 'a', 'b'));
+    // Node's recursive mkdir loops for ever here: mkdir in /proc answers ENOENT under a parent that exists.
+    await expect(atomicWrite('/proc/cluster-lab-test/lab/file', 'x')).rejects.toMatchObject({
+      code: 'io',
+      message: 'Could not create /proc/cluster-lab-test: the folder does not exist.',
+    });
+    await writeFile(path.join(dir, 'plain'), '');
+    await expect(makeFolders(path.join(dir, 'plain', 'x'))).rejects.toMatchObject({
+      message: `Could not create ${path.join(dir, 'plain')}: a file stands where a folder should be.`,
+    });
+  });
+
+  it('reads a plain file only: a FIFO, a device, a link or a folder is refused without being opened, and so is a file too large', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'plain'), 'text');
+    expect(await readPlainFile(path.join(dir, 'plain'), 4)).toBe('text');
+    expect(await readPlainFile(path.join(dir, 'none'), 4)).toBeNull();
+    await expect(readPlainFile(path.join(dir, 'plain'), 3)).rejects.toMatchObject({
+      code: 'io',
+      message: `${path.join(dir, 'plain')} is larger than 3 bytes, more than Cluster Lab ever writes there: it does not read it.`,
+      hint: 'Move it out of the way (check where it came from), then try again.',
+    });
+    const fifo = path.join(dir, 'fifo');
+    expect((await runTool('mkfifo', [fifo])).exitCode).toBe(0);
+    await expect(readPlainFile(fifo, 100)).rejects.toMatchObject({
+      code: 'io',
+      message: `${fifo} is a FIFO (named pipe), not a plain file: Cluster Lab neither opens nor replaces it.`,
+      hint: 'Move it out of the way (or, if it is yours, put a plain file there), then try again; or choose another folder.',
+    });
+    await expect(readPlainFile('/dev/zero', 100)).rejects.toMatchObject({
+      message: '/dev/zero is a device, not a plain file: Cluster Lab neither opens nor replaces it.',
+    });
+    await symlink(path.join(dir, 'plain'), path.join(dir, 'link'));
+    await expect(readPlainFile(path.join(dir, 'link'), 100)).rejects.toMatchObject({
+      message: `${path.join(dir, 'link')} is a symbolic link to ${path.join(dir, 'plain')}, not a plain file: Cluster Lab neither opens nor replaces it.`,
+    });
+    await mkdir(path.join(dir, 'folder'));
+    await expect(readPlainFile(path.join(dir, 'folder'), 100)).rejects.toMatchObject({
+      message: expect.stringContaining('folder is a folder, not a plain file'),
+    });
+  });
+
+  it('replaces a link with the file rather than writing through it, and does not take its target’s mode', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'target'), 'theirs', { mode: 0o600 });
+    await chmod(path.join(dir, 'target'), 0o600);
+    await symlink('target', path.join(dir, 'link'));
+    await atomicWrite(path.join(dir, 'link'), 'ours');
+    expect(await readFile(path.join(dir, 'target'), 'utf8')).toBe('theirs');
+    const written = await lstat(path.join(dir, 'link'));
+    expect([written.isFile(), written.mode & 0o777]).toEqual([true, 0o644]);
   });
 });

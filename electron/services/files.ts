@@ -4,7 +4,8 @@
  * never half of either.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { copyFile, lstat, mkdir, open, readlink, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import { delay } from './time';
@@ -58,13 +59,14 @@ export async function atomicWrite(file: string, content: string | Uint8Array, op
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   let mode = options.mode;
+  // lstat: a link's target is not what is replaced (rename swaps the link itself), so its mode is not ours to copy.
   if (mode === undefined)
-    mode = await stat(file).then(
-      (s) => s.mode & 0o777,
+    mode = await lstat(file).then(
+      (s) => (s.isFile() ? s.mode & 0o777 : undefined),
       () => undefined,
     );
   try {
-    await mkdir(dir, { recursive: true });
+    await makeFolders(dir);
     const handle = await open(temp, 'wx', mode ?? 0o644);
     try {
       await handle.writeFile(content);
@@ -76,6 +78,132 @@ export async function atomicWrite(file: string, content: string | Uint8Array, op
   } catch (error) {
     await rm(temp, { force: true }).catch(() => {});
     throw ioError(error, file, 'write');
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's own recursive mkdir never returns where mkdir says ENOENT
+ * under a parent that exists: it makes the parent (EEXIST), retries the child, gets ENOENT again,
+ * and so on forever at 100% CPU (node 20's MKDirpAsync in src/node_file.cc; mkdir in /proc answers
+ * ENOENT). Here each missing level is made once, and any failure is the answer.
+ */
+export async function makeFolders(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    const found = await lstatIfAny(at);
+    if (found) {
+      const folder = await stat(at).catch(() => null);
+      if (!folder?.isDirectory()) throw ioError(Object.assign(new Error('not a folder'), { code: 'ENOTDIR' }), at, 'create');
+      break;
+    }
+    missing.unshift(at);
+    if (path.dirname(at) === at) break;
+  }
+  for (const folder of missing) {
+    await mkdir(folder).catch(async (error: unknown) => {
+      // Made by someone else meanwhile is as good as made here.
+      if (
+        (error as NodeJS.ErrnoException).code === 'EEXIST' &&
+        (await stat(folder).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      )
+        return;
+      throw ioError(error, folder, 'create');
+    });
+  }
+}
+
+/** What stands at a path, the path's last step not followed. */
+export type FileKind = 'file' | 'folder' | 'symlink' | 'fifo' | 'device' | 'socket';
+
+export function fileKind(stats: Stats): FileKind {
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'folder';
+  if (stats.isSymbolicLink()) return 'symlink';
+  if (stats.isFIFO()) return 'fifo';
+  if (stats.isSocket()) return 'socket';
+  return 'device';
+}
+
+const kindWords: Record<Exclude<FileKind, 'file'>, string> = {
+  folder: 'a folder',
+  symlink: 'a symbolic link',
+  fifo: 'a FIFO (named pipe)',
+  device: 'a device',
+  socket: 'a socket',
+};
+
+/** What is at `file` without following a last-step link; null when nothing is there. */
+export async function lstatIfAny(file: string): Promise<Stats | null> {
+  try {
+    return await lstat(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw ioError(error, file, 'read');
+  }
+}
+
+/**
+ * Something other than a plain file where Cluster Lab reads or writes one: it is never opened (a
+ * FIFO would block the read for good) nor followed (a link may lead out of the folder), and never
+ * silently replaced, since it is not what Cluster Lab put there.
+ */
+export async function notAPlainFile(file: string, stats: Stats): Promise<AppError> {
+  // Only ever asked about something that is not a plain file.
+  const kind = fileKind(stats) as Exclude<FileKind, 'file'>;
+  let what = kindWords[kind];
+  if (kind === 'symlink') {
+    const target = await readlink(file).catch(() => '?');
+    const dangling = !(await stat(file).then(
+      () => true,
+      () => false,
+    ));
+    what = `a symbolic link to ${target}${dangling ? ' (which does not exist)' : ''}`;
+  }
+  return new AppError('io', `${file} is ${what}, not a plain file: Cluster Lab neither opens nor replaces it.`, {
+    hint: `Move it out of the way (or, if it is yours, put a plain file there), then try again; or choose another folder.`,
+  });
+}
+
+/**
+ * A plain file's text, or null when nothing is there. Never follows a link nor opens a FIFO or a
+ * device: lstat first, then an O_NOFOLLOW | O_NONBLOCK open checked again with fstat, so a file
+ * swapped in between is refused as well. More than `maxBytes` is refused, naming the limit.
+ */
+export async function readPlainFile(file: string, maxBytes: number): Promise<string | null> {
+  const found = await lstatIfAny(file);
+  if (!found) return null;
+  if (!found.isFile()) throw await notAPlainFile(file, found);
+  const tooBig = () =>
+    new AppError('io', `${file} is larger than ${maxBytes} bytes, more than Cluster Lab ever writes there: it does not read it.`, {
+      hint: 'Move it out of the way (check where it came from), then try again.',
+    });
+  if (found.size > maxBytes) throw tooBig();
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    const again = await lstatIfAny(file);
+    if (again && !again.isFile()) throw await notAPlainFile(file, again);
+    throw ioError(error, file, 'read');
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw await notAPlainFile(file, opened);
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let read = -1; read !== 0 && length <= maxBytes; length += read) {
+      ({ bytesRead: read } = await handle.read(buffer, length, buffer.length - length, null));
+    }
+    if (length > maxBytes) throw tooBig();
+    return buffer.subarray(0, length).toString('utf8');
+  } catch (error) {
+    throw ioError(error, file, 'read');
+  } finally {
+    await handle.close();
   }
 }
 

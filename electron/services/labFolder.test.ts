@@ -4,7 +4,9 @@
  * what was there as it was. Tests run as root, so "can not be written" is made with what stops
  * root too: a file where a folder should be, an immutable folder (chattr +i) and a full tmpfs.
  */
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -62,6 +64,7 @@ describe('writing a lab folder', () => {
       keptUserCopies: [],
       removed: [],
       leftEdited: [],
+      ignored: [],
     });
     for (const file of renderLab(seedLab())) expect(await readFile(path.join(dir, file.name), 'utf8')).toBe(file.content);
     expect((await stat(path.join(dir, 'shared'))).isDirectory()).toBe(true);
@@ -203,7 +206,7 @@ describe('reading lab.json: every refusal in full', () => {
     await mkdir(path.join(base, 'dir.json'));
     await expect(readLabJson(path.join(base, 'dir.json'))).rejects.toMatchObject({
       code: 'io',
-      message: `Could not read ${path.join(base, 'dir.json')}: a folder stands where a file should be.`,
+      message: `${path.join(base, 'dir.json')} is a folder, not a plain file: Cluster Lab neither opens nor replaces it.`,
     });
   });
 
@@ -312,8 +315,8 @@ describe('what a write keeps and what it forgets', () => {
     delete before['Vagrantfile'];
     await expect(writeLab(dir, resized())).rejects.toMatchObject({
       code: 'io',
-      message: `Could not write the lab: ${path.join(dir, 'Vagrantfile')} is a folder or device, not a file.`,
-      hint: 'Move it out of the lab folder, or choose another lab folder.',
+      message: `${path.join(dir, 'Vagrantfile')} is a symbolic link to /dev/null, not a plain file: Cluster Lab neither opens nor replaces it.`,
+      hint: 'Move it out of the way (or, if it is yours, put a plain file there), then try again; or choose another folder.',
     });
     expect(await snapshot(dir)).toEqual(before);
   });
@@ -323,7 +326,7 @@ describe('what a write keeps and what it forgets', () => {
     await writeFile(path.join(base, 'file'), '');
     await expect(writeLab(path.join(base, 'file', 'lab'), seedLab())).rejects.toMatchObject({
       code: 'io',
-      message: `Could not create ${path.join(base, 'file', 'lab')}: a file stands where a folder should be.`,
+      message: `Could not create ${path.join(base, 'file')}: a file stands where a folder should be.`,
     });
   });
 });
@@ -349,7 +352,7 @@ describe('a folder that can not be written', () => {
     await mkdir(path.join(dir, 'registry.yaml'));
     delete before['registry.yaml'];
     const error = await expectAppError(writeLab(dir, resized()), 'io', /registry\.yaml.*folder/);
-    expect(error.message).toBe(`Could not read ${path.join(dir, 'registry.yaml')}: a folder stands where a file should be.`);
+    expect(error.message).toBe(`${path.join(dir, 'registry.yaml')} is a folder, not a plain file: Cluster Lab neither opens nor replaces it.`);
     expect(await snapshot(dir)).toEqual(before);
   });
 
@@ -412,7 +415,7 @@ describe('the default lab folder', () => {
     const ctx = createContext({ homeDir: '/home/ada' });
     expect(resolveLabDir(ctx, '~/labs/one/')).toBe('/home/ada/labs/one/');
     expect(resolveLabDir(ctx, ' /srv/lab ')).toBe('/srv/lab');
-    expect(resolveLabDir(ctx, '~')).toBe('/home/ada');
+    expect(resolveLabDir(ctx, '~/lab')).toBe('/home/ada/lab');
     expect(resolveLabDir(ctx, '/srv/../srv/./lab')).toBe('/srv/lab');
     for (const relative of ['labs/one', '~ada/labs', './lab'])
       expect(() => resolveLabDir(ctx, relative), relative).toThrow(
@@ -423,5 +426,178 @@ describe('the default lab folder', () => {
           issues: [{ path: 'dir', message: 'Give a full path such as /home/ada/ClusterLab/cluster-lab, or start it with ~/.' }],
         }),
       );
+  });
+});
+
+/**
+ * A lab folder from a colleague or a repository, or one a guest reached, is hostile input: what it
+ * holds can make Cluster Lab remove, write or read only the lab's own files, inside the folder.
+ */
+describe('a lab folder from elsewhere', () => {
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  const manifestFile = () => path.join(dir, '.cluster-lab', 'written.json');
+  const noRegistry = () => ({ ...seedLab(), registry: { enabled: false } });
+
+  it('a manifest naming files outside the lab with their real hashes: nothing outside is removed, and each is said', async () => {
+    // dir is base/lab, so ../victims is base/victims.
+    const victims = path.join(base, 'victims');
+    await mkdir(victims);
+    const precious = path.join(victims, 'precious.txt');
+    const absolute = path.join(victims, 'absolute.txt');
+    await writeFile(precious, 'precious\n');
+    await writeFile(absolute, 'absolute\n');
+    await writeLab(dir, seedLab());
+    const { files } = JSON.parse(await readFile(manifestFile(), 'utf8')) as { files: Record<string, string> };
+    const planted = {
+      ...files,
+      '../victims/precious.txt': sha('precious\n'),
+      '../../victims/precious.txt': sha('precious\n'),
+      [absolute]: sha('absolute\n'),
+      'shared/../../victims/precious.txt': sha('precious\n'),
+      'notes.txt': sha(''),
+    };
+    await writeFile(path.join(dir, 'notes.txt'), '');
+    await writeFile(manifestFile(), JSON.stringify({ version: 1, files: planted }));
+    const report = await writeLab(dir, noRegistry());
+    expect(await readFile(precious, 'utf8')).toBe('precious\n');
+    expect(await readFile(absolute, 'utf8')).toBe('absolute\n');
+    expect(await readFile(path.join(dir, 'notes.txt'), 'utf8')).toBe('');
+    expect(report.removed).toEqual(['registry.yaml']);
+    expect(report.ignored.map((i) => i.name).sort()).toEqual(
+      ['../victims/precious.txt', '../../victims/precious.txt', absolute, 'shared/../../victims/precious.txt', 'notes.txt'].sort(),
+    );
+    expect(report.ignored[0]!.why).toBe('named in .cluster-lab/written.json, but not a file Cluster Lab writes: left alone');
+    // What is kept is only what the renderer writes.
+    expect(Object.keys(JSON.parse(await readFile(manifestFile(), 'utf8')).files)).toEqual(['lab.json', 'Vagrantfile']);
+  });
+
+  it('a manifest too large, or with a hash that is not one: refused or not believed, and said', async () => {
+    await writeLab(dir, seedLab());
+    await writeFile(manifestFile(), JSON.stringify({ version: 1, files: { Vagrantfile: 'x'.repeat(20_000) } }));
+    await expectAppError(writeLab(dir, resized()), 'io', /written\.json is larger than 16384 bytes/);
+    await writeFile(manifestFile(), JSON.stringify({ version: 1, files: { Vagrantfile: 'abc' } }));
+    const report = await writeLab(dir, resized(), new Date(0));
+    expect(report.ignored).toEqual([
+      { name: 'Vagrantfile', why: 'its hash in .cluster-lab/written.json is not a sha256: kept as yours if it differs' },
+    ]);
+    expect(report.keptUserCopies).toContainEqual({ name: 'Vagrantfile', keptAs: 'Vagrantfile.user-1970-01-01T00-00-00-000Z' });
+  });
+
+  it('a generated file that is a link, even to a file beside it, is refused, and neither it nor its target changes', async () => {
+    const elsewhere = path.join(base, 'elsewhere');
+    await mkdir(elsewhere);
+    await writeFile(path.join(elsewhere, 'Vagrantfile'), 'theirs\n');
+    await writeLab(dir, seedLab());
+    await rm(path.join(dir, 'Vagrantfile'));
+    await symlink('../elsewhere/Vagrantfile', path.join(dir, 'Vagrantfile'));
+    const message = `${path.join(dir, 'Vagrantfile')} is a symbolic link to ../elsewhere/Vagrantfile, not a plain file: Cluster Lab neither opens nor replaces it.`;
+    await expect(writeLab(dir, resized())).rejects.toMatchObject({ code: 'io', message });
+    // The preview does not show what the link leads to either.
+    await expect(previewLab(dir, resized())).rejects.toMatchObject({ code: 'io', message });
+    expect(await readFile(path.join(elsewhere, 'Vagrantfile'), 'utf8')).toBe('theirs\n');
+    await rm(path.join(dir, 'Vagrantfile'));
+    await symlink('lab.json', path.join(dir, 'Vagrantfile'));
+    await expectAppError(writeLab(dir, resized()), 'io', /Vagrantfile is a symbolic link to lab\.json, not a plain file/);
+  });
+
+  it('a dangling link where a file goes is refused, not replaced by a plain file', async () => {
+    await writeLab(dir, seedLab());
+    await rm(path.join(dir, 'registry.yaml'));
+    await symlink(path.join(base, 'gone'), path.join(dir, 'registry.yaml'));
+    await expectAppError(writeLab(dir, resized()), 'io', new RegExp(`registry\\.yaml is a symbolic link to ${base}/gone \\(which does not exist\\)`));
+    expect((await lstat(path.join(dir, 'registry.yaml'))).isSymbolicLink()).toBe(true);
+    expect(existsSync(path.join(base, 'gone'))).toBe(false);
+  });
+
+  it('.cluster-lab, shared/ or logs/ as a link is refused before anything is written', async () => {
+    const outside = path.join(base, 'outside');
+    await mkdir(outside);
+    for (const sub of ['.cluster-lab', 'shared', 'logs']) {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir);
+      await symlink(outside, path.join(dir, sub));
+      await expect(writeLab(dir, seedLab()), sub).rejects.toMatchObject({
+        code: 'io',
+        message: `Could not write the lab: ${path.join(dir, sub)} is a symbolic link; Cluster Lab keeps its folders inside the lab folder.`,
+      });
+      expect(await readdir(outside), sub).toEqual([]);
+      expect(await readdir(dir), sub).toEqual([sub]);
+    }
+  });
+
+  it('a FIFO where a file goes, or where the manifest is, is refused at once and never opened', async () => {
+    await writeLab(dir, seedLab());
+    await rm(path.join(dir, 'Vagrantfile'));
+    expect((await runTool('mkfifo', [path.join(dir, 'Vagrantfile')])).exitCode).toBe(0);
+    await expectAppError(writeLab(dir, resized()), 'io', /Vagrantfile is a FIFO \(named pipe\), not a plain file/);
+    await expectAppError(previewLab(dir, resized()), 'io', /Vagrantfile is a FIFO/);
+    await rm(path.join(dir, 'Vagrantfile'));
+    await rm(manifestFile());
+    expect((await runTool('mkfifo', [manifestFile()])).exitCode).toBe(0);
+    await expectAppError(writeLab(dir, resized()), 'io', /written\.json is a FIFO/);
+  });
+
+  it('a read-only generated file is refused when it would change, naming it and what to do; kept when it would not', async () => {
+    await writeLab(dir, seedLab());
+    const vagrantfile = path.join(dir, 'Vagrantfile');
+    const before = await readFile(vagrantfile, 'utf8');
+    await chmod(vagrantfile, 0o444);
+    expect((await writeLab(dir, seedLab())).unchanged).toContain('Vagrantfile');
+    const error = await expectAppError(writeLab(dir, resized()), 'io', /read-only/);
+    expect(error.message).toBe(`Could not write the lab: ${vagrantfile} is read-only (mode 0444), so Cluster Lab leaves it as it is.`);
+    expect(error.hint).toBe(
+      `To let Cluster Lab write it, make it writable (chmod u+w ${vagrantfile}) and write the lab again; to keep it, choose another lab folder.`,
+    );
+    expect(await readFile(vagrantfile, 'utf8')).toBe(before);
+    expect(JSON.parse(await readFile(path.join(dir, 'lab.json'), 'utf8'))).toEqual(seedLab());
+  });
+
+  it('lab.json is opened only as a plain file of a bounded size, never through a link', async () => {
+    await writeLab(dir, seedLab());
+    const labJson = path.join(dir, 'lab.json');
+    await writeFile(path.join(base, 'other.json'), await readFile(labJson));
+    await rm(labJson);
+    await symlink(path.join(base, 'other.json'), labJson);
+    await expectAppError(openLab(dir), 'io', /lab\.json is a symbolic link to .*other\.json, not a plain file/);
+    await rm(labJson);
+    expect((await runTool('mkfifo', [labJson])).exitCode).toBe(0);
+    await expectAppError(openLab(dir), 'io', /lab\.json is a FIFO/);
+    await rm(labJson);
+    await writeFile(labJson, `${JSON.stringify(seedLab())}${' '.repeat(300 * 1024)}`);
+    await expectAppError(openLab(dir), 'io', /lab\.json is larger than 262144 bytes/);
+  });
+});
+
+describe('folders that are never a lab', () => {
+  const ctx = createContext({ homeDir: '/home/ada' });
+
+  it('the root, the home folder itself, and anything in /proc, /sys or /dev are refused, naming the field', () => {
+    for (const [dir, why] of [
+      ['/', 'the root of the file system'],
+      ['~', 'your home folder itself'],
+      ['~/', 'your home folder itself'],
+      ['/home/ada/', 'your home folder itself'],
+      ['/proc', 'inside /proc, a view of the kernel, not a folder for files'],
+      ['/proc/cluster-lab/lab', 'inside /proc, a view of the kernel, not a folder for files'],
+      ['/sys/lab', 'inside /sys, a view of the kernel, not a folder for files'],
+      ['/dev/shm/lab', 'inside /dev, a view of the kernel, not a folder for files'],
+    ] as const) {
+      expect(() => resolveLabDir(ctx, dir), dir).toThrow(
+        expect.objectContaining({
+          code: 'invalid_input',
+          message: expect.stringContaining(`is ${why}: a lab needs a folder of its own.`),
+          hint: 'Choose a folder for this lab alone, such as /home/ada/ClusterLab/cluster-lab.',
+          issues: [{ path: 'dir', message: 'Choose a folder for this lab alone, such as /home/ada/ClusterLab/cluster-lab.' }],
+        }),
+      );
+    }
+    for (const fine of ['/process/lab', '/devices', '/home/ada/lab', '/home/adam']) expect(resolveLabDir(ctx, fine)).toBe(fine);
+  });
+
+  it('a lab under /proc is refused up front, also through a link, instead of spinning in mkdir', async () => {
+    await expectAppError(writeLab('/proc/cluster-lab-test/lab', seedLab()), 'invalid_input', /inside \/proc/);
+    await mkdir(base, { recursive: true });
+    await symlink('/proc/self', path.join(base, 'proc-link'));
+    await expectAppError(writeLab(path.join(base, 'proc-link', 'lab'), seedLab()), 'invalid_input', /inside \/proc/);
   });
 });

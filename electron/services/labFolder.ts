@@ -4,14 +4,14 @@
  * user changed since can be told apart from one Cluster Lab wrote, and kept rather than lost.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
+import { realpath, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { FilePreview, FileState, LabPreview, WriteReport } from '../../shared/lab/files';
 import { assertLab, LAB_SCHEMA_VERSION, type LabConfig } from '../../shared/lab/schema';
-import { LAB_JSON, renderLab } from '../../shared/render';
+import { LAB_JSON, REGISTRY_MANIFEST, renderLab, VAGRANTFILE } from '../../shared/render';
 import type { ServiceContext } from './context';
-import { atomicWrite, ioError } from './files';
+import { atomicWrite, ioError, lstatIfAny, makeFolders, notAPlainFile, readPlainFile } from './files';
 
 /** Cluster Lab's own bookkeeping inside a lab folder. */
 export const STATE_DIR = '.cluster-lab';
@@ -19,10 +19,24 @@ const MANIFEST = path.join(STATE_DIR, 'written.json');
 /** Folders a lab needs besides its files: the synced folder and the job logs. */
 export const LAB_DIRS = ['shared', 'logs'] as const;
 
+/**
+ * Every name the renderer writes: all a manifest may name. A lab folder can come from anyone, so
+ * its manifest is hostile input, and a name outside this set (`../../x`, `/etc/x`) is never touched.
+ */
+export const GENERATED_FILES: ReadonlySet<string> = new Set([VAGRANTFILE, REGISTRY_MANIFEST, LAB_JSON]);
+/** Far more than three names and hashes, far less than anything that could hurt to read. */
+const MANIFEST_MAX_BYTES = 16 * 1024;
+/** A lab.json with the most agents is about 10 KiB. */
+const LAB_JSON_MAX_BYTES = 256 * 1024;
+/** A generated file the user may have edited is read to compare it, and kept: bounded all the same. */
+const GENERATED_MAX_BYTES = 4 * 1024 * 1024;
+
 interface WrittenManifest {
   version: 1;
   /** File name -> sha256 of the bytes Cluster Lab last wrote there. */
   files: Record<string, string>;
+  /** What in the manifest on disk was not believed, and why: said in the write's report. */
+  ignored: { name: string; why: string }[];
 }
 
 /** Read and validate a lab folder's lab.json: a clear error for a missing, foreign or invalid file. */
@@ -60,18 +74,16 @@ export function refuseUnknownFields(raw: unknown, config: LabConfig, file: strin
  * `cluster-lab render --config` can apply its flags first; `dir` is the lab folder it was looked for in.
  */
 export async function readLabJson(file: string, dir?: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      if (dir === undefined)
-        throw new AppError('not_found', `There is no lab file at ${file}.`, { hint: 'Give the path of a lab.json that Cluster Lab wrote.' });
-      throw new AppError('not_found', `${dir} is not a Cluster Lab folder: it has no ${LAB_JSON}.`, {
-        hint: 'Choose the folder a lab was written to, or write a new lab from the Review step (or `cluster-lab render`).',
-      });
-    }
-    throw ioError(error, file, 'read');
+  // A file named on the command line may be a link the user made; the one in a lab folder is read
+  // as it stands, never through a link out of the folder.
+  const place = dir === undefined ? await realpath(file).catch(() => file) : file;
+  const text = await readPlainFile(place, LAB_JSON_MAX_BYTES);
+  if (text === null) {
+    if (dir === undefined)
+      throw new AppError('not_found', `There is no lab file at ${file}.`, { hint: 'Give the path of a lab.json that Cluster Lab wrote.' });
+    throw new AppError('not_found', `${dir} is not a Cluster Lab folder: it has no ${LAB_JSON}.`, {
+      hint: 'Choose the folder a lab was written to, or write a new lab from the Review step (or `cluster-lab render`).',
+    });
   }
   let json: unknown;
   try {
@@ -98,7 +110,7 @@ export async function readLabJson(file: string, dir?: string): Promise<unknown> 
 }
 
 /** Where a new lab goes unless the user picks another folder: ~/ClusterLab/<name>. */
-export function defaultLabDir(ctx: ServiceContext, name = 'cluster-lab'): string {
+export function defaultLabDir(ctx: Pick<ServiceContext, 'homeDir'>, name = 'cluster-lab'): string {
   const safe =
     name
       .toLowerCase()
@@ -113,40 +125,80 @@ export function defaultLabDir(ctx: ServiceContext, name = 'cluster-lab'): string
  */
 export function resolveLabDir(ctx: ServiceContext, dir: string): string {
   const trimmed = dir.trim();
-  if (trimmed === '~' || trimmed.startsWith('~/')) return path.join(ctx.homeDir, trimmed.slice(1));
-  if (!path.isAbsolute(trimmed)) {
+  let resolved: string;
+  if (trimmed === '~' || trimmed.startsWith('~/')) resolved = path.join(ctx.homeDir, trimmed.slice(1));
+  else if (path.isAbsolute(trimmed)) resolved = path.normalize(trimmed);
+  else
     throw new AppError('invalid_input', `The lab folder "${dir}" is not a full path.`, {
       hint: `Give a full path such as ${defaultLabDir(ctx)}, or start it with ~/ for your home folder.`,
       issues: [{ path: 'dir', message: `Give a full path such as ${defaultLabDir(ctx)}, or start it with ~/.` }],
     });
-  }
-  return path.normalize(trimmed);
+  refuseLabFolder(resolved, ctx);
+  return resolved;
+}
+
+/** Kernel file systems: nothing there is a folder of files (mkdir in /proc even answers ENOENT). */
+const SYSTEM_FOLDERS = ['/proc', '/sys', '/dev'];
+
+/**
+ * Folders that can never be a lab: the file system's root, the home folder itself (a lab's files
+ * and its `shared/` would sit among everything else there), and the kernel's /proc, /sys and /dev.
+ */
+function refuseLabFolder(dir: string, ctx: Pick<ServiceContext, 'homeDir'> | null): void {
+  const bare = dir.length > 1 ? dir.replace(/[\\/]+$/, '') : dir;
+  const system = path.sep === '/' ? SYSTEM_FOLDERS.find((folder) => bare === folder || bare.startsWith(`${folder}/`)) : undefined;
+  let why: string | null = null;
+  if (path.parse(dir).root === dir) why = 'the root of the file system';
+  else if (ctx && bare === path.normalize(ctx.homeDir).replace(/[\\/]+$/, '')) why = 'your home folder itself';
+  else if (system) why = `inside ${system}, a view of the kernel, not a folder for files`;
+  if (why === null) return;
+  const example = ctx ? defaultLabDir(ctx) : '~/ClusterLab/cluster-lab';
+  throw new AppError('invalid_input', `The lab folder ${dir} is ${why}: a lab needs a folder of its own.`, {
+    hint: `Choose a folder for this lab alone, such as ${example}.`,
+    issues: [{ path: 'dir', message: `Choose a folder for this lab alone, such as ${example}.` }],
+  });
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** A file's text, or null when there is none; a folder or an unreadable file is an error. */
-async function readIfPresent(file: string): Promise<string | null> {
+/**
+ * The manifest's one parser. A damaged, foreign or other-version manifest only loses the memory of
+ * what was written: every differing file then counts as the user's and is kept, which loses
+ * nothing. An entry naming anything but a generated file is dropped, never unlinked nor written.
+ */
+export function parseManifest(text: string): WrittenManifest {
+  const forgotten = (why: string): WrittenManifest => ({ version: 1, files: {}, ignored: [{ name: MANIFEST, why }] });
+  let parsed: unknown;
   try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw ioError(error, file, 'read');
+    parsed = JSON.parse(text);
+  } catch {
+    return forgotten('not valid JSON; every file that differs is kept as yours');
   }
+  const { version, files } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  if (version !== 1) return forgotten(`version ${JSON.stringify(version) ?? 'missing'}, not 1; every file that differs is kept as yours`);
+  if (typeof files !== 'object' || files === null || Array.isArray(files))
+    return forgotten('no list of files; every file that differs is kept as yours');
+  const manifest: WrittenManifest = { version: 1, files: {}, ignored: [] };
+  for (const [name, hash] of Object.entries(files)) {
+    if (!GENERATED_FILES.has(name)) manifest.ignored.push({ name, why: `named in ${MANIFEST}, but not a file Cluster Lab writes: left alone` });
+    else if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash))
+      manifest.ignored.push({ name, why: `its hash in ${MANIFEST} is not a sha256: kept as yours if it differs` });
+    else manifest.files[name] = hash;
+  }
+  return manifest;
 }
 
 async function readManifest(dir: string): Promise<WrittenManifest> {
-  const text = await readIfPresent(path.join(dir, MANIFEST));
-  if (text === null) return { version: 1, files: {} };
-  try {
-    const parsed = JSON.parse(text) as Partial<WrittenManifest>;
-    if (parsed.version === 1 && parsed.files && typeof parsed.files === 'object') return { version: 1, files: { ...parsed.files } };
-  } catch {
-    // A damaged manifest only loses the memory of what was written: every differing file then
-    // counts as the user's and is kept, which loses nothing.
-  }
-  return { version: 1, files: {} };
+  const text = await readPlainFile(path.join(dir, MANIFEST), MANIFEST_MAX_BYTES);
+  return text === null ? { version: 1, files: {}, ignored: [] } : parseManifest(text);
+}
+
+/**
+ * A generated file's text, or null when there is none. Anything but a plain file there (a link,
+ * even one inside the folder, a FIFO, a device, a folder) is refused, never followed or opened.
+ */
+async function readGenerated(dir: string, name: string): Promise<string | null> {
+  return readPlainFile(path.join(dir, name), GENERATED_MAX_BYTES);
 }
 
 function fileState(content: string, current: string | null, writtenHash: string | undefined): FileState {
@@ -156,10 +208,11 @@ function fileState(content: string, current: string | null, writtenHash: string 
 }
 
 async function previewIn(dir: string | null, config: LabConfig): Promise<{ files: FilePreview[]; manifest: WrittenManifest }> {
-  const manifest = dir ? await readManifest(dir) : { version: 1 as const, files: {} };
+  if (dir) await refuseLinkedFolder(path.join(dir, STATE_DIR));
+  const manifest = dir ? await readManifest(dir) : { version: 1 as const, files: {}, ignored: [] };
   const files: FilePreview[] = [];
   for (const file of renderLab(config)) {
-    const current = dir ? await readIfPresent(path.join(dir, file.name)) : null;
+    const current = dir ? await readGenerated(dir, file.name) : null;
     const state = fileState(file.content, current, manifest.files[file.name]);
     files.push({ ...file, state, current: state === 'unchanged' ? null : current });
   }
@@ -183,22 +236,52 @@ async function refuseNonFolder(folder: string): Promise<void> {
   }
 }
 
-/** Something other than a file where the lab writes one. */
-async function refuseNonFile(file: string): Promise<void> {
-  const existing = await stat(file).catch(() => null);
-  if (existing && !existing.isFile()) {
-    throw new AppError('io', `Could not write the lab: ${file} is a folder or device, not a file.`, {
-      hint: 'Move it out of the lab folder, or choose another lab folder.',
+/**
+ * The lab's own folders (shared/, logs/, .cluster-lab/) are folders in it, never links: a
+ * `shared -> ~` from a folder someone sent would hand the guests the home folder, and a linked
+ * .cluster-lab would write the manifest elsewhere.
+ */
+async function refuseLinkedFolder(folder: string): Promise<void> {
+  const found = await lstatIfAny(folder);
+  if (found?.isSymbolicLink())
+    throw new AppError('io', `Could not write the lab: ${folder} is a symbolic link; Cluster Lab keeps its folders inside the lab folder.`, {
+      hint: `Remove the link (the folder it points to stays as it is), then write the lab again.`,
     });
-  }
+}
+
+/**
+ * A generated file someone made read-only is theirs to guard: it is refused rather than silently
+ * replaced (a rename would replace it, since that needs only the folder to be writable).
+ */
+function refuseReadOnly(file: string, mode: number): void {
+  if ((mode & 0o200) !== 0) return;
+  throw new AppError(
+    'io',
+    `Could not write the lab: ${file} is read-only (mode ${(mode & 0o777).toString(8).padStart(4, '0')}), so Cluster Lab leaves it as it is.`,
+    {
+      hint: `To let Cluster Lab write it, make it writable (chmod u+w ${file}) and write the lab again; to keep it, choose another lab folder.`,
+    },
+  );
+}
+
+/** Whatever stands where a generated file goes must be a writable plain file, or nothing. */
+async function refuseUnwritable(file: FilePreview, root: string): Promise<void> {
+  const place = path.join(root, file.name);
+  const found = await lstatIfAny(place);
+  if (!found) return;
+  if (!found.isFile()) throw await notAPlainFile(place, found);
+  if (file.state !== 'unchanged') refuseReadOnly(place, found.mode);
 }
 
 /** The manifest, rewritten only when it would change, so an unchanged lab leaves every byte. */
 async function saveManifest(root: string, written: Record<string, string>): Promise<void> {
-  const next: WrittenManifest = { version: 1, files: Object.fromEntries(Object.entries(written).sort(([a], [b]) => a.localeCompare(b))) };
+  const next: Omit<WrittenManifest, 'ignored'> = {
+    version: 1,
+    files: Object.fromEntries(Object.entries(written).sort(([a], [b]) => a.localeCompare(b))),
+  };
   const text = `${JSON.stringify(next, null, 2)}\n`;
   const file = path.join(root, MANIFEST);
-  if ((await readIfPresent(file)) !== text) await atomicWrite(file, text);
+  if ((await readPlainFile(file, MANIFEST_MAX_BYTES).catch(() => null)) !== text) await atomicWrite(file, text);
 }
 
 /**
@@ -209,14 +292,16 @@ async function retireStale(root: string, files: FilePreview[], written: Record<s
   const rendered = new Set(files.map((f) => f.name));
   for (const name of Object.keys(written).filter((n) => !rendered.has(n))) {
     const file = path.join(root, name);
-    const current = await readIfPresent(file);
+    // Only a plain file is Cluster Lab's to remove: a link or anything odd there is left as it is.
+    const found = await lstatIfAny(file);
+    const current = found?.isFile() ? await readGenerated(root, name) : null;
     if (current !== null && sha256(current) === written[name]) {
       // unlink, not rm: rm retries a file it may not remove as a folder and then says ENOTDIR.
       await unlink(file).catch((error: unknown) => {
         throw ioError(error, file, 'remove');
       });
       report.removed.push(name);
-    } else if (current !== null) {
+    } else if (found) {
       report.leftEdited.push(name);
     }
     delete written[name];
@@ -224,6 +309,14 @@ async function retireStale(root: string, files: FilePreview[], written: Record<s
 }
 
 const stampOf = (now: Date) => now.toISOString().replace(/[:.]/g, '-');
+
+/** `dir` with its existing part resolved through links, the part still to be made appended. */
+async function realFolder(dir: string): Promise<string> {
+  const real = await realpath(dir).catch(() => null);
+  if (real !== null) return real;
+  const parent = path.dirname(dir);
+  return parent === dir ? dir : path.join(await realFolder(parent), path.basename(dir));
+}
 
 /**
  * Write the lab: validated first, every file atomically, unchanged files left untouched (not a
@@ -233,18 +326,24 @@ const stampOf = (now: Date) => now.toISOString().replace(/[:.]/g, '-');
 export async function writeLab(dir: string, input: unknown, now: Date = new Date()): Promise<WriteReport> {
   const config = assertLab(input);
   const root = path.resolve(dir);
-  const folders = [root, ...[...LAB_DIRS, STATE_DIR].map((sub) => path.join(root, sub))];
+  // Where the folder really is (a link to /proc is /proc), as far as it exists yet.
+  refuseLabFolder(await realFolder(root), null);
+  const subfolders = [...LAB_DIRS, STATE_DIR].map((sub) => path.join(root, sub));
+  for (const folder of subfolders) await refuseLinkedFolder(folder);
+  const folders = [root, ...subfolders];
   for (const folder of folders) await refuseNonFolder(folder);
   const { files, manifest } = await previewIn(root, config);
-  for (const file of files) await refuseNonFile(path.join(root, file.name));
-  for (const folder of folders) {
-    try {
-      await mkdir(folder, { recursive: true });
-    } catch (error) {
-      throw ioError(error, folder, 'create');
-    }
-  }
-  const report: WriteReport = { dir: root, written: [], unchanged: [], keptUserCopies: [], removed: [], leftEdited: [] };
+  for (const file of files) await refuseUnwritable(file, root);
+  for (const folder of folders) await makeFolders(folder);
+  const report: WriteReport = {
+    dir: root,
+    written: [],
+    unchanged: [],
+    keptUserCopies: [],
+    removed: [],
+    leftEdited: [],
+    ignored: manifest.ignored,
+  };
   const written = { ...manifest.files };
   try {
     for (const file of files) {

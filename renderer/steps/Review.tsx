@@ -149,6 +149,11 @@ export function ReviewStep() {
             ))}
             {report.removed.length > 0 && <div>Removed {report.removed.join(', ')}: this lab no longer has it.</div>}
             {report.leftEdited.length > 0 && <div>Left your edited {report.leftEdited.join(', ')} in place: this lab no longer writes it.</div>}
+            {report.ignored.map(({ name, why }) => (
+              <div key={name}>
+                Ignored <span className="mono">{name}</span>: {why}.
+              </div>
+            ))}
             <div>
               The lab is in <span className="mono">{report.dir}</span>. Go on to Run, or start it yourself:{' '}
               <code>cd {shellQuote(report.dir)} && vagrant up</code>

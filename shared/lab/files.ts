@@ -29,4 +29,6 @@ export interface WriteReport {
   removed: string[];
   /** Such files the user has edited since: left where they are, theirs now. */
   leftEdited: string[];
+  /** What the folder's manifest said that was not believed (a name outside the lab, a damaged file), and why. */
+  ignored: { name: string; why: string }[];
 }
