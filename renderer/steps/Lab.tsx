@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { hostFit } from '../../shared/lab/fit';
 import { DEFAULT_BOX, DEFAULT_CPUS, DEFAULT_MEMORY_MB, type LabConfig } from '../../shared/lab/schema';
+import { registryHost } from '../../shared/render/registries';
 import { Field } from '../components/Field';
 import { useCall } from '../useCall';
 import { useWizard } from '../wizard';
@@ -193,8 +194,8 @@ export function LabStep() {
             <input type="checkbox" checked={config.registry.enabled} onChange={(e) => edit((d) => void (d.registry.enabled = e.target.checked))} />
             In-cluster registry
             <span className="field-help">
-              A registry on the server at {config.server.name || 'the server'}:5000 that every node pulls from, so images are pushed once instead of
-              downloaded per node.
+              A registry on the server at {config.server.name ? registryHost(config) : 'the server:5000'} that every node pulls from, so images are
+              pushed once instead of downloaded per node.
             </span>
           </label>
           <Field
