@@ -82,7 +82,7 @@ test('the keyboard alone goes through the whole wizard: focus on each step, each
   // The pressed button is disabled while the job runs: the focus goes to the job, not to <body>.
   const job = page.getByLabel('Job', { exact: true });
   await expect(job.getByRole('heading', { name: /^Up/ })).toBeFocused();
-  await expect(job).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
+  await expect(job).toHaveAttribute('data-job-status', 'succeeded', { timeout: 60_000 });
   await expect(page.locator('#announcer')).toHaveText('Up succeeded.');
   await expect(page).toHaveTitle('Up: succeeded · Run · Cluster Lab');
   await expect(page.getByRole('table', { name: 'Nodes' }).locator('tr[data-machine="server"]')).toHaveAttribute('data-state', 'running');

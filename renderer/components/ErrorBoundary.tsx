@@ -40,19 +40,27 @@ export class ErrorBoundary extends Component<{ children: ReactNode; where: strin
       <div className="boundary banner error" role="alert" aria-labelledby="boundary-title">
         <StepHeading id="boundary-title">{hostGone ? 'Cluster Lab lost its connection' : `${this.props.where} could not be shown`}</StepHeading>
         <p>
-          {hostGone
-            ? browserMode()
-              ? 'This part of the page could not be loaded: the Cluster Lab host (npm run web) stopped or restarted.'
-              : 'This part of the app could not be loaded from its files.'
-            : 'Something in this screen failed.'}{' '}
+          {hostGone ? (
+            browserMode() ? (
+              <>
+                This part of the page could not be loaded: the Cluster Lab host (<code>npm run web</code>) stopped or restarted.
+              </>
+            ) : (
+              'This part of the app could not be loaded from its files.'
+            )
+          ) : (
+            'Something in this screen failed.'
+          )}{' '}
           Your answers so far are kept: reload to go on.
         </p>
-        {browserMode() && (
+        {hostGone && browserMode() && (
           <p className="hint">
             If you started the host again, it printed a new address with a new token: open that one instead, as this page cannot know it.
           </p>
         )}
-        <p className="hint mono">{error.message}</p>
+        <p className="hint">
+          <code>{error.message}</code>
+        </p>
         <button type="button" className="primary" onClick={() => window.location.reload()}>
           Reload Cluster Lab
         </button>
