@@ -1,3 +1,4 @@
+import { checkStatusWords } from '../../shared/doctor';
 import { MAX_AGENTS } from '../../shared/lab/schema';
 import { networkWarnings } from '../../shared/lab/plan';
 import { call, FlagError, parseFlags, printJson, type Command } from './command';
@@ -37,7 +38,7 @@ export const planCommand: Command = {
     io.out(`NIC ${plan.nic} (bridge "${plan.bridge}") on ${plan.subnet}\n  default route ${plan.gateway}, DNS ${plan.dns.join(', ')}\n`);
     io.out(`  ${plan.server.name.padEnd(12)}${plan.server.ip}  (server)\n`);
     for (const agent of plan.agents) io.out(`  ${agent.name.padEnd(12)}${agent.ip}\n`);
-    for (const warning of networkWarnings(config, await call(services, 'nics.list', {}))) io.err(`Warning: ${warning.message}\n`);
+    for (const warning of networkWarnings(config, await call(services, 'nics.list', {}))) io.err(`${checkStatusWords.warn}: ${warning.message}\n`);
     return 0;
   },
 };

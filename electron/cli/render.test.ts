@@ -58,8 +58,8 @@ describe('cluster-lab render', () => {
   it('warns, after writing, when the lab would not fit this computer', async () => {
     const huge = await run(['render', '--dir', path.join(home, 'huge'), ...seedFlags, '--memory', '262144', '--cpus', '64']);
     expect(huge.code).toBe(0);
-    expect(huge.err).toMatch(/^warning: The 3 VMs need 768\.0 GiB together/m);
-    expect(huge.err).toMatch(/^warning: Each VM gets 64 vCPUs/m);
+    expect(huge.err).toMatch(/^Warning: The 3 VMs need 768\.0 GiB together/m);
+    expect(huge.err).toMatch(/^Warning: Each VM gets 64 vCPUs/m);
   });
 
   it('names the flag of every problem, one line each, exits 2 and writes nothing', async () => {

@@ -3,6 +3,7 @@
  * schema and lab-folder service as the app. Bad input exits 2 with one line per problem, each
  * naming the flag that fixes it, and nothing is written.
  */
+import { checkStatusWords } from '../../shared/doctor';
 import { AppError, type FieldIssue } from '../../shared/errors';
 import { defaultLabConfig, k3sChannelPattern, MAX_AGENTS, validateLab } from '../../shared/lab/schema';
 import { hostFit } from '../../shared/lab/fit';
@@ -212,7 +213,8 @@ export const renderCommand: Command = {
     for (const name of report.removed) io.out(`  removed    ${name} (this lab no longer has it)\n`);
     for (const name of report.leftEdited) io.out(`  left       ${name} (edited by you; this lab no longer writes it)\n`);
     for (const { name, why } of report.ignored) io.out(`  ignored    ${name}: ${why}\n`);
-    for (const note of hostFit(checked.config, hostInfo(services.ctx.platform))) if (note.level === 'warn') io.err(`warning: ${note.message}\n`);
+    for (const note of hostFit(checked.config, hostInfo(services.ctx.platform)))
+      if (note.level === 'warn') io.err(`${checkStatusWords.warn}: ${note.message}\n`);
     io.out(`Next: cd ${shellQuote(report.dir)} && vagrant up   (or run it from Cluster Lab)\n`);
     return 0;
   },
