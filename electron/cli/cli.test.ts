@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { seedLab } from '../../shared/render/testing';
+import { writeLab } from '../services/labFolder';
 import { fakeToolsContext } from '../../fixtures/env';
 import { tempDirs } from '../../fixtures/tmp';
 import { commands } from './commands';
@@ -117,6 +120,38 @@ describe('cluster-lab exit codes', () => {
     const missing = await run(['status', '--dir', '/nonexistent/cluster-lab-lab']);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/^cluster-lab status: /);
+  });
+
+  it('with --json, bad input with several problems is one error object listing each flag in issues, exit 2', async () => {
+    const bad = await run(['render', '--dir', '/nonexistent/cluster-lab-never', '--cpus', 'two', '--memory', 'lots', '--json']);
+    expect(bad).toMatchObject({ code: 2, err: '' });
+    const { error } = jsonOut<{ error: { code: string; issues: { field: string }[] } }>('error', bad.out);
+    expect(error.code).toBe('invalid_input');
+    expect(error.issues.map((issue) => issue.field).slice(0, 2)).toEqual(['--memory', '--cpus']);
+    expect(error.issues.length).toBeGreaterThan(2);
+    const flag = await run(['doctor', '--jsn', '--json']);
+    expect(flag.code).toBe(2);
+    expect(jsonOut('error', flag.out)).toEqual({
+      schemaVersion: 1,
+      error: {
+        code: 'invalid_input',
+        message: "unknown option '--jsn'. Did you mean '--json'?",
+        hint: 'Usage: cluster-lab doctor [--json] [--dir DIR]',
+        field: '--jsn',
+      },
+    });
+  });
+
+  it('status --json when Vagrant cannot be asked: the nodes as lab.json names them, error an object, exit 1', async () => {
+    const home = await tempDir();
+    const dir = path.join(home, 'lab');
+    await writeLab(dir, seedLab());
+    const status = await run(['status', '--dir', dir, '--json'], { PATH: '' });
+    expect(status.code).toBe(1);
+    expect(jsonOut('status', status.out)).toMatchObject({
+      clusterReachable: false,
+      error: { code: 'failed', message: expect.stringMatching(/vagrant/i) },
+    });
   });
 
   it('doctor exits 0 when its checks only warn', async () => {
