@@ -1,0 +1,40 @@
+/** How the page names jobs and their outcomes: the Run step, the window title and the announcements. */
+import type { JobInfo, JobKind } from './jobs';
+
+export const kindLabel: Record<JobKind, string> = {
+  up: 'Up',
+  down: 'Down',
+  destroy: 'Destroy',
+  provision: 'Provision',
+  status: 'Status',
+  'route-controller': 'Route controller',
+};
+
+/** "Up: running", for the window title (the taskbar shows it while the window is elsewhere). */
+export const jobTitle = (job: JobInfo): string => `${kindLabel[job.kind]}: ${job.status}`;
+
+/** What a screen reader hears when a job ends. */
+export function jobResult(job: JobInfo): string {
+  const kind = kindLabel[job.kind];
+  if (job.status === 'succeeded') return `${kind} succeeded.`;
+  if (job.status === 'cancelled') return `${kind} was cancelled.`;
+  const where = job.failure?.machine ? ` on ${job.failure.machine}` : '';
+  return `${kind} failed${where}${job.failure ? `: ${job.failure.message}` : '.'}`;
+}
+
+/** The last part of a folder path, either separator: the lab as a person named its folder. */
+const folderName = (dir: string): string =>
+  dir
+    .replace(/[\\/]+$/, '')
+    .split(/[\\/]/)
+    .pop() || dir;
+
+/**
+ * What a desktop notification says when a job ends (Electron's Notification and the page's
+ * Notification API alike): the lab and the result; null while the job runs.
+ */
+export function jobEndNotice(job: JobInfo): { title: string; body: string } | null {
+  if (job.status === 'running') return null;
+  const outcome = job.status === 'succeeded' ? 'succeeded' : job.status === 'cancelled' ? 'was cancelled' : 'failed';
+  return { title: `${kindLabel[job.kind]} ${outcome}: ${folderName(job.dir)}`, body: `${jobResult(job)}\n${job.dir}` };
+}
