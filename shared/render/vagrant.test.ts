@@ -254,7 +254,7 @@ function score(why: string): number {
 }
 
 describe('what a guest can reach on the host, as Vagrant itself reads the Vagrantfile', () => {
-  it('every machine syncs ./shared alone: the default . -> /vagrant share is disabled', async () => {
+  it('every machine syncs ./shared alone, without links made by the guest: the default . -> /vagrant share is disabled', async () => {
     const labs = [seedLab(), { ...seedLab(), registry: { enabled: false }, agents: [] }];
     const dirs = await Promise.all(labs.map(writeLabDir));
     // The stub VBoxManage beside the fakes, should the VirtualBox plugin ask for a version while loading.
@@ -262,13 +262,13 @@ describe('what a guest can reach on the host, as Vagrant itself reads the Vagran
     for (const [i, dir] of dirs.entries()) {
       const run = await runTool('ruby', [foldersProbe, dir], { env, timeoutMs: 60_000 });
       expect(run.exitCode, run.stderr).toBe(0);
-      const folders = JSON.parse(run.stdout) as Record<string, Record<string, { hostpath: string; disabled: boolean }>>;
+      const folders = JSON.parse(run.stdout) as Record<string, Record<string, Record<string, unknown>>>;
       const machines = [SERVER_MACHINE, ...labs[i]!.agents.map((a) => a.name)];
       expect(Object.keys(folders)).toEqual(machines);
       for (const machine of machines) {
         expect(folders[machine], machine).toEqual({
           '/vagrant': { hostpath: '.', disabled: true },
-          '/vagrant_shared': { hostpath: './shared', disabled: false },
+          '/vagrant_shared': { hostpath: './shared', disabled: false, SharedFoldersEnableSymlinksCreate: false },
         });
       }
     }

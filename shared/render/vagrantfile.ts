@@ -347,8 +347,12 @@ export function renderVagrantfile(config: LabConfig): string {
     // mounts none marked disabled (lib/vagrant/action/builtin/mixin_synced_folders.rb, synced_folders).
     '  # Guests see only ./shared: the whole lab folder (this Vagrantfile, lab.json) is not theirs to write.',
     "  config.vm.synced_folder '.', '/vagrant', disabled: true",
+    // VirtualBox lets a guest create links in a shared folder unless it is told not to (vagrant 2.3.4
+    // plugins/providers/virtualbox/synced_folder.rb, share_folders; its own warning says to turn it
+    // off for a guest that is not trusted).
     `  # The host's ./shared: the server leaves the node token, k3s.yaml${config.registry.enabled ? ' and registries.yaml' : ''} here.`,
-    `  config.vm.synced_folder './shared', ${rubyString(GUEST_SHARED)}`,
+    '  # Guests may not make links in it: the host never meets a link a guest made.',
+    `  config.vm.synced_folder './shared', ${rubyString(GUEST_SHARED)}, SharedFoldersEnableSymlinksCreate: false`,
     "  config.vm.provider 'virtualbox' do |vb|",
     `    vb.memory = ${int(config.vm.memoryMb)}`,
     `    vb.cpus = ${int(config.vm.cpus)}`,
