@@ -15,7 +15,7 @@ import { renderLab } from '../../shared/render';
 import { seedLab } from '../../shared/render/testing';
 import { createContext } from './context';
 import { runTool } from './process';
-import { defaultLabDir, openLab, previewLab, readLabJson, refuseUnknownFields, resolveLabDir, writeLab } from './labFolder';
+import { defaultLabDir, GENERATED_FILES, openLab, previewLab, readLabJson, refuseUnknownFields, resolveLabDir, writeLab } from './labFolder';
 
 let base: string;
 let dir: string;
@@ -518,11 +518,26 @@ describe('a lab folder from elsewhere', () => {
       await symlink(outside, path.join(dir, sub));
       await expect(writeLab(dir, seedLab()), sub).rejects.toMatchObject({
         code: 'io',
-        message: `Could not write the lab: ${path.join(dir, sub)} is a symbolic link; Cluster Lab keeps its folders inside the lab folder.`,
+        message: `${path.join(dir, sub)} is a symbolic link; Cluster Lab keeps the lab's folders inside the lab folder and does not follow it.`,
       });
       expect(await readdir(outside), sub).toEqual([]);
       expect(await readdir(dir), sub).toEqual([sub]);
     }
+    // A lab written before the link appeared is not opened either, so no job hands the guests the link's target.
+    await rm(dir, { recursive: true, force: true });
+    await writeLab(dir, seedLab());
+    await rm(path.join(dir, 'shared'), { recursive: true });
+    await symlink(outside, path.join(dir, 'shared'));
+    await expectAppError(openLab(dir), 'io', /shared is a symbolic link/);
+  });
+
+  it('the manifest may name exactly the files the renderer writes', () => {
+    for (const lab of [seedLab(), noRegistry()]) for (const file of renderLab(lab)) expect(GENERATED_FILES.has(file.name), file.name).toBe(true);
+    expect([...GENERATED_FILES].sort()).toEqual(
+      renderLab(seedLab())
+        .map((f) => f.name)
+        .sort(),
+    );
   });
 
   it('a FIFO where a file goes, or where the manifest is, is refused at once and never opened', async () => {

@@ -43,6 +43,8 @@ interface WrittenManifest {
 export async function openLab(dir: string): Promise<LabConfig> {
   const file = path.join(dir, LAB_JSON);
   const json = await readLabJson(file, dir);
+  // Opened to run a job too: the guests must not be handed a shared/ that leads out of the lab.
+  await refuseLinkedFolders(dir);
   return refuseUnknownFields(json, assertLab(json), file);
 }
 
@@ -208,7 +210,7 @@ function fileState(content: string, current: string | null, writtenHash: string 
 }
 
 async function previewIn(dir: string | null, config: LabConfig): Promise<{ files: FilePreview[]; manifest: WrittenManifest }> {
-  if (dir) await refuseLinkedFolder(path.join(dir, STATE_DIR));
+  if (dir) await refuseLinkedFolders(dir);
   const manifest = dir ? await readManifest(dir) : { version: 1 as const, files: {}, ignored: [] };
   const files: FilePreview[] = [];
   for (const file of renderLab(config)) {
@@ -238,15 +240,21 @@ async function refuseNonFolder(folder: string): Promise<void> {
 
 /**
  * The lab's own folders (shared/, logs/, .cluster-lab/) are folders in it, never links: a
- * `shared -> ~` from a folder someone sent would hand the guests the home folder, and a linked
- * .cluster-lab would write the manifest elsewhere.
+ * `shared -> ~` from a folder someone sent would hand the guests the home folder (Vagrant syncs
+ * where the link leads), a linked logs/ would put job logs there, and a linked .cluster-lab would
+ * write the manifest elsewhere.
  */
 async function refuseLinkedFolder(folder: string): Promise<void> {
   const found = await lstatIfAny(folder);
   if (found?.isSymbolicLink())
-    throw new AppError('io', `Could not write the lab: ${folder} is a symbolic link; Cluster Lab keeps its folders inside the lab folder.`, {
+    throw new AppError('io', `${folder} is a symbolic link; Cluster Lab keeps the lab's folders inside the lab folder and does not follow it.`, {
       hint: `Remove the link (the folder it points to stays as it is), then write the lab again.`,
     });
+}
+
+/** Every folder of the lab's own, checked before the lab is opened or written. */
+async function refuseLinkedFolders(root: string): Promise<void> {
+  for (const sub of [...LAB_DIRS, STATE_DIR]) await refuseLinkedFolder(path.join(root, sub));
 }
 
 /**
@@ -328,9 +336,8 @@ export async function writeLab(dir: string, input: unknown, now: Date = new Date
   const root = path.resolve(dir);
   // Where the folder really is (a link to /proc is /proc), as far as it exists yet.
   refuseLabFolder(await realFolder(root), null);
-  const subfolders = [...LAB_DIRS, STATE_DIR].map((sub) => path.join(root, sub));
-  for (const folder of subfolders) await refuseLinkedFolder(folder);
-  const folders = [root, ...subfolders];
+  await refuseLinkedFolders(root);
+  const folders = [root, ...[...LAB_DIRS, STATE_DIR].map((sub) => path.join(root, sub))];
   for (const folder of folders) await refuseNonFolder(folder);
   const { files, manifest } = await previewIn(root, config);
   for (const file of files) await refuseUnwritable(file, root);
