@@ -126,6 +126,26 @@ describe('--json progress of a job', { timeout: 90_000 }, () => {
     });
   });
 
+  it('Ctrl-C under --json: the cancelled steps, then a result naming the signal, exit 130', async () => {
+    let interrupt: ((signal: NodeJS.Signals) => void) | null = null;
+    let out = '';
+    const io = {
+      out: (text: string) => {
+        out += text;
+        if (text.includes('Booting VM')) interrupt?.('SIGINT');
+      },
+      err: () => {},
+      onInterrupt: (handler: (signal: NodeJS.Signals) => void) => {
+        interrupt = handler;
+        return () => (interrupt = null);
+      },
+    };
+    expect(await main(['up', '--dir', dir, '--json'], io, env({ FAKE_VAGRANT_DELAY_MS: '20' }))).toBe(130);
+    const events = jsonLines(out) as Event[];
+    expect(events.filter((e) => e.type === 'step' && e.status === 'cancelled')).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ type: 'result', status: 'cancelled', exitCode: 130, signal: 'SIGINT', failure: null });
+  });
+
   it('a failed job ends with a failed result (exit 1); bad input and a refused destroy end as one error object (exit 2)', async () => {
     const failed = await runCli(['up', '--dir', dir, '--json'], env({ FAKE_VAGRANT_FAIL: 'agent2:boot' }));
     expect(failed.code).toBe(1);
