@@ -75,6 +75,8 @@ export const calls = {
   // Telepresence's own user config only: no path comes from the page (the CLI's --config calls the service itself).
   'telepresence.state': call<TelepresenceState>()(none),
   'telepresence.setRecursionBlock': call<TelepresenceState>()(z.object({ duration: z.string().max(40).nullable() }).strict()),
+  // Help → Copy diagnostics: versions, the doctor report and the lab's last job log, secrets taken out.
+  'diagnostics.collect': call<{ text: string }>()(z.object({ dir: dir.optional() }).strict()),
 } as const;
 
 export type Calls = typeof calls;

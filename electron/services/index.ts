@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { AppError } from '../../shared/errors';
 import type { Handlers } from '../../shared/contract';
 import { createContext, type ServiceContext } from './context';
+import { collectDiagnostics } from './diagnostics';
 import { runDoctor } from './doctor';
 import { hostFacts } from './host';
 import { LabRunner, withLabLock } from './jobs';
@@ -101,6 +102,7 @@ export function createServices(ctx: ServiceContext = createContext(), shell: She
     'kubeconfig.remove': ({ dir }) => removeFromUserKubeconfig(ctx, lab(dir)),
     'telepresence.state': () => telepresenceState(ctx),
     'telepresence.setRecursionBlock': ({ duration }) => setRecursionBlock(ctx, duration),
+    'diagnostics.collect': ({ dir }) => collectDiagnostics(ctx, jobs, dir ? lab(dir) : null),
   };
   return { ctx, handlers, jobs, dispose: () => jobs.dispose() };
 }
