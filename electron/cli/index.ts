@@ -19,6 +19,9 @@ ${commands.map((c) => `  ${c.name.padEnd(14)}${c.summary}`).join('\n')}
 Options:
   --help          show help (also: cluster-lab <command> --help)
   --version       print the version
+
+With --json a command prints one JSON object on stdout (a job: one a line), an error too, each with
+"schemaVersion": 1; the README's CLI section lists their JSON Schemas.
 `;
 
 export async function main(argv: string[], io: CommandIo, context: Partial<ServiceContext> = {}): Promise<number> {
