@@ -86,7 +86,7 @@ export function RunStep() {
   }, [focusJob, job]);
 
   const running = job?.status === 'running';
-  useFillViewport(live, Boolean(job));
+  useFillViewport(live, running);
   const ready = Boolean(dir && config);
   const machines = config ? labMachines(config).map((m) => m.machine) : [];
   const anyRunning = status?.nodes.some((n) => n.vagrantState === 'running') ?? false;
@@ -211,8 +211,9 @@ export function RunStep() {
       )}
       {actionError && <ErrorBanner error={actionError} />}
 
-      {/* The job and its log side by side and as tall as the window allows: what runs stays in view. */}
-      <div className={job ? 'run-live' : 'run-live idle'} ref={live}>
+      {/* The job beside its log; while it runs, as tall as the window allows: what runs stays in view. Once it
+          has ended, the nodes and how to use the cluster come up closer. */}
+      <div className={job ? (running ? 'run-live filling' : 'run-live') : 'run-live idle'} ref={live}>
         {job && <JobCard job={job} heading={jobHeading} />}
         <LogView ref={log} nodes={machines} logFile={job?.logFile ?? null} jobId={job?.id ?? null} refill={lab.refill} />
       </div>
