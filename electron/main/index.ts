@@ -8,6 +8,7 @@ import { readNetworkFactsOffThread } from '../offThread';
 import { createContext } from '../services/context';
 import { APP_SCHEME, APP_URL, appProtocolHandler, appSchemePrivileges } from './appProtocol';
 import { appSenderCheck, forwardEvents, registerIpc } from './ipc';
+import { followJobs } from './jobFeedback';
 import { installAppMenu } from './menu';
 import { quitGuard } from './quitGuard';
 import { denyPermissions, hardenContents, windowOptions } from './security';
@@ -70,7 +71,12 @@ if (!app.requestSingleInstanceLock()) {
       },
     });
     guardQuitWhileJobsRun(services);
-    installAppMenu(() => (window && !window.isDestroyed() ? window : null));
+    const liveWindow = () => (window && !window.isDestroyed() ? window : null);
+    const jobs = followJobs(services.ctx.events, liveWindow);
+    installAppMenu(liveWindow, {
+      diagnostics: async () => (await services.handlers['diagnostics.collect']({ dir: jobs.lastDir() ?? undefined })).text,
+      openExternal: (url) => void shell.openExternal(url),
+    });
     registerIpc(ipcMain, services.handlers, appSenderCheck(contents, appUrl));
     forwardEvents(services.ctx.events, contents);
     createWindow();

@@ -12,7 +12,7 @@ describe('diagnostics.collect', () => {
     const { handlers } = createServices(createContext({ env: { PATH: '' }, homeDir: home }));
     const envelope = await dispatch(handlers, 'diagnostics.collect', { dir: `${home}/lab` });
     if (!envelope.ok) throw new Error(envelope.error.message);
-    const { text } = envelope.value;
+    const { text } = envelope.value as { text: string };
     expect(text).toMatch(/^Cluster Lab 0\.0\.0-test\nNode \d+\.\d+\.\d+, /);
     expect(text).toContain('  vagrant: not found');
     const json = text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1);
