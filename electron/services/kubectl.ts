@@ -25,6 +25,7 @@ import {
   type StrictKubeconfig,
 } from './guest/handoff';
 import { runTool } from './process';
+import { processAlive, processStart } from './processLiveness';
 import { childEnv } from './tools';
 
 export const LAB_KUBECONFIG = 'kubeconfig.yaml';
@@ -451,26 +452,11 @@ interface Writer {
   host: string;
 }
 
-async function procStat(pid: number): Promise<{ state: string; start: string } | null> {
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  if (!text) return null;
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '', start: fields[19] ?? '0' };
-}
-
-async function writerAlive(pid: number, start: string): Promise<boolean> {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const stat = await procStat(pid);
-  if (!stat) return true;
-  return stat.state !== 'Z' && (start === '0' || stat.start === start);
-}
+/** Whether the writer of a lock or temporary file still runs; "0" is a start time that was not known. */
+const writerAlive = (pid: number, start: string) => processAlive(pid, start === '0' ? null : start, null);
 
 let self: Promise<Writer> | null = null;
-const thisWriter = () => (self ??= procStat(process.pid).then((stat) => ({ pid: process.pid, start: stat?.start ?? '0', host: os.hostname() })));
+const thisWriter = () => (self ??= processStart(process.pid).then((start) => ({ pid: process.pid, start: start ?? '0', host: os.hostname() })));
 
 /** Cluster Lab's temporary files beside a kubeconfig: hidden, recognisable, and naming their writer. */
 const TEMP_PREFIX = '.cluster-lab-tmp-';

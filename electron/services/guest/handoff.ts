@@ -70,8 +70,11 @@ export async function readPlainFile(file: string, options: PlainFileOptions): Pr
   const handle = await open(file, flags).catch((error: unknown) => {
     // ELOOP: it became a link between the lstat and the open.
     if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw refuse('is a symbolic link, not a plain file: Cluster Lab does not read it');
+    // Removed between the lstat and the open (a lock released meanwhile): gone, as if never there.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw ioError(error, file, 'read');
   });
+  if (!handle) return null;
   try {
     const opened = await handle.stat();
     if (!opened.isFile() || (!options.followSymlinks && (opened.ino !== stats.ino || opened.dev !== stats.dev)))

@@ -8,7 +8,8 @@ import type { LogLine } from '../../../shared/jobs';
 import type { StreamingProcess, StreamOptions, StreamResult } from '../process';
 import { runChild, stopTree } from './child';
 import { Cancelled, StepFailure, type Job } from './job';
-import { processStart, type LockChild } from './lock';
+import { processStart } from '../processLiveness';
+import type { LockChild } from './lock';
 import type * as Time from '../time';
 import { delay } from '../time';
 

@@ -8,7 +8,7 @@ import { streamTool, type StreamingProcess } from '../process';
 import { stopStages, stopStageText, type StopStage } from '../signals';
 import { childFailure, spawnFailure } from './diagnosis';
 import { Cancelled, type Job } from './job';
-import { processStart } from './lock';
+import { processStart } from '../processLiveness';
 import { delay, within } from '../time';
 
 export interface StopTimings {

@@ -6,13 +6,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDirs } from '../../../fixtures/tmp';
 import { AppError } from '../../../shared/errors';
-import { claimFile, LOCK_FILE, labFolderLock, lockOwner, processStart, stopOrphans, withLabLock } from './lock';
+import { processStart } from '../processLiveness';
+import { claimFile, LOCK_FILE, labFolderLock, lockOwner, stopOrphans, withLabLock } from './lock';
 import type * as Time from '../time';
 import { delay } from '../time';
 
@@ -238,6 +239,46 @@ describe('taking the lock', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(550);
     expect(await readFile(lockFile, 'utf8')).toBe('not json');
   });
+
+  it('refuses a lock that is a FIFO, a link or far larger than any record, without reading it (a lab folder may come from elsewhere)', async () => {
+    const { dir, lockFile } = await lockedBy({
+      pid: goneProcessPid(),
+      children: Array.from({ length: 20_000 }, () => ({ pid: 2 ** 23, start: '0', command: 'x' })),
+    });
+    await expect(labFolderLock(dir).acquire(job)).rejects.toMatchObject({
+      code: 'failed',
+      message: expect.stringMatching(new RegExp(`^${lockFile} is \\d+ bytes, more than the 65536 such a file can be\\.$`)),
+      hint: `Cluster Lab did not make it. Delete it if no Cluster Lab runs on this lab, then try again.`,
+    });
+    const linked = await tempDir();
+    await symlink(lockFile, path.join(linked, LOCK_FILE));
+    await expect(labFolderLock(linked).acquire(job)).rejects.toThrow(/\.cluster-lab\.lock is a symbolic link, not a plain file/);
+    const fifo = await tempDir();
+    spawnSync('mkfifo', [path.join(fifo, LOCK_FILE)]);
+    await expect(labFolderLock(fifo).acquire(job)).rejects.toThrow(/\.cluster-lab\.lock is a FIFO \(named pipe\), not a plain file/);
+    await expect(stopOrphans(fifo, { sigintWaitMs: 10, sigtermWaitMs: 10 })).rejects.toThrow(/is a FIFO/);
+  });
+
+  it.skipIf(!onLinux)(
+    "takes no pid below 2 for a dead holder's child: signalling its group would reach every process (kill -1) or our own",
+    async () => {
+      const children = [
+        { pid: 1, start: await startTicks(1), command: 'vagrant up server' },
+        { pid: 0, start: '0', command: 'vagrant up agent1' },
+        { pid: -1, start: '0', command: 'vagrant up agent2' },
+        { pid: String(process.pid), start: await startTicks(process.pid), command: 'vagrant up agent3' },
+      ];
+      const { dir, lockFile } = await lockedBy({ pid: goneProcessPid(), bootId: null, children });
+      const stale = await readFile(lockFile, 'utf8');
+      // No orphan, so the stale lock is taken; and --stop-orphans has nothing to signal.
+      const lock = labFolderLock(dir);
+      await lock.acquire(job);
+      expect((await holderOf(lockFile)).jobId).toBe('up-1');
+      await lock.release();
+      await writeFile(lockFile, stale);
+      expect(await stopOrphans(dir, { sigintWaitMs: 10, sigtermWaitMs: 10 })).toEqual([]);
+    },
+  );
 
   it('says why it cannot create the lock when the folder is not there', async () => {
     const dir = path.join(await tempDir(), 'gone');

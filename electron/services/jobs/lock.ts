@@ -16,13 +16,15 @@
  * then removes it. A claim whose taker died is itself taken over the same way.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 import type { JobKind } from '../../../shared/jobs';
 import { ioError } from '../files';
+import { readPlainFile } from '../guest/handoff';
 import { groupAlive, signalProcessTree } from '../process';
+import { processAlive, processStart, thisBoot } from '../processLiveness';
 import { stopStages, type StopStage } from '../signals';
 import { delay } from '../time';
 
@@ -63,45 +65,7 @@ export function lockOwner({ versions, env, argv }: Pick<NodeJS.Process, 'version
 
 const ownerText: Record<LockOwner, string> = { app: 'the Cluster Lab app', browser: 'Cluster Lab in browser mode', cli: 'the cluster-lab CLI' };
 
-/** proc(5): /proc/PID/stat's state (field 3) and start time in clock ticks since boot (field 22); null when there is no such file. */
-async function procStat(pid: number): Promise<{ state: string; start: string } | null> {
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  if (!text) return null;
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return fields[0] && fields[19] ? { state: fields[0], start: fields[19] } : null;
-}
-
-/** The start time of process `pid` (Linux), null where there is no /proc or the process has gone. */
-export const processStart = async (pid: number): Promise<string | null> => (await procStat(pid))?.start ?? null;
-
-let bootIdRead: Promise<string | null> | null = null;
-const thisBoot = () =>
-  (bootIdRead ??= readFile('/proc/sys/kernel/random/boot_id', 'utf8').then(
-    (text) => text.trim() || null,
-    () => null,
-  ));
-
-/** Whether process `pid`, started at `start` in boot `bootId`, still runs on this computer. */
-async function running(pid: number, start: string | null, bootId: string | null): Promise<boolean> {
-  const boot = await thisBoot();
-  if (bootId && boot && bootId !== boot) return false;
-  let othersProcess = false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-    othersProcess = true;
-  }
-  const stat = await procStat(pid);
-  // No /proc (macOS, Windows), or another user's process that /proc hides (hidepid): kill(0) is all
-  // there is to ask. Else the process ended between the two questions.
-  if (!stat) return !boot || othersProcess;
-  // A zombie has exited; it only waits for a parent that may never reap it.
-  if (stat.state === 'Z' || stat.state === 'X') return false;
-  return start === null || stat.start === start;
-}
-
-const holderRunning = (holder: LockHolder) => holder.hostname !== os.hostname() || running(holder.pid, holder.pidStart, holder.bootId ?? null);
+const holderRunning = (holder: LockHolder) => holder.hostname !== os.hostname() || processAlive(holder.pid, holder.pidStart, holder.bootId ?? null);
 
 /**
  * The children of a dead holder that still run: they were never stopped. Only those recorded with a
@@ -109,8 +73,12 @@ const holderRunning = (holder: LockHolder) => holder.hostname !== os.hostname() 
  * reported, and --stop-orphans would stop a stranger.
  */
 async function leftRunning(holder: LockHolder): Promise<LockChild[]> {
-  const children = (Array.isArray(holder.children) ? holder.children : []).filter((child) => child.start !== null);
-  const alive = await Promise.all(children.map((child) => running(child.pid, child.start, holder.bootId ?? null)));
+  // A lab folder may come from elsewhere with any record in it. Each child is stopped by signalling
+  // its group (-pid): pid 1 would make that every process there is (kill(2): -1), 0 our own group.
+  const children = (Array.isArray(holder.children) ? holder.children : []).filter(
+    (child) => Number.isSafeInteger(child?.pid) && child.pid > 1 && typeof child.start === 'string',
+  );
+  const alive = await Promise.all(children.map((child) => processAlive(child.pid, child.start, holder.bootId ?? null)));
   return children.filter((_, i) => alive[i]);
 }
 
@@ -123,7 +91,15 @@ function parseHolder(text: string): LockHolder | null {
   }
 }
 
-const readText = (file: string) => readFile(file, 'utf8').catch(() => null);
+/** A record is a few hundred bytes; a lab folder from elsewhere may hold anything under its name. */
+const LOCK_MAX_BYTES = 64 * 1024;
+/** The lock's text, read only as a plain file and within bounds (a FIFO would hold the read for ever); null when there is none. */
+const readRecord = (file: string) =>
+  readPlainFile(file, {
+    maxBytes: LOCK_MAX_BYTES,
+    hint: 'Cluster Lab did not make it. Delete it if no Cluster Lab runs on this lab, then try again.',
+  });
+const readText = (file: string) => readRecord(file).catch(() => null);
 
 const since = (holder: LockHolder) => new Date(holder.startedAt).toLocaleTimeString();
 
@@ -262,7 +238,12 @@ export function labFolderLock(dir: string): LabLock {
           held = me;
           return;
         }
-        const text = await readText(file);
+        // A plain lock of a record's size that failed to read was replaced under the read: read again.
+        const text = await readRecord(file).catch(async (error: unknown) => {
+          const now = await lstat(file).catch(() => null);
+          if (now?.isFile() && now.size <= LOCK_MAX_BYTES) return null;
+          throw error;
+        });
         if (text === null) continue;
         const other = parseHolder(text);
         if (other) {
@@ -327,14 +308,14 @@ export interface OrphanStopTimings {
  */
 export async function stopOrphans(dir: string, timings: OrphanStopTimings): Promise<LockChild[]> {
   const file = path.join(dir, LOCK_FILE);
-  const text = await readText(file);
+  const text = await readRecord(file);
   const holder = text === null ? null : parseHolder(text);
   if (!holder) return [];
   if (await holderRunning(holder)) throw busy(holder, file);
   const children = await leftRunning(holder);
   const waitMs: Record<StopStage, number> = { interrupt: timings.sigintWaitMs, terminate: timings.sigtermWaitMs, kill: 2_000 };
   // Each led a process group of its own (streamTool starts it detached): what it started goes too.
-  const stillThere = async (child: LockChild) => (await running(child.pid, child.start, holder.bootId ?? null)) || groupAlive(child.pid);
+  const stillThere = async (child: LockChild) => (await processAlive(child.pid, child.start, holder.bootId ?? null)) || groupAlive(child.pid);
   await Promise.all(
     children.map(async (child) => {
       for (const stage of stopStages(process.platform)) {
