@@ -22,9 +22,11 @@ export interface LogViewHandle {
 /** 256-colour codes that read well on the dark background, one per node in lab order. */
 const palette = [75, 114, 215, 177, 80, 221, 141, 209, 116, 186];
 const stderrColour = 203;
+/** A cell of the 12 px font, until xterm has drawn its screen to measure. */
 const CHAR_WIDTH_PX = 7.25;
-/** A row of the 12 px font, until xterm has drawn one to measure. */
 const ROW_HEIGHT_PX = 15;
+/** xterm's own vertical scrollbar (verticalScrollbarSize in @xterm/xterm 6). */
+const SCROLLBAR_PX = 10;
 const MIN_ROWS = 6;
 const WRITE_CHUNK_LINES = LOG_FLOOD_BATCH_LINES;
 const FLOOD_QUEUE_LINES = 1000;
@@ -121,8 +123,11 @@ export function LogView({
     // The terminal takes the box the layout gives it: as many columns and rows as fit.
     const resize = new ResizeObserver(([entry]) => {
       if (!entry) return;
-      const cols = Math.max(40, Math.floor((entry.contentRect.width - 12) / CHAR_WIDTH_PX));
-      const rowHeight = host.current?.querySelector<HTMLElement>('.xterm-rows > div')?.offsetHeight || ROW_HEIGHT_PX;
+      // The screen is exactly cols × rows cells: its size says what a cell measures in the font that loaded.
+      const screen = host.current?.querySelector<HTMLElement>('.xterm-screen');
+      const cellWidth = (screen && screen.offsetWidth / terminal.cols) || CHAR_WIDTH_PX;
+      const rowHeight = (screen && screen.offsetHeight / terminal.rows) || ROW_HEIGHT_PX;
+      const cols = Math.max(40, Math.floor((entry.contentRect.width - SCROLLBAR_PX - 2) / cellWidth));
       const rows = Math.max(MIN_ROWS, Math.floor(entry.contentRect.height / rowHeight));
       if (cols !== terminal.cols || rows !== terminal.rows) terminal.resize(cols, rows);
     });
