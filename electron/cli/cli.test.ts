@@ -25,12 +25,13 @@ describe('cluster-lab', () => {
   it('lists its commands in --help in the order of the README’s flow', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    const listed = [...help.out.matchAll(/^ {2}([a-z]+) +\S/gm)].map((m) => m[1]);
+    const listed = [...help.out.matchAll(/^ {2}([a-z0-9]+) +\S/gm)].map((m) => m[1]);
     expect(listed).toEqual([
       'doctor',
       'nics',
       'plan',
       'render',
+      'k3s',
       'up',
       'status',
       'check',

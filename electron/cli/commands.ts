@@ -3,6 +3,7 @@ import type { Command } from './command';
 import { checkCommand } from './check';
 import { doctorCommand } from './doctor';
 import { jobCommands } from './jobs';
+import { k3sCommand } from './k3s';
 import { kubeconfigCommand } from './kubeconfig';
 import { nicsCommand } from './nics';
 import { planCommand } from './plan';
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   nicsCommand,
   planCommand,
   renderCommand,
+  k3sCommand,
   job('up'),
   job('status'),
   checkCommand,
