@@ -249,6 +249,11 @@ describe('browser-mode host: each check at its edge', () => {
     expect(await at(`localhost:${host.port + 1}`)).toBe(403);
     expect(await at(`127.0.0.1:${host.port}`, `https://127.0.0.1:${host.port}`)).toBe(403);
     expect(await at(`127.0.0.1:${host.port}`, 'null')).toBe(403);
+    // Other spellings of this very host, which a rebinding page or a lax parser might use, are still foreign.
+    for (const spelling of ['127.0.0.1.', '[::1]', '127.1', '0x7f.0.0.1', '2130706433', 'localhost.'])
+      expect(await at(`${spelling}:${host.port}`), spelling).toBe(403);
+    expect(await at(`127.0.0.1:${host.port}`, `http://127.0.0.1.:${host.port}`)).toBe(403);
+    expect(await at(`127.0.0.1:${host.port}`, `http://[::1]:${host.port}`)).toBe(403);
   });
 
   it('says why it refused, in plain text, and where to get the address', async () => {
