@@ -1,18 +1,21 @@
 /** The wizard frame: a step bar, the current step, Back and Next. */
-import { Suspense, useEffect, useRef, useState, type MouseEvent } from 'react';
+import { Suspense, useCallback, useEffect, useRef, useState, type MouseEvent } from 'react';
 import { issuesUnder } from '../shared/lab/schema';
 import { AnnouncerProvider, useAnnounce } from './components/Announcer';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { StepFocusContext } from './components/StepHeader';
+import { HelpDialog } from './components/HelpDialog';
 import { TelepresencePanel } from './components/TelepresencePanel';
 import { jobTitle } from './jobWords';
 import { steps } from './steps';
+import { useJobNotifications } from './useJobNotifications';
 import { useJobProgress } from './useJobProgress';
 import { useWizard, WizardProvider } from './wizard';
 
 function Wizard() {
   const [index, setIndex] = useState(0);
   const [telepresenceOpen, setTelepresenceOpen] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
   const { issues } = useWizard();
   const announce = useAnnounce();
   const job = useJobProgress();
@@ -40,6 +43,12 @@ function Wizard() {
     announce(`Step ${to + 1} of ${steps.length}: ${steps[to]!.title}`);
     window.scrollTo({ top: 0 });
   };
+  // A notification's click opens the lab: the Run step, whichever step was showing.
+  const runIndex = steps.findIndex((s) => s.id === 'run');
+  const goRef = useRef(go);
+  goRef.current = go;
+  const openLab = useCallback(() => goRef.current(runIndex), [runIndex]);
+  useJobNotifications(openLab);
   const skipToStep = (event: MouseEvent) => {
     event.preventDefault();
     (document.querySelector<HTMLElement>('main [data-step-heading]') ?? document.querySelector<HTMLElement>('main'))?.focus();
@@ -83,8 +92,12 @@ function Wizard() {
           <button type="button" onClick={() => setTelepresenceOpen(true)} aria-haspopup="dialog">
             Telepresence
           </button>
+          <button type="button" onClick={() => setHelpOpen(true)} aria-haspopup="dialog">
+            Help
+          </button>
         </div>
         <TelepresencePanel open={telepresenceOpen} onClose={() => setTelepresenceOpen(false)} />
+        <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
       </header>
       <main className="content" id="main" tabIndex={-1}>
         <StepFocusContext value={focusHeading}>

@@ -1,3 +1,1 @@
-/** The version comes from package.json at build time, so the CLI and the app never disagree. */
-declare const __APP_VERSION__: string;
-export const version: string = typeof __APP_VERSION__ === 'string' ? __APP_VERSION__ : '0.0.0-dev';
+export { version } from '../../shared/version';

@@ -3,7 +3,7 @@
  * it is the shell, each tool), the doctor report as `cluster-lab doctor --json` has it, and the tail
  * of the lab's last job, all with secrets taken out (shared/redact.ts) since it leaves the machine.
  */
-import { version } from '../cli/version';
+import { version } from '../../shared/version';
 import { toolNames } from '../../shared/host';
 import { redactSecrets } from '../../shared/redact';
 import type { ServiceContext } from './context';

@@ -5,6 +5,7 @@ import type { ErrorInfo } from '../../shared/errors';
 import type { LabConfig } from '../../shared/lab/schema';
 import { registryHost } from '../../shared/render/registries';
 import { api } from '../api';
+import { labCommand } from './CliCommands';
 import { ConfirmDialog } from './ConfirmDialog';
 import { Snippet } from './CopyButton';
 import { ErrorBanner } from './ErrorBanner';
@@ -65,6 +66,7 @@ export function AfterUpPanel({ dir, config, kubeconfigPath }: { dir: string; con
           <button type="button" onClick={() => setConfirming(true)}>
             Merge into my kubeconfig
           </button>
+          <Snippet text={labCommand(`kubeconfig --merge${setCurrent ? ' --set-current' : ''}`, dir)} label="merge command" />
           {confirming && (
             <ConfirmDialog
               label="Confirm the merge"

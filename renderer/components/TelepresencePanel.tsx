@@ -14,7 +14,11 @@ import {
 import type { TelepresenceState } from '../../shared/telepresence';
 import { api } from '../api';
 import { useCall } from '../useCall';
+import { useLabDir } from '../useLabDir';
 import { useWizard } from '../wizard';
+import { Badge } from './Badge';
+import { labCommand } from './CliCommands';
+import { Snippet } from './CopyButton';
 import { ErrorBanner } from './ErrorBanner';
 import { Field } from './Field';
 import './TelepresencePanel.css';
@@ -38,6 +42,34 @@ export function TelepresencePanel({ open, onClose }: { open: boolean; onClose: (
 
 function PanelBody({ onClose }: { onClose: () => void }) {
   const state = useCall('telepresence.state', {});
+  // The fix that works for the installed client leads: the route controller from 2.27, the client
+  // setting for 2.21 to 2.26 (and while the client or its version is unknown, the setting, which
+  // costs nothing to write).
+  const routeControllerFirst = state.value?.routeController.available === true;
+  const clientSetting = (
+    <section className={routeControllerFirst ? 'card telepresence-later' : 'card'} aria-labelledby="fix-client-title" key="client">
+      <h3 id="fix-client-title">{routeControllerFirst ? 'Fix 3' : 'Fix 2'}: the client setting</h3>
+      <p>
+        <code>routing.recursionBlockDuration</code> in Telepresence's <code>config.yml</code> blocks new connections to an IP:PORT for a moment after
+        one is made, which ends the loop. It also helps a cluster you keep on a host-only network (Docker Desktop, kind, minikube).
+      </p>
+      {state.error && <ErrorBanner error={state.error} />}
+      {state.value && <ClientSetting state={state.value} onChanged={state.reload} />}
+      {!state.value && state.loading && (
+        <p className="muted" role="status">
+          Reading the Telepresence config…
+        </p>
+      )}
+    </section>
+  );
+  const routeController = (
+    <RouteControllerFix
+      key="route"
+      number={routeControllerFirst ? 2 : 3}
+      available={state.value?.routeController.available ?? null}
+      version={state.value?.binary.version ?? null}
+    />
+  );
   return (
     <>
       <div className="telepresence-head">
@@ -53,35 +85,73 @@ function PanelBody({ onClose }: { onClose: () => void }) {
       </p>
       <div className="telepresence-fixes">
         <BridgedFix />
-        <section className="card" aria-labelledby="fix-client-title">
-          <h3 id="fix-client-title">Fix 2: the client setting</h3>
-          <p>
-            <code>routing.recursionBlockDuration</code> in Telepresence's <code>config.yml</code> blocks new connections to an IP:PORT for a moment
-            after one is made, which ends the loop. It also helps a cluster you keep on a host-only network (Docker Desktop, kind, minikube).
-          </p>
-          {state.error && <ErrorBanner error={state.error} />}
-          {state.value && <ClientSetting state={state.value} onChanged={state.reload} />}
-          {!state.value && state.loading && (
-            <p className="muted" role="status">
-              Reading the Telepresence config…
-            </p>
-          )}
-        </section>
+        {routeControllerFirst ? [routeController, clientSetting] : [clientSetting, routeController]}
       </div>
       <section className="telepresence-versions" aria-label="Which versions">
         <p>
           <strong>Which versions read it:</strong> Telepresence {short(RECURSION_BLOCK_SINCE)} to 2.26 (it arrived in {RECURSION_BLOCK_SINCE},
-          December 2024); older clients ignore the line, and so do {short(ROUTE_CONTROLLER_SINCE)} and later, which replaced it.
-        </p>
-        <p>
-          <strong>The cluster-side alternative:</strong> Telepresence {short(ROUTE_CONTROLLER_SINCE)} and later can install a route-controller
-          DaemonSet with the traffic manager (<code>telepresence helm install --set routeController.enabled=true</code>) that drops traffic to unknown
-          service addresses on every node, so the loop never starts; from that release on the client setting is read but not acted on. For this lab:{' '}
-          <strong>Install route controller</strong> on the Run step (or <code>cluster-lab telepresence --route-controller --dir DIR</code>), which
-          uses the lab’s own kubeconfig, never your current context.
+          December 2024); older clients ignore the line, and so do {short(ROUTE_CONTROLLER_SINCE)} and later, which replaced it with the
+          route-controller DaemonSet in the cluster.
         </p>
       </section>
     </>
+  );
+}
+
+function RouteControllerFix({ number, available, version }: { number: number; available: boolean | null; version: string | null }) {
+  const dir = useLabDir();
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [started, setStarted] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const install = async () => {
+    if (!dir) return;
+    setBusy(true);
+    setError(null);
+    const result = await api.invoke('job.start', { dir, kind: 'route-controller' });
+    setBusy(false);
+    if (result.ok) setStarted(true);
+    else setError(result.error);
+  };
+  return (
+    <section className={available ? 'card' : 'card telepresence-later'} aria-labelledby="fix-route-title">
+      <h3 id="fix-route-title">Fix {number}: the route controller in the cluster</h3>
+      <p>
+        Telepresence {short(ROUTE_CONTROLLER_SINCE)} and later install, on request, a route-controller DaemonSet with the traffic manager (
+        <code>telepresence helm install --set routeController.enabled=true</code>) that drops traffic to unknown service addresses on every node, so
+        the loop never starts. Cluster Lab installs it into the lab with the lab’s own kubeconfig, never your current context.
+      </p>
+      <p data-testid="route-controller-fit">
+        {available === true ? (
+          <>
+            <Badge tone="success">Works with your client</Badge> Telepresence <span className="mono">{version}</span>
+          </>
+        ) : available === false ? (
+          <>
+            <Badge tone="neutral">Needs {short(ROUTE_CONTROLLER_SINCE)} or later</Badge> yours is <span className="mono">{version}</span>: use the
+            client setting
+          </>
+        ) : (
+          <Badge tone="neutral">Client version unknown</Badge>
+        )}
+      </p>
+      {available !== false && (
+        <>
+          <div className="telepresence-actions">
+            <button type="button" className={available ? 'primary' : undefined} onClick={() => void install()} disabled={!dir || busy || started}>
+              Install route controller
+            </button>
+            {!dir && <span className="muted small">Write the lab first (Review step), then bring it Up.</span>}
+          </div>
+          {started && (
+            <p className="banner info" role="status">
+              Started: the Run step shows its steps and log.
+            </p>
+          )}
+          {error && <ErrorBanner error={error} />}
+          <Snippet text={labCommand('telepresence --route-controller', dir ?? 'DIR')} label="route controller command" />
+        </>
+      )}
+    </section>
   );
 }
 
@@ -100,7 +170,7 @@ function BridgedFix() {
         <dd>
           {nic ? (
             <>
-              <span className="badge ok">Bridged</span> onto <span className="mono">{nic}</span>
+              <Badge tone="success">Bridged</Badge> onto <span className="mono">{nic}</span>
               {subnet && (
                 <>
                   {' '}
@@ -110,7 +180,7 @@ function BridgedFix() {
             </>
           ) : (
             <>
-              <span className="badge info">Not planned yet</span> pick a NIC on the Network step
+              <Badge tone="neutral">Not planned yet</Badge> pick a NIC on the Network step
             </>
           )}
         </dd>
@@ -145,6 +215,7 @@ function ClientSetting({ state, onChanged }: { state: TelepresenceState; onChang
   };
 
   const { binary, vif } = state;
+  const ignored = state.recursionBlockHonoured === false;
   return (
     <>
       <dl className="telepresence-state" aria-label="Client setting state">
@@ -155,13 +226,13 @@ function ClientSetting({ state, onChanged }: { state: TelepresenceState; onChang
         <dt>Current value</dt>
         <dd data-testid="recursion-block-value">
           {state.problem ? (
-            <span className="badge fail">Unreadable</span>
+            <Badge tone="danger">Unreadable</Badge>
           ) : state.recursionBlockDuration ? (
             <>
-              <span className="badge ok">Set</span> <span className="mono">{state.recursionBlockDuration}</span>
+              <Badge tone={ignored ? 'neutral' : 'success'}>Set</Badge> <span className="mono">{state.recursionBlockDuration}</span>
             </>
           ) : (
-            <span className="badge warn">Not set</span>
+            <Badge tone={ignored ? 'neutral' : 'warning'}>Not set</Badge>
           )}
         </dd>
         {state.system.path && (
@@ -182,9 +253,9 @@ function ClientSetting({ state, onChanged }: { state: TelepresenceState; onChang
               <span className="mono">{binary.version ?? 'version unknown'}</span> <span className="muted small">{binary.path}</span>
               {state.recursionBlockHonoured === false &&
                 (state.routeController.available ? (
-                  <div className="field-error">
-                    This version ignores the setting: since {short(ROUTE_CONTROLLER_SINCE)} the route controller in the cluster replaces it (
-                    <code>telepresence helm install --set routeController.enabled=true</code>).
+                  <div className="field-note">
+                    <Badge tone="neutral">Ignored by this client</Badge> since {short(ROUTE_CONTROLLER_SINCE)} the route controller in the cluster
+                    replaces it (Fix 2 above).
                   </div>
                 ) : (
                   <div className="field-error">This version ignores the setting: it needs {short(RECURSION_BLOCK_SINCE)} to 2.26.</div>
@@ -196,8 +267,8 @@ function ClientSetting({ state, onChanged }: { state: TelepresenceState; onChang
         </dd>
         <dt>VIF now</dt>
         <dd>
-          <span className={`badge ${vif.up === null ? 'info' : vif.up ? 'warn' : 'ok'}`}>{vif.up === null ? 'Unknown' : vif.up ? 'Up' : 'Down'}</span>{' '}
-          {vif.note}
+          {/* Up is when a loop can start; Down only means not connected now, which fixes nothing. */}
+          <Badge tone={vif.up ? 'warning' : 'neutral'}>{vif.up === null ? 'Unknown' : vif.up ? 'Up' : 'Down'}</Badge> {vif.note}
         </dd>
       </dl>
       {state.problem && (
@@ -227,7 +298,7 @@ function ClientSetting({ state, onChanged }: { state: TelepresenceState; onChang
           <input value={duration} onChange={(e) => setDuration(e.target.value)} spellCheck={false} disabled={!!state.problem} />
         </Field>
         <div className="telepresence-actions">
-          <button type="submit" className="primary" disabled={busy || !!issue || !!state.problem}>
+          <button type="submit" className={ignored ? undefined : 'primary'} disabled={busy || !!issue || !!state.problem}>
             {state.recursionBlockDuration ? 'Update config.yml' : 'Write to config.yml'}
           </button>
           <button

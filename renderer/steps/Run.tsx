@@ -13,6 +13,7 @@ import { kindLabel } from '../jobWords';
 import { useLabJob } from '../useLabJob';
 import { useShellCapabilities } from '../useShellCapabilities';
 import { AfterUpPanel } from '../components/AfterUpPanel';
+import { RunCommands } from '../components/CliCommands';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { LogView, type LogViewHandle } from '../components/LogView';
@@ -184,6 +185,7 @@ export function RunStep() {
           {refreshing ? 'Refreshing…' : 'Refresh status'}
         </button>
       </div>
+      {dir && config && <RunCommands dir={dir} />}
       {confirmDestroy && config && (
         <ConfirmDialog
           label="Confirm destroy"
