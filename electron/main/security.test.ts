@@ -83,16 +83,23 @@ describe('the window and its pages', () => {
     expect(open.mock.calls).toEqual([['https://telepresence.io/docs/'], ['https://docs.k3s.io/']]);
   });
 
-  it('denies every permission, asked or checked', () => {
+  it('allows writing to the clipboard (the Copy buttons) and denies every other permission, asked or checked', () => {
     let request: ((contents: unknown, permission: string, callback: (granted: boolean) => void) => void) | null = null;
-    let check: (() => boolean) | null = null;
+    let check: ((contents: unknown, permission: string) => boolean) | null = null;
     denyPermissions({
       setPermissionRequestHandler: (handler: typeof request) => (request = handler),
       setPermissionCheckHandler: (handler: typeof check) => (check = handler),
     } as unknown as Session);
-    const callback = vi.fn();
-    request!(null, 'media', callback);
-    expect(callback.mock.calls).toEqual([[false]]);
-    expect(check!()).toBe(false);
+    const asked = (permission: string) => {
+      const callback = vi.fn();
+      request!(null, permission, callback);
+      return callback.mock.calls;
+    };
+    expect(asked('clipboard-sanitized-write')).toEqual([[true]]);
+    expect(check!(null, 'clipboard-sanitized-write')).toBe(true);
+    for (const permission of ['clipboard-read', 'deprecated-sync-clipboard-read', 'media', 'notifications', 'openExternal', 'unknown', '']) {
+      expect(asked(permission), permission).toEqual([[false]]);
+      expect(check!(null, permission), permission).toBe(false);
+    }
   });
 });

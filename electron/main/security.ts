@@ -67,7 +67,16 @@ export function hardenContents(contents: WebContents, openExternal: (url: string
   });
 }
 
+/**
+ * The page's Copy buttons call navigator.clipboard.writeText, which Chromium grants through its
+ * sanitized-write permission (components/permissions/contexts/clipboard_sanitized_write_permission_context.cc);
+ * Electron hands it to both handlers as 'clipboard-sanitized-write' (docs/api/session.md,
+ * setPermissionRequestHandler; the permission union in electron.d.ts of Electron 45). Writing text
+ * is all the page needs: reading the clipboard ('clipboard-read') and everything else stays refused.
+ */
+const allowedPermissions: ReadonlySet<string> = new Set(['clipboard-sanitized-write']);
+
 export function denyPermissions(session: Session): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+  session.setPermissionRequestHandler((_contents, permission, callback) => callback(allowedPermissions.has(permission)));
+  session.setPermissionCheckHandler((_contents, permission) => allowedPermissions.has(permission));
 }
