@@ -65,10 +65,14 @@ export async function downloadToPart(options: DownloadOptions): Promise<number> 
       if (error instanceof Interrupted) {
         received += error.received;
         if (attempt < limits.retries && !options.signal?.aborted) continue;
-        throw new AppError('failed', `The download of ${options.file} from ${options.url} broke off ${attempt + 1} times.`, {
-          hint: 'Check the network and run the fetch again: it resumes where it stopped.',
-          cause: error.cause,
-        });
+        throw new AppError(
+          'failed',
+          `The download of ${options.file} from ${options.url} broke off ${attempt + 1} times (last: ${describeCause(error.cause)}).`,
+          {
+            hint: 'Check the network and run the fetch again: it resumes where it stopped.',
+            cause: error.cause,
+          },
+        );
       }
       throw error;
     }
@@ -155,8 +159,9 @@ async function attemptDownload(options: DownloadOptions, limits: DownloadLimits)
     }
   } catch (error) {
     if (options.signal?.aborted) throw cancelled(file);
+    // A stalled body is a broken one: the next attempt resumes it.
+    if (stall.signal.aborted) throw new Interrupted(received, stall.signal.reason);
     if (error instanceof AppError) throw error;
-    if (stall.signal.aborted) throw stall.signal.reason;
     throw new Interrupted(received, error);
   } finally {
     clearTimeout(idle);
@@ -209,6 +214,10 @@ export async function fetchWithin(
   } finally {
     clearTimeout(timer);
   }
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 function cancelled(file: string): AppError {
