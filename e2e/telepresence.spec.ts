@@ -59,3 +59,48 @@ test('a config.yml that is not YAML is shown as unreadable and left alone', asyn
   await screenshot(page, 'telepresence-panel-invalid-yaml');
   expect(await readFile(file, 'utf8')).toBe('routing: [\n');
 });
+
+for (const client of [
+  { version: '2.27.0', lead: /Fix 2: the route controller/, later: /Fix 3: the client setting/, fit: 'Works with your client Telepresence 2.27.0' },
+  {
+    version: '2.25.1',
+    lead: /Fix 2: the client setting/,
+    later: /Fix 3: the route controller/,
+    fit: 'Needs 2.27 or later yours is 2.25.1: use the client setting',
+  },
+]) {
+  test.describe(`with Telepresence ${client.version} installed`, () => {
+    test.use({ tools: 'fakes', extraEnv: { FAKE_TELEPRESENCE_VERSION: client.version } });
+
+    test('the panel leads with the fix that works for that client', async ({ appPage: page, labEnv }) => {
+      const { panel } = await openPanelWith(page, labEnv, '');
+      await expect(panel.getByLabel('Client setting state')).toContainText(client.version);
+      const headings = panel.getByRole('heading', { level: 3 });
+      await expect(headings).toHaveText([/Fix 1: a bridged lab/, client.lead, client.later]);
+      await expect(panel.getByTestId('route-controller-fit')).toHaveText(client.fit);
+      const write = panel.getByRole('button', { name: 'Write to config.yml' });
+      const install = panel.getByRole('button', { name: 'Install route controller' });
+      if (client.version.startsWith('2.27')) {
+        // The setting this client ignores is offered, but not as the thing to do.
+        await expect(panel.getByLabel('Client setting state')).toContainText('Ignored by this client');
+        await expect(write).not.toHaveClass(/primary/);
+        await expect(install).toHaveClass(/primary/);
+        await expect(panel.getByRole('group', { name: 'route controller command' })).toHaveText(
+          'cluster-lab telepresence --route-controller --dir DIR',
+        );
+        // No lab written yet: nothing to install into.
+        await expect(install).toBeDisabled();
+        await expect(panel.getByTestId('recursion-block-value')).toHaveText('Not set');
+        await expect(panel.getByTestId('recursion-block-value').locator('.badge')).not.toHaveClass(/warn|ok/);
+      } else {
+        await expect(write).toHaveClass(/primary/);
+        await expect(install).toHaveCount(0);
+        await expect(panel.getByTestId('recursion-block-value').locator('.badge')).toHaveClass(/warn/);
+      }
+      // Down means "not connected now", not "safe": never the success colour.
+      const vif = panel.getByLabel('Client setting state').locator('dd').last().locator('.badge');
+      await expect(vif).not.toHaveClass(/\bok\b/);
+      await screenshot(page, `telepresence-panel-${client.version.startsWith('2.27') ? '2.27' : '2.25'}`);
+    });
+  });
+}

@@ -87,7 +87,8 @@ function HelpBody({ onClose }: { onClose: () => void }) {
         </button>
         {error && <ErrorBanner error={error} />}
         {diagnostics && (
-          <div className="help-diagnostics">
+          // Scrolls as a whole, so the keyboard can scroll it too (focusable) and it has a name.
+          <div className="help-diagnostics" tabIndex={0} role="region" aria-label="Diagnostics to copy">
             <Snippet text={diagnostics} label="diagnostics" />
           </div>
         )}
