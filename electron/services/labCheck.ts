@@ -16,6 +16,7 @@ import {
 } from '../../shared/labCheck';
 import type { ServiceContext } from './context';
 import { getNodes, LAB_KUBECONFIG } from './kubectl';
+import { assertLabAsRendered } from './labAsRendered';
 import { openLab } from './labFolder';
 import { runTool } from './process';
 import { findExecutable, requireTools } from './tools';
@@ -40,6 +41,7 @@ async function hostVifSubnets(ctx: ServiceContext): Promise<string[]> {
 
 export async function checkLab(ctx: ServiceContext, dir: string): Promise<LabCheck> {
   const config = await openLab(dir);
+  await assertLabAsRendered(dir, config);
   const tools = await requireTools(ctx, ['vagrant']);
   const [states, vif] = await Promise.all([vagrantStatus(tools.vagrant, dir, ctx), hostVifSubnets(ctx)]);
   const script = checkScript(vifTargets(vif));

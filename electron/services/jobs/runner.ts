@@ -20,6 +20,7 @@ import { labMachines } from '../../../shared/lab/machines';
 import { machineStates, parseMachineReadable } from '../../../shared/vagrantOutput';
 import type { ServiceContext } from '../context';
 import { ioError } from '../files';
+import { assertLabAsRendered } from '../labAsRendered';
 import { openLab } from '../labFolder';
 import { assertBridgeUsable } from '../network';
 import { requireTools } from '../tools';
@@ -77,6 +78,7 @@ export class LabRunner {
   async start(dirInput: string, kind: JobKind, options: { sequential?: boolean } = {}): Promise<JobInfo> {
     const dir = path.resolve(dirInput);
     const config = await openLab(dir);
+    if (kind !== 'route-controller') await assertLabAsRendered(dir, config);
     const running = this.latest.get(dir);
     if (running?.info.status === 'running')
       throw new AppError(
@@ -206,6 +208,7 @@ export class LabRunner {
     const dir = path.resolve(dirInput);
     const config = await openLab(dir);
     try {
+      await assertLabAsRendered(dir, config);
       const tools = await requireTools(this.ctx, ['vagrant']);
       return await labStatusFrom(this.ctx, dir, config, await vagrantStatus(tools.vagrant, dir, this.ctx));
     } catch (error) {
