@@ -261,30 +261,48 @@ describe('odd files and folders', () => {
   it('reads a plain file only: a FIFO, a device, a link or a folder is refused without being opened, and so is a file too large', async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, 'plain'), 'text');
-    expect(await readPlainFile(path.join(dir, 'plain'), 4)).toBe('text');
-    expect(await readPlainFile(path.join(dir, 'none'), 4)).toBeNull();
-    await expect(readPlainFile(path.join(dir, 'plain'), 3)).rejects.toMatchObject({
+    expect(await readPlainFile(path.join(dir, 'plain'), { maxBytes: 4 })).toBe('text');
+    expect(await readPlainFile(path.join(dir, 'none'), { maxBytes: 4 })).toBeNull();
+    await expect(readPlainFile(path.join(dir, 'plain'), { maxBytes: 3 })).rejects.toMatchObject({
       code: 'io',
-      message: `${path.join(dir, 'plain')} is larger than 3 bytes, more than Cluster Lab ever writes there: it does not read it.`,
+      message: `${path.join(dir, 'plain')} is larger than 3 bytes (4), more than such a file ever holds: Cluster Lab does not read it.`,
       hint: 'Move it out of the way (check where it came from), then try again.',
     });
     const fifo = path.join(dir, 'fifo');
     expect((await runTool('mkfifo', [fifo])).exitCode).toBe(0);
-    await expect(readPlainFile(fifo, 100)).rejects.toMatchObject({
+    await expect(readPlainFile(fifo, { maxBytes: 100 })).rejects.toMatchObject({
       code: 'io',
       message: `${fifo} is a FIFO (named pipe), not a plain file: Cluster Lab neither opens nor replaces it.`,
       hint: 'Move it out of the way (or, if it is yours, put a plain file there), then try again; or choose another folder.',
     });
-    await expect(readPlainFile('/dev/zero', 100)).rejects.toMatchObject({
+    await expect(readPlainFile('/dev/zero', { maxBytes: 100 })).rejects.toMatchObject({
       message: '/dev/zero is a device, not a plain file: Cluster Lab neither opens nor replaces it.',
     });
     await symlink(path.join(dir, 'plain'), path.join(dir, 'link'));
-    await expect(readPlainFile(path.join(dir, 'link'), 100)).rejects.toMatchObject({
+    await expect(readPlainFile(path.join(dir, 'link'), { maxBytes: 100 })).rejects.toMatchObject({
       message: `${path.join(dir, 'link')} is a symbolic link to ${path.join(dir, 'plain')}, not a plain file: Cluster Lab neither opens nor replaces it.`,
     });
     await mkdir(path.join(dir, 'folder'));
-    await expect(readPlainFile(path.join(dir, 'folder'), 100)).rejects.toMatchObject({
+    await expect(readPlainFile(path.join(dir, 'folder'), { maxBytes: 100 })).rejects.toMatchObject({
       message: expect.stringContaining('folder is a folder, not a plain file'),
+    });
+  });
+
+  it('follows a link only when asked (the user’s own kubeconfig), takes the caller’s hint, and reads only UTF-8 text', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'plain'), 'text');
+    await symlink(path.join(dir, 'plain'), path.join(dir, 'link'));
+    expect(await readPlainFile(path.join(dir, 'link'), { maxBytes: 4, followSymlinks: true })).toBe('text');
+    await symlink(path.join(dir, 'gone'), path.join(dir, 'dangling'));
+    expect(await readPlainFile(path.join(dir, 'dangling'), { maxBytes: 4, followSymlinks: true })).toBeNull();
+    await expect(readPlainFile(path.join(dir, 'link'), { maxBytes: 4, hint: 'Ask the lab’s owner.' })).rejects.toMatchObject({
+      code: 'io',
+      hint: 'Ask the lab’s owner.',
+    });
+    await writeFile(path.join(dir, 'latin1'), Buffer.from([0x61, 0xe9, 0x0a]));
+    await expect(readPlainFile(path.join(dir, 'latin1'), { maxBytes: 100 })).rejects.toMatchObject({
+      code: 'io',
+      message: `${path.join(dir, 'latin1')} is not UTF-8 text.`,
     });
   });
 

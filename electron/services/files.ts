@@ -135,6 +135,12 @@ const kindWords: Record<Exclude<FileKind, 'file'>, string> = {
   socket: 'a socket',
 };
 
+/** "a folder", "a FIFO (named pipe)"...: what stands at a path, in words. */
+export function describeKind(stats: Stats): string {
+  const kind = fileKind(stats);
+  return kind === 'file' ? 'a file' : kindWords[kind];
+}
+
 /** What is at `file` without following a last-step link; null when nothing is there. */
 export async function lstatIfAny(file: string): Promise<Stats | null> {
   try {
@@ -151,7 +157,11 @@ export async function lstatIfAny(file: string): Promise<Stats | null> {
  * FIFO would block the read for good) nor followed (a link may lead out of the folder), and never
  * silently replaced, since it is not what Cluster Lab put there.
  */
-export async function notAPlainFile(file: string, stats: Stats): Promise<AppError> {
+export async function notAPlainFile(
+  file: string,
+  stats: Stats,
+  hint = 'Move it out of the way (or, if it is yours, put a plain file there), then try again; or choose another folder.',
+): Promise<AppError> {
   // Only ever asked about something that is not a plain file.
   const kind = fileKind(stats) as Exclude<FileKind, 'file'>;
   let what = kindWords[kind];
@@ -163,43 +173,68 @@ export async function notAPlainFile(file: string, stats: Stats): Promise<AppErro
     ));
     what = `a symbolic link to ${target}${dangling ? ' (which does not exist)' : ''}`;
   }
-  return new AppError('io', `${file} is ${what}, not a plain file: Cluster Lab neither opens nor replaces it.`, {
-    hint: `Move it out of the way (or, if it is yours, put a plain file there), then try again; or choose another folder.`,
-  });
+  return new AppError('io', `${file} is ${what}, not a plain file: Cluster Lab neither opens nor replaces it.`, { hint });
+}
+
+export interface PlainFileOptions {
+  maxBytes: number;
+  /** The user's own kubeconfig may be a link into a dotfiles repository; what a lab holds never is. */
+  followSymlinks?: boolean;
+  /** What the person can do when the file is refused, where the caller knows better than "move it away". */
+  hint?: string;
 }
 
 /**
- * A plain file's text, or null when nothing is there. Never follows a link nor opens a FIFO or a
- * device: lstat first, then an O_NOFOLLOW | O_NONBLOCK open checked again with fstat, so a file
- * swapped in between is refused as well. More than `maxBytes` is refused, naming the limit.
+ * A plain file's UTF-8 text, or null when nothing is there (or it vanished before it was opened: a
+ * lock released meanwhile). Never opens a FIFO or a device, nor follows a link unless asked: lstat
+ * first, then an O_NOFOLLOW | O_NONBLOCK open (a FIFO swapped in meanwhile opens at once instead of
+ * waiting for a writer) checked again with fstat, so a file swapped in between is refused as well.
+ * More than `maxBytes` is refused unread, naming the limit, and so is a file that grew meanwhile.
  */
-export async function readPlainFile(file: string, maxBytes: number): Promise<string | null> {
-  const found = await lstatIfAny(file);
+export async function readPlainFile(file: string, options: PlainFileOptions): Promise<string | null> {
+  const { maxBytes, followSymlinks = false } = options;
+  const refuse = (what: string, hint = 'Move it out of the way (check where it came from), then try again.') =>
+    new AppError('io', `${file} ${what}.`, { hint: options.hint ?? hint });
+  const found = followSymlinks
+    ? await stat(file).catch((error: unknown) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        throw ioError(error, file, 'read');
+      })
+    : await lstatIfAny(file);
   if (!found) return null;
-  if (!found.isFile()) throw await notAPlainFile(file, found);
-  const tooBig = () =>
-    new AppError('io', `${file} is larger than ${maxBytes} bytes, more than Cluster Lab ever writes there: it does not read it.`, {
-      hint: 'Move it out of the way (check where it came from), then try again.',
-    });
-  if (found.size > maxBytes) throw tooBig();
+  if (!found.isFile()) throw await notAPlainFile(file, found, options.hint);
+  if (found.size > maxBytes)
+    throw refuse(`is larger than ${maxBytes} bytes (${found.size}), more than such a file ever holds: Cluster Lab does not read it`);
+  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (followSymlinks ? 0 : (constants.O_NOFOLLOW ?? 0));
   let handle;
   try {
-    handle = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+    handle = await open(file, flags);
   } catch (error) {
     const again = await lstatIfAny(file);
-    if (again && !again.isFile()) throw await notAPlainFile(file, again);
+    // Removed between the lstat and the open: gone, as if never there.
+    if (!again && (error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    // Swapped for a link (ELOOP) or something else meanwhile.
+    if (again && !again.isFile() && !followSymlinks) throw await notAPlainFile(file, again, options.hint);
     throw ioError(error, file, 'read');
   }
+  const changed = () => refuse('changed while it was being read', 'Try again once nothing else writes it.');
   try {
     const opened = await handle.stat();
-    if (!opened.isFile()) throw await notAPlainFile(file, opened);
-    const buffer = Buffer.alloc(maxBytes + 1);
+    if (!opened.isFile()) throw await notAPlainFile(file, opened, options.hint);
+    if (!followSymlinks && (opened.ino !== found.ino || opened.dev !== found.dev)) throw changed();
+    // One byte more than its size tells a file that grew since the lstat from one that did not.
+    const buffer = Buffer.alloc(found.size + 1);
     let length = 0;
-    for (let read = -1; read !== 0 && length <= maxBytes; length += read) {
+    for (let read = -1; read !== 0 && length < buffer.length; length += read) {
       ({ bytesRead: read } = await handle.read(buffer, length, buffer.length - length, null));
     }
-    if (length > maxBytes) throw tooBig();
-    return buffer.subarray(0, length).toString('utf8');
+    if (length > found.size) throw changed();
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length));
+    } catch {
+      throw refuse('is not UTF-8 text');
+    }
   } catch (error) {
     throw ioError(error, file, 'read');
   } finally {

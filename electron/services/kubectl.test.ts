@@ -185,7 +185,7 @@ describe('merging into the user kubeconfig', () => {
     expect((await readdir(home)).filter((f) => f.startsWith('broken'))).toEqual(['broken']);
     await mkdir(path.join(home, 'config-dir'));
     await expect(merge({ KUBECONFIG: path.join(home, 'config-dir') }, dir)).rejects.toMatchObject({
-      message: `${path.join(home, 'config-dir')} is a folder, not a plain file: Cluster Lab does not read it.`,
+      message: `${path.join(home, 'config-dir')} is a folder, not a plain file: Cluster Lab neither opens nor replaces it.`,
     });
     const dangling = path.join(home, 'dangling');
     await symlink(path.join(home, 'nowhere', 'config'), dangling);

@@ -7,23 +7,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { link, lstat, open, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { AppError } from '../../shared/errors';
 import type { LabConfig } from '../../shared/lab/schema';
 import type { ServiceContext } from './context';
-import { atomicWrite, backupFile, ioError, renameRetrying, systemRenameDeps, type RenameDeps } from './files';
-import {
-  CLUSTER_LAB_EXTENSION,
-  K3S_YAML,
-  parseLabKubeconfig,
-  readK3sCredentials,
-  readPlainFile,
-  type LabCredentials,
-  type StrictKubeconfig,
-} from './guest/handoff';
+import { atomicWrite, backupFile, ioError, makeFolders, readPlainFile, renameRetrying, systemRenameDeps, type RenameDeps } from './files';
+import { CLUSTER_LAB_EXTENSION, K3S_YAML, parseLabKubeconfig, readK3sCredentials, type LabCredentials, type StrictKubeconfig } from './guest/handoff';
 import { runTool } from './process';
 import { processAlive, processStart } from './processLiveness';
 import { childEnv } from './tools';
@@ -497,7 +489,7 @@ function lockHolder(text: string | null): Writer | null {
 async function clearStaleLock(lock: string, w: Writer): Promise<boolean> {
   const before = await lstat(lock).catch(() => null);
   if (!before) return true;
-  const text = await readPlainFile(lock, { maxBytes: 1024, hint: '' }).catch(() => null);
+  const text = await readPlainFile(lock, { maxBytes: 1024 }).catch(() => null);
   const holder = lockHolder(text);
   if (!holder || holder.host !== w.host || (await writerAlive(holder.pid, holder.start))) return false;
   // Atomic: move it aside, then make sure it is the very lock judged stale (a live writer may have taken its place meanwhile).
@@ -542,7 +534,7 @@ async function takeLock(file: string, w: Writer): Promise<boolean> {
       await rm(temp, { force: true });
     }
     if (attempt === 0 && (await clearStaleLock(lock, w))) continue;
-    const holder = lockHolder(await readPlainFile(lock, { maxBytes: 1024, hint: '' }).catch(() => null));
+    const holder = lockHolder(await readPlainFile(lock, { maxBytes: 1024 }).catch(() => null));
     throw new AppError(
       'busy',
       `${file} is locked: ${lock} exists${holder ? ` (Cluster Lab, process ${holder.pid}${holder.host !== w.host ? ` on ${holder.host}` : ''})` : ''}.`,
@@ -588,9 +580,7 @@ async function commitEdits(files: KubeconfigText[], edits: KubeconfigEdit[], ren
   const targets = await Promise.all(
     edits.map(async (edit) => {
       const real = await realpath(edit.path).catch(() => edit.path);
-      await mkdir(path.dirname(real), { recursive: true }).catch((error: unknown) => {
-        throw ioError(error, path.dirname(real), 'create');
-      });
+      await makeFolders(path.dirname(real));
       return { ...edit, real, temp: tempIn(path.dirname(real), w) };
     }),
   );

@@ -79,7 +79,7 @@ export async function readLabJson(file: string, dir?: string): Promise<unknown> 
   // A file named on the command line may be a link the user made; the one in a lab folder is read
   // as it stands, never through a link out of the folder.
   const place = dir === undefined ? await realpath(file).catch(() => file) : file;
-  const text = await readPlainFile(place, LAB_JSON_MAX_BYTES);
+  const text = await readPlainFile(place, { maxBytes: LAB_JSON_MAX_BYTES });
   if (text === null) {
     if (dir === undefined)
       throw new AppError('not_found', `There is no lab file at ${file}.`, { hint: 'Give the path of a lab.json that Cluster Lab wrote.' });
@@ -191,7 +191,7 @@ export function parseManifest(text: string): WrittenManifest {
 }
 
 async function readManifest(dir: string): Promise<WrittenManifest> {
-  const text = await readPlainFile(path.join(dir, MANIFEST), MANIFEST_MAX_BYTES);
+  const text = await readPlainFile(path.join(dir, MANIFEST), { maxBytes: MANIFEST_MAX_BYTES });
   return text === null ? { version: 1, files: {}, ignored: [] } : parseManifest(text);
 }
 
@@ -200,7 +200,7 @@ async function readManifest(dir: string): Promise<WrittenManifest> {
  * even one inside the folder, a FIFO, a device, a folder) is refused, never followed or opened.
  */
 async function readGenerated(dir: string, name: string): Promise<string | null> {
-  return readPlainFile(path.join(dir, name), GENERATED_MAX_BYTES);
+  return readPlainFile(path.join(dir, name), { maxBytes: GENERATED_MAX_BYTES });
 }
 
 function fileState(content: string, current: string | null, writtenHash: string | undefined): FileState {
@@ -289,7 +289,7 @@ async function saveManifest(root: string, written: Record<string, string>): Prom
   };
   const text = `${JSON.stringify(next, null, 2)}\n`;
   const file = path.join(root, MANIFEST);
-  if ((await readPlainFile(file, MANIFEST_MAX_BYTES).catch(() => null)) !== text) await atomicWrite(file, text);
+  if ((await readPlainFile(file, { maxBytes: MANIFEST_MAX_BYTES }).catch(() => null)) !== text) await atomicWrite(file, text);
 }
 
 /**

@@ -161,7 +161,7 @@ describe('odd files where k3s.yaml should be', () => {
     await writeFile(outside, k3sYaml);
     const { dir, file } = await labWith(null, (f) => symlink(outside, f));
     await expect(writeLabKubeconfig(dir, seedLab())).rejects.toMatchObject({
-      message: `${file} is a symbolic link, not a plain file: Cluster Lab does not read it.`,
+      message: `${file} is a symbolic link to ${outside}, not a plain file: Cluster Lab neither opens nor replaces it.`,
     });
   });
 
@@ -171,7 +171,7 @@ describe('odd files where k3s.yaml should be', () => {
       expect(made.status, String(made.stderr)).toBe(0);
     });
     await expect(writeLabKubeconfig(fifo.dir, seedLab())).rejects.toMatchObject({
-      message: `${fifo.file} is a FIFO (named pipe), not a plain file: Cluster Lab does not read it.`,
+      message: `${fifo.file} is a FIFO (named pipe), not a plain file: Cluster Lab neither opens nor replaces it.`,
     });
     const folder = await labWith(null, (f) => mkdir(f));
     await expect(writeLabKubeconfig(folder.dir, seedLab())).rejects.toMatchObject({
@@ -182,7 +182,7 @@ describe('odd files where k3s.yaml should be', () => {
   it('refuses a huge file before reading it, and a synced folder that is a link elsewhere', async () => {
     const { dir, file } = await labWith(`${k3sYaml}# ${'x'.repeat(64 * 1024)}\n`);
     await expect(writeLabKubeconfig(dir, seedLab())).rejects.toMatchObject({
-      message: `${file} is ${k3sYaml.length + 64 * 1024 + 3} bytes, more than the 65536 such a file can be.`,
+      message: `${file} is larger than 65536 bytes (${k3sYaml.length + 64 * 1024 + 3}), more than such a file ever holds: Cluster Lab does not read it.`,
     });
     const elsewhere = await tempDir('shared-');
     await writeFile(path.join(elsewhere, 'k3s.yaml'), k3sYaml);

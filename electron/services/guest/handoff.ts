@@ -14,12 +14,11 @@
  * cluster, user and context (k3s pkg/clientaccess/kubeconfig.go, WriteClientKubeConfig), so those
  * are all a lab's kubeconfig may hold.
  */
-import { constants, type Stats } from 'node:fs';
-import { lstat, open, stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { AppError } from '../../../shared/errors';
-import { ioError } from '../files';
+import { describeKind, readPlainFile } from '../files';
 
 /** The synced folder (`/vagrant_shared` in the guests): the only folder a guest writes on the host. */
 export const HANDOFF_DIR = 'shared';
@@ -29,74 +28,6 @@ export const K3S_YAML = path.join(HANDOFF_DIR, 'k3s.yaml');
 export const K3S_YAML_MAX_BYTES = 64 * 1024;
 /** The name of the kubeconfig extension that marks an entry Cluster Lab wrote (client-go NamedExtension). */
 export const CLUSTER_LAB_EXTENSION = 'cluster-lab';
-
-const describeKind = (s: Stats) =>
-  s.isSymbolicLink()
-    ? 'a symbolic link'
-    : s.isDirectory()
-      ? 'a folder'
-      : s.isFIFO()
-        ? 'a FIFO (named pipe)'
-        : s.isSocket()
-          ? 'a socket'
-          : s.isCharacterDevice() || s.isBlockDevice()
-            ? 'a device'
-            : 'not a regular file';
-
-export interface PlainFileOptions {
-  maxBytes: number;
-  /** The user's own kubeconfig may be a link into a dotfiles repository; what a lab hands over never is. */
-  followSymlinks?: boolean;
-  /** What the person can do when the file is refused. */
-  hint: string;
-}
-
-/**
- * A regular file's text, read without blocking and within a size; null when it does not exist.
- * lstat first, so a link, a FIFO or a device is refused before it is opened; then O_NOFOLLOW and
- * O_NONBLOCK (a FIFO swapped in meanwhile opens at once instead of waiting for a writer), and the
- * open file itself is checked again.
- */
-export async function readPlainFile(file: string, options: PlainFileOptions): Promise<string | null> {
-  const refuse = (what: string) => new AppError('failed', `${file} ${what}.`, { hint: options.hint });
-  const stats = await (options.followSymlinks ? stat(file) : lstat(file)).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw ioError(error, file, 'read');
-  });
-  if (!stats) return null;
-  if (!stats.isFile()) throw refuse(`is ${describeKind(stats)}, not a plain file: Cluster Lab does not read it`);
-  if (stats.size > options.maxBytes) throw refuse(`is ${stats.size} bytes, more than the ${options.maxBytes} such a file can be`);
-  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (options.followSymlinks ? 0 : (constants.O_NOFOLLOW ?? 0));
-  const handle = await open(file, flags).catch((error: unknown) => {
-    // ELOOP: it became a link between the lstat and the open.
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw refuse('is a symbolic link, not a plain file: Cluster Lab does not read it');
-    // Removed between the lstat and the open (a lock released meanwhile): gone, as if never there.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw ioError(error, file, 'read');
-  });
-  if (!handle) return null;
-  try {
-    const opened = await handle.stat();
-    if (!opened.isFile() || (!options.followSymlinks && (opened.ino !== stats.ino || opened.dev !== stats.dev)))
-      throw refuse('changed while it was being read');
-    // One byte more than its size tells a file that grew since the lstat from one that did not.
-    const buffer = Buffer.alloc(stats.size + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > stats.size) throw refuse('changed while it was being read');
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length));
-    } catch {
-      throw refuse('is not UTF-8 text');
-    }
-  } finally {
-    await handle.close();
-  }
-}
 
 /** The credentials of a lab's kubeconfig: the only fields the host takes from k3s.yaml. */
 export interface LabCredentials {
