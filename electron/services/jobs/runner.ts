@@ -4,7 +4,6 @@
  * order; its log file gets every byte as it arrives and the views get the lines in batches.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 import {
@@ -19,7 +18,7 @@ import {
 import { labMachines } from '../../../shared/lab/machines';
 import { machineStates, parseMachineReadable } from '../../../shared/vagrantOutput';
 import type { ServiceContext } from '../context';
-import { ioError } from '../files';
+import { makeFolders } from '../files';
 import { assertLabAsRendered } from '../labAsRendered';
 import { openLab } from '../labFolder';
 import { assertBridgeUsable } from '../network';
@@ -98,9 +97,7 @@ export class LabRunner {
     await lock.acquire({ jobId: id, kind, startedAt });
     try {
       const logsDir = path.join(dir, 'logs');
-      await mkdir(logsDir, { recursive: true }).catch((error: unknown) => {
-        throw ioError(error, logsDir, 'create');
-      });
+      await makeFolders(logsDir);
       const sequential = options.sequential ?? !config.vm.parallel;
       const jobStepList: JobStep[] = jobSteps[kind].map((id) => {
         const machines = steps[id].machines?.(config);
