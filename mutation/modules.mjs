@@ -10,7 +10,8 @@ export const modules = [
   { module: 'shared/render/escape.ts', tests: ['shared/render/escape.test.ts', 'shared/render/render.test.ts'] },
   { module: 'shared/render/vagrantfile.ts', tests: ['shared/render/render.test.ts', 'shared/render/scripts.test.ts'] },
   // The lab folder's writes: atomic, the user's edits kept.
-  { module: 'electron/services/files.ts', tests: ['electron/services/files.test.ts'] },
+  // readPlainFile, the one reader of what a lab or a guest left, answers to handoff's hostile files too.
+  { module: 'electron/services/files.ts', tests: ['electron/services/files.test.ts', 'electron/services/guest/handoff.test.ts'] },
   { module: 'electron/services/labFolder.ts', tests: ['electron/services/labFolder.test.ts'] },
   // The job lock and cancel.
   { module: 'electron/services/jobs/lock.ts', tests: ['electron/services/jobs/lock.test.ts'] },
