@@ -336,7 +336,7 @@ describe('the page names no path; odd files are refused, never read forever nor 
     const { ctx, file } = await tempHome();
     await mkdir(path.dirname(file), { recursive: true });
     expect(spawnSync('mkfifo', [file]).status).toBe(0);
-    const message = `${file} is a FIFO (named pipe), not a regular file; Cluster Lab neither reads nor replaces it.`;
+    const message = `${file} is a FIFO (named pipe), not a plain file: Cluster Lab neither opens nor replaces it.`;
     expect(await telepresenceState(ctx)).toMatchObject({ exists: true, problem: message, recursionBlockDuration: null });
     await expect(setRecursionBlock(ctx, '1ms')).rejects.toMatchObject({ code: 'io', message, hint: expect.stringContaining('move this one away') });
     expect((await lstat(file)).isFIFO()).toBe(true);
@@ -348,10 +348,20 @@ describe('the page names no path; odd files are refused, never read forever nor 
     await symlink('/dev/zero', file);
     await expect(setRecursionBlock(ctx, '1ms')).rejects.toMatchObject({
       code: 'io',
-      message: expect.stringContaining('is a device, not a regular file'),
+      message: expect.stringContaining('is a device, not a plain file'),
     });
     expect((await telepresenceState(ctx)).problem).toMatch(/is a device/);
     expect((await lstat(file)).isSymbolicLink()).toBe(true);
+  });
+
+  it('refuses a config.yml larger than any Telepresence config, unread and untouched', async () => {
+    const { ctx, file } = await withConfig(`# ${'x'.repeat(1024 * 1024)}\n`);
+    await expect(setRecursionBlock(ctx, '1ms')).rejects.toMatchObject({
+      code: 'io',
+      message: expect.stringContaining(`${file} is larger than 1048576 bytes`),
+    });
+    expect((await telepresenceState(ctx)).problem).toContain('is larger than');
+    expect((await readFile(file, 'utf8')).length).toBe(1024 * 1024 + 3);
   });
 
   it('refuses a symlink to nothing instead of replacing the link with a file', async () => {
@@ -637,7 +647,7 @@ describe('what Telepresence reads, at the edges', () => {
     await mkdir(file, { recursive: true });
     await expect(setRecursionBlock(ctx, '1s')).rejects.toMatchObject({
       code: 'io',
-      message: `Could not read ${file}: a folder stands where a file should be.`,
+      message: `${file} is a folder, not a plain file: Cluster Lab neither opens nor replaces it.`,
     });
     const broken = await withConfig('a: 1\n---\nb: 2\n');
     await expect(setRecursionBlock(broken.ctx, '1s')).rejects.toMatchObject({

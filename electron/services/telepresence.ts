@@ -5,7 +5,7 @@
  * comments, key order, quoting and spacing everywhere else stay byte for byte what they were.
  */
 import { constants } from 'node:fs';
-import { access, lstat, open, readlink, realpath, stat } from 'node:fs/promises';
+import { access, readlink, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isMap, isScalar, parseAllDocuments, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
@@ -19,7 +19,7 @@ import {
   type VifState,
 } from '../../shared/telepresence';
 import type { ServiceContext } from './context';
-import { atomicWrite, backupFile, ioError } from './files';
+import { atomicWrite, backupFile, lstatIfAny, readPlainFile } from './files';
 import { detectTool } from './tools';
 
 const ROUTING = 'routing';
@@ -40,51 +40,25 @@ export function telepresenceConfigPath(ctx: Pick<ServiceContext, 'env' | 'platfo
   return path.join(configHome, 'telepresence', 'config.yml');
 }
 
-/** What a file that is neither a regular file nor a folder is, in words. */
-const kindOf = (info: { isFIFO(): boolean; isSocket(): boolean }) =>
-  info.isFIFO() ? 'a FIFO (named pipe)' : info.isSocket() ? 'a socket' : 'a device';
-
-const notAPlainFile = (file: string, what: string) =>
-  new AppError('io', `${file} is ${what}, not a regular file; Cluster Lab neither reads nor replaces it.`, {
-    hint: 'Telepresence reads config.yml as a plain file: move this one away, then try again.',
-  });
+/** Telepresence's config files are a few lines of YAML; nothing near this is one. */
+const CONFIG_MAX_BYTES = 1024 * 1024;
 
 /**
- * The file's text, or null when there is no file yet. Only a regular file is read: a FIFO would
- * hold the read forever and a device never ends, so the file is looked at before it is opened, and
- * opened without blocking and looked at again (it may have been swapped in between). A symlink to
- * nothing is named as one: writing there would replace the link with a file.
+ * The file's text, or null when there is no file yet: read as any file Cluster Lab did not write
+ * (files.ts's readPlainFile: never a FIFO or a device, within a size), through a link, since the
+ * user's dotfiles may be links. A link to nothing is named as one: writing there would replace the
+ * link with a file.
  */
 async function readConfig(file: string): Promise<string | null> {
-  const info = await stat(file).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw ioError(error, file, 'read');
-    const link = await lstat(file).then(
-      (l) => l.isSymbolicLink(),
-      () => false,
-    );
-    if (!link) return null;
-    throw new AppError('io', `${file} is a symbolic link to ${await readlink(file)}, which does not exist; Cluster Lab does not replace the link.`, {
-      hint: 'Create the file the link points to (it may be empty), or remove the link, then try again.',
-    });
+  const text = await readPlainFile(file, {
+    maxBytes: CONFIG_MAX_BYTES,
+    followSymlinks: true,
+    hint: 'Telepresence reads config.yml as a plain file: move this one away, then try again.',
   });
-  if (info === null) return null;
-  if (info.isDirectory()) throw ioError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), file, 'read');
-  if (!info.isFile()) throw notAPlainFile(file, kindOf(info));
-  let handle;
-  try {
-    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    throw ioError(error, file, 'read');
-  }
-  try {
-    const opened = await handle.stat();
-    if (!opened.isFile()) throw notAPlainFile(file, kindOf(opened));
-    return await handle.readFile('utf8');
-  } catch (error) {
-    throw ioError(error, file, 'read');
-  } finally {
-    await handle.close();
-  }
+  if (text !== null || !(await lstatIfAny(file))?.isSymbolicLink()) return text;
+  throw new AppError('io', `${file} is a symbolic link to ${await readlink(file)}, which does not exist; Cluster Lab does not replace the link.`, {
+    hint: 'Create the file the link points to (it may be empty), or remove the link, then try again.',
+  });
 }
 
 /** A file that exists but may not be written: refused, never replaced (the rename would succeed regardless). */
