@@ -101,6 +101,16 @@ test.describe('with the fake vagrant and kubectl', () => {
       await expect(nodes.locator(`tr[data-machine="${machine}"]`)).toHaveAttribute('data-state', 'poweroff');
     await expect(page.getByLabel('export KUBECONFIG line', { exact: true })).toHaveCount(0);
     await screenshot(page, 'run-down');
+
+    // Destroy, then the offer to take the lab's context out of the user's kubeconfig: only its own entries go.
+    await page.getByRole('button', { name: 'Destroy…' }).click();
+    await page.getByRole('button', { name: 'Destroy 3 VMs' }).click();
+    await expect(job).toContainText('Destroy');
+    await expect(job).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
+    await page.getByRole('button', { name: 'Remove this lab from my kubeconfig' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Removed' })).toContainText(labEnv.env.KUBECONFIG!);
+    expect(await readFile(labEnv.env.KUBECONFIG!, 'utf8')).not.toContain('https://192.168.1.110:6443');
+    await screenshot(page, 'run-destroyed-kubeconfig-removed');
   });
 });
 
@@ -174,7 +184,7 @@ test.describe('mid-Up, on the window sizes people use', () => {
       await visible('the log tools', await page.getByRole('button', { name: 'Pause' }).boundingBox());
       // One line of steps and one title, with room for them at the narrowest window the app allows.
       const stepButtons = page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button');
-      const tops = new Set((await stepButtons.evaluateAll((buttons) => buttons.map((b) => Math.round(b.getBoundingClientRect().top)))));
+      const tops = new Set(await stepButtons.evaluateAll((buttons) => buttons.map((b) => Math.round(b.getBoundingClientRect().top))));
       expect(tops.size, 'the step bar is one line').toBe(1);
       const title = (await page.getByRole('heading', { level: 1, name: 'Cluster Lab' }).boundingBox())!;
       expect(title.height, 'the title is one line').toBeLessThan(30);

@@ -57,7 +57,7 @@ export function AfterUpPanel({ dir, config, kubeconfigPath }: { dir: string; con
           <h4>Your kubeconfig</h4>
           <p className="muted small">
             Adds only the context “{config.name}” to your kubeconfig (the first file in KUBECONFIG, else ~/.kube/config), after a backup. Your other
-            contexts stay.
+            contexts stay, and an entry of yours with that name is never replaced.
           </p>
           <label className="check">
             <input type="checkbox" checked={setCurrent} onChange={(event) => setSetCurrent(event.target.checked)} /> Also make “{config.name}” the
@@ -89,8 +89,8 @@ export function AfterUpPanel({ dir, config, kubeconfigPath }: { dir: string; con
                   <>Your current context will change to “{config.name}”: kubectl commands without --context will go to this lab.</>
                 ) : (
                   <>
-                    Your current context stays as it is; use <code>kubectl --context {config.name}</code> (or <code>kubectl config use-context</code>)
-                    to reach this lab.
+                    Your current context stays as it is (a kubeconfig without one gets “{config.name}”); use{' '}
+                    <code>kubectl --context {config.name}</code> (or <code>kubectl config use-context</code>) to reach this lab.
                   </>
                 )}
               </p>

@@ -16,6 +16,7 @@ import { AfterUpPanel } from '../components/AfterUpPanel';
 import { RunCommands } from '../components/CliCommands';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { KubeconfigForget } from '../components/KubeconfigForget';
 import { LogView, type LogViewHandle } from '../components/LogView';
 import { NodeTable } from '../components/NodeTable';
 import { RichText } from '../components/RichText';
@@ -235,6 +236,7 @@ export function RunStep() {
       {dir && config && status?.kubeconfigPath && anyRunning && !running && (
         <AfterUpPanel dir={dir} config={config} kubeconfigPath={status.kubeconfigPath} />
       )}
+      {dir && config && job?.kind === 'destroy' && job.status === 'succeeded' && <KubeconfigForget key={job.id} dir={dir} name={config.name} />}
     </section>
   );
 }
