@@ -3,7 +3,7 @@
  * the CLI, job-end notifications in browser mode, and diagnostics to paste into a bug report,
  * shown before they are copied so a person sees what leaves the machine.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
 import { helpLinks } from '../../shared/helpLinks';
 import { version } from '../../shared/version';
@@ -12,20 +12,14 @@ import { useLabDir } from '../useLabDir';
 import { useNotifyChoice } from '../useJobNotifications';
 import { Snippet } from './CopyButton';
 import { ErrorBanner } from './ErrorBanner';
+import { ModalPanel } from './ModalPanel';
 import './HelpDialog.css';
 
 export function HelpDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const node = dialog.current;
-    if (!node) return;
-    if (open && !node.open) node.showModal();
-    if (!open && node.open) node.close();
-  }, [open]);
   return (
-    <dialog ref={dialog} className="help-dialog" aria-labelledby="help-title" onClose={onClose}>
-      {open && <HelpBody onClose={onClose} />}
-    </dialog>
+    <ModalPanel open={open} onClose={onClose} labelledBy="help-title" width={860}>
+      <HelpBody onClose={onClose} />
+    </ModalPanel>
   );
 }
 
@@ -43,8 +37,8 @@ function HelpBody({ onClose }: { onClose: () => void }) {
     else setError(result.error);
   };
   return (
-    <>
-      <div className="help-head">
+    <div className="help-body">
+      <div className="modal-head">
         <h2 id="help-title">Help and about Cluster Lab</h2>
         <button type="button" onClick={onClose} aria-label="Close Help">
           Close
@@ -93,7 +87,7 @@ function HelpBody({ onClose }: { onClose: () => void }) {
           </div>
         )}
       </section>
-    </>
+    </div>
   );
 }
 

@@ -2,7 +2,7 @@
  * Telepresence's VIF recursion: the problem, the two fixes and the state of both, with the client
  * setting written into config.yml from here. Opened from the top bar, so every step reaches it.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
 import {
   DEFAULT_RECURSION_BLOCK,
@@ -21,22 +21,16 @@ import { labCommand } from './CliCommands';
 import { Snippet } from './CopyButton';
 import { ErrorBanner } from './ErrorBanner';
 import { Field } from './Field';
+import { ModalPanel } from './ModalPanel';
 import './TelepresencePanel.css';
 
 const short = (version: string) => version.replace(/\.0$/, '');
 
 export function TelepresencePanel({ open, onClose }: { open: boolean; onClose: () => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const node = dialog.current;
-    if (!node) return;
-    if (open && !node.open) node.showModal();
-    if (!open && node.open) node.close();
-  }, [open]);
   return (
-    <dialog ref={dialog} className="telepresence-panel" aria-labelledby="telepresence-title" onClose={onClose}>
-      {open && <PanelBody onClose={onClose} />}
-    </dialog>
+    <ModalPanel open={open} onClose={onClose} labelledBy="telepresence-title" width={980}>
+      <PanelBody onClose={onClose} />
+    </ModalPanel>
   );
 }
 
@@ -72,7 +66,7 @@ function PanelBody({ onClose }: { onClose: () => void }) {
   );
   return (
     <>
-      <div className="telepresence-head">
+      <div className="modal-head">
         <h2 id="telepresence-title">Telepresence and the VIF recursion</h2>
         <button type="button" onClick={onClose} aria-label="Close the Telepresence panel">
           Close
