@@ -50,7 +50,7 @@ export const calls = {
   'hosts.check': call<HostsCheck>()(z.object({ name: z.string().min(1).max(253), ip: z.string().min(1).max(15) }).strict()),
   'lab.defaultDir': call<{ dir: string }>()(z.object({ name: z.string().max(100).optional() }).strict()),
   'lab.preview': call<LabPreview>()(z.object({ dir: dir.optional(), config: labInput }).strict()),
-  'lab.write': call<WriteReport>()(z.object({ dir, config: labInput }).strict()),
+  'lab.write': call<WriteReport>()(z.object({ dir, config: labInput, force: z.boolean().optional(), keepLabJson: z.boolean().optional() }).strict()),
   'lab.open': call<LabConfig>()(z.object({ dir }).strict()),
   'lab.status': call<LabStatus>()(z.object({ dir }).strict()),
   'lab.check': call<LabCheck>()(z.object({ dir }).strict()),

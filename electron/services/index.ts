@@ -73,10 +73,10 @@ export function createServices(ctx: ServiceContext = createContext(), shell: She
     'hosts.check': (args) => checkHosts(ctx, args),
     'lab.defaultDir': async ({ name }) => ({ dir: defaultLabDir(ctx, name) }),
     'lab.preview': ({ dir, config }) => previewLab(dir ? lab(dir) : null, config),
-    'lab.write': ({ dir, config }) => {
+    'lab.write': ({ dir, config, force, keepLabJson }) => {
       const labDir = lab(dir);
       // One writer per lab: never beside a running job (its Vagrant reads these files).
-      return withLabLock(labDir, () => writeLab(labDir, config));
+      return withLabLock(labDir, () => writeLab(labDir, config, { force, keepLabJson }));
     },
     'lab.open': ({ dir }) => openLab(lab(dir)),
     'lab.status': ({ dir }) => jobs.status(lab(dir)),

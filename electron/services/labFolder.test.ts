@@ -127,7 +127,7 @@ describe('writing a lab folder', () => {
     const preview = await previewLab(dir, resized());
     expect(preview.files[0]).toMatchObject({ name: 'Vagrantfile', state: 'user-edited', current: edited });
     const now = new Date('2026-12-01T10:20:30.456Z');
-    const report = await writeLab(dir, resized(), now);
+    const report = await writeLab(dir, resized(), { now });
     expect(report.keptUserCopies).toEqual([{ name: 'Vagrantfile', keptAs: 'Vagrantfile.user-2026-12-01T10-20-30-456Z' }]);
     expect(await readFile(path.join(dir, 'Vagrantfile.user-2026-12-01T10-20-30-456Z'), 'utf8')).toBe(edited);
     expect(await readFile(path.join(dir, 'Vagrantfile'), 'utf8')).toContain('vb.memory = 2048');
@@ -139,7 +139,7 @@ describe('writing a lab folder', () => {
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'Vagrantfile'), '# an older lab\n');
     expect((await previewLab(dir, seedLab())).files[0]!.state).toBe('user-edited');
-    const report = await writeLab(dir, seedLab(), new Date('2026-01-02T03:04:05.000Z'));
+    const report = await writeLab(dir, seedLab(), { now: new Date('2026-01-02T03:04:05.000Z') });
     expect(report.keptUserCopies).toEqual([{ name: 'Vagrantfile', keptAs: 'Vagrantfile.user-2026-01-02T03-04-05-000Z' }]);
   });
 
@@ -147,6 +147,73 @@ describe('writing a lab folder', () => {
     const error = await expectAppError(writeLab(dir, { ...seedLab(), vm: { ...seedLab().vm, cpus: 0 } }), 'invalid_input', /1 problem/);
     expect(error.issues).toEqual([{ path: 'vm.cpus', message: 'CPUs must be at least 1.' }]);
     await expect(stat(dir)).rejects.toThrow();
+  });
+});
+
+describe('a lab folder is never silently taken over', () => {
+  const withVm = async (machine: string) => {
+    await mkdir(path.join(dir, '.vagrant', 'machines', machine, 'virtualbox'), { recursive: true });
+    await writeFile(path.join(dir, '.vagrant', 'machines', machine, 'virtualbox', 'id'), '0b8a3f5e-vbox-uuid');
+  };
+
+  it('refuses a folder holding another lab, names both, writes nothing, and writes it when forced', async () => {
+    await writeLab(dir, { ...seedLab(), name: 'other-lab' });
+    const before = await snapshot(dir);
+    const error = await expectAppError(writeLab(dir, resized()), 'invalid_input', /holds the lab "other-lab".*not "cluster-lab"/);
+    expect(error.message).toContain(dir);
+    expect(error.hint).toMatch(/--force/);
+    expect(await snapshot(dir)).toEqual(before);
+    expect((await writeLab(dir, resized(), { force: true })).written).toContain('lab.json');
+    expect((await openLab(dir)).name).toBe('cluster-lab');
+  });
+
+  it('refuses a lab.json that is not a lab', async () => {
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'lab.json'), '{"name": "x"');
+    await expectAppError(writeLab(dir, seedLab()), 'invalid_input', /lab\.json that is not a lab/);
+    expect(await readFile(path.join(dir, 'lab.json'), 'utf8')).toBe('{"name": "x"');
+  });
+
+  it("refuses a non-empty folder that is not a lab, naming what is in it, and ignores only the lab's own names", async () => {
+    await mkdir(path.join(dir, 'shared'), { recursive: true });
+    await writeFile(path.join(dir, 'notes.txt'), 'mine');
+    await writeFile(path.join(dir, '.bashrc'), 'mine');
+    await expectAppError(writeLab(dir, seedLab()), 'invalid_input', /files that are not a lab's: \.bashrc, notes\.txt/);
+    expect(await readdir(dir)).toEqual(expect.arrayContaining(['notes.txt', '.bashrc', 'shared']));
+    expect(existsSync(path.join(dir, 'lab.json'))).toBe(false);
+    await writeLab(dir, seedLab(), { force: true });
+    expect(await readFile(path.join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('lets a lab with VMs add agents and change sizes', async () => {
+    await writeLab(dir, seedLab());
+    await withVm('server');
+    await withVm('agent1');
+    await withVm('agent2');
+    const more = { ...resized(), agents: [...seedLab().agents, { name: 'agent3', ip: '192.168.1.113' }] };
+    expect((await writeLab(dir, more)).written).toContain('Vagrantfile');
+  });
+
+  it('refuses to remove or rename a machine whose VM exists, even forced, and allows it once destroyed', async () => {
+    await writeLab(dir, seedLab());
+    await withVm('server');
+    await withVm('agent2');
+    const before = await snapshot(dir);
+    const renamed = { ...seedLab(), agents: [{ name: 'worker', ip: '192.168.1.112' }] };
+    const error = await expectAppError(writeLab(dir, renamed, { force: true }), 'conflict', /VM agent2 that this lab no longer has/);
+    expect(error.hint).toMatch(/Destroy/);
+    expect(await snapshot(dir)).toEqual(before);
+    // Vagrant deletes the id file when the VM is destroyed.
+    await rm(path.join(dir, '.vagrant', 'machines', 'agent2', 'virtualbox', 'id'));
+    expect((await writeLab(dir, renamed)).written).toContain('Vagrantfile');
+  });
+
+  it('keeps the replaced lab.json beside the new one when asked', async () => {
+    await writeLab(dir, seedLab());
+    const old = await readFile(path.join(dir, 'lab.json'), 'utf8');
+    const report = await writeLab(dir, resized(), { keepLabJson: true, now: new Date(0) });
+    expect(report.keptUserCopies).toEqual([{ name: 'lab.json', keptAs: 'lab.json.user-1970-01-01T00-00-00-000Z' }]);
+    expect(await readFile(path.join(dir, 'lab.json.user-1970-01-01T00-00-00-000Z'), 'utf8')).toBe(old);
   });
 });
 
@@ -258,7 +325,7 @@ describe('what a write keeps and what it forgets', () => {
       await rm(dir, { recursive: true, force: true });
       await writeLab(dir, seedLab());
       await writeFile(manifestFile(), damaged);
-      const report = await writeLab(dir, resized(), new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)));
+      const report = await writeLab(dir, resized(), { now: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)) });
       expect(
         report.keptUserCopies.map((c) => c.keptAs),
         damaged,
@@ -270,7 +337,7 @@ describe('what a write keeps and what it forgets', () => {
     await writeLab(dir, seedLab());
     const known = await manifest();
     await writeFile(manifestFile(), JSON.stringify({ ...known, version: 2 }));
-    const report = await writeLab(dir, resized(), new Date(0));
+    const report = await writeLab(dir, resized(), { now: new Date(0) });
     expect(report.keptUserCopies).toContainEqual({ name: 'Vagrantfile', keptAs: 'Vagrantfile.user-1970-01-01T00-00-00-000Z' });
   });
 
@@ -476,7 +543,7 @@ describe('a lab folder from elsewhere', () => {
     await writeFile(manifestFile(), JSON.stringify({ version: 1, files: { Vagrantfile: 'x'.repeat(20_000) } }));
     await expectAppError(writeLab(dir, resized()), 'io', /written\.json is larger than 16384 bytes/);
     await writeFile(manifestFile(), JSON.stringify({ version: 1, files: { Vagrantfile: 'abc' } }));
-    const report = await writeLab(dir, resized(), new Date(0));
+    const report = await writeLab(dir, resized(), { now: new Date(0) });
     expect(report.ignored).toEqual([
       { name: 'Vagrantfile', why: 'its hash in .cluster-lab/written.json is not a sha256: kept as yours if it differs' },
     ]);

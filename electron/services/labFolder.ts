@@ -4,10 +4,11 @@
  * user changed since can be told apart from one Cluster Lab wrote, and kept rather than lost.
  */
 import { createHash } from 'node:crypto';
-import { realpath, stat, unlink } from 'node:fs/promises';
+import { readdir, realpath, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { FilePreview, FileState, LabPreview, WriteReport } from '../../shared/lab/files';
+import { labMachines } from '../../shared/lab/machines';
 import { assertLab, LAB_SCHEMA_VERSION, type LabConfig } from '../../shared/lab/schema';
 import { LAB_JSON, REGISTRY_MANIFEST, renderLab, VAGRANTFILE } from '../../shared/render';
 import type { ServiceContext } from './context';
@@ -326,12 +327,87 @@ async function realFolder(dir: string): Promise<string> {
   return parent === dir ? dir : path.join(await realFolder(parent), path.basename(dir));
 }
 
+/** Every name a lab writes in its folder: a folder holding anything else is not a lab's. */
+const LAB_OWN_NAMES: ReadonlySet<string> = new Set([...GENERATED_FILES, ...LAB_DIRS, STATE_DIR]);
+
+/** Why `root`'s lab.json is not this lab's, or null when it is. */
+async function otherLab(root: string, name: string): Promise<string | null> {
+  try {
+    const found = assertLab(await readLabJson(path.join(root, LAB_JSON), root)).name;
+    return found === name ? null : `the lab "${found}" (its ${LAB_JSON} names it so), not "${name}"`;
+  } catch (error) {
+    return `a ${LAB_JSON} that is not a lab this Cluster Lab can read (${(error as Error).message})`;
+  }
+}
+
+/**
+ * A folder is never silently taken over: one holding another lab, or anything but a lab's own
+ * files, is written only when the user said so (`force`).
+ */
+async function refuseTakeover(root: string, entries: string[], config: LabConfig): Promise<void> {
+  let what: string | null;
+  if (entries.includes(LAB_JSON)) what = await otherLab(root, config.name);
+  else {
+    const foreign = entries.filter((entry) => !LAB_OWN_NAMES.has(entry)).sort();
+    const shown = foreign.length > 5 ? [...foreign.slice(0, 5), `and ${foreign.length - 5} more`] : foreign;
+    what = foreign.length ? `files that are not a lab's: ${shown.join(', ')}` : null;
+  }
+  if (what === null) return;
+  throw new AppError('invalid_input', `${root} holds ${what}; nothing was written, so it is not taken over.`, {
+    hint: `Choose another folder for "${config.name}" (an empty or new one), or write it there anyway with --force (the files it writes replace theirs; edited ones are kept as <name>.user-<time>).`,
+    issues: [{ path: 'dir', message: `${root} holds ${what}: choose another folder, or force the write.` }],
+  });
+}
+
+/**
+ * The machines that have a VM: Vagrant keeps each one's VirtualBox id in
+ * `.vagrant/machines/<name>/virtualbox/id` for as long as the VM exists (vagrant 2.3.4
+ * lib/vagrant/environment.rb: `machine_data_path = @local_data_path.join("machines/#{name}/#{provider}")`
+ * under DEFAULT_LOCAL_DATA ".vagrant"; lib/vagrant/machine.rb `id=`: `@data_dir.join("id")`,
+ * written on create and deleted when the id becomes nil on destroy).
+ */
+async function existingMachines(root: string): Promise<string[]> {
+  const machines = path.join(root, '.vagrant', 'machines');
+  const names = await readdir(machines).catch(() => [] as string[]);
+  const existing: string[] = [];
+  for (const name of names.sort()) if ((await lstatIfAny(path.join(machines, name, 'virtualbox', 'id')))?.isFile()) existing.push(name);
+  return existing;
+}
+
+/** A VM whose machine the lab no longer has could never be reached by Down or Destroy again. */
+async function refuseOrphans(root: string, config: LabConfig): Promise<void> {
+  const kept = new Set(labMachines(config).map((machine) => machine.machine));
+  const orphans = (await existingMachines(root)).filter((name) => !kept.has(name));
+  if (orphans.length === 0) return;
+  const list = orphans.join(', ');
+  throw new AppError(
+    'conflict',
+    `${root} has VM${orphans.length === 1 ? '' : 's'} ${list} that this lab no longer has (removed or renamed); writing it would leave ${orphans.length === 1 ? 'it' : 'them'} where Down and Destroy cannot reach. Nothing was written.`,
+    {
+      hint: `Destroy the lab's VMs first (Destroy on the Run step, or cluster-lab destroy --dir ${root}), then write the changed lab; or keep the machine${orphans.length === 1 ? '' : 's'} ${list} in it. Adding agents and changing sizes needs no Destroy.`,
+      issues: orphans.map((name) => ({ path: 'agents', message: `The VM ${name} still exists: destroy it before removing or renaming it.` })),
+    },
+  );
+}
+
+export interface WriteOptions {
+  /** Write into a folder that holds another lab or other files (never past an orphaned VM). */
+  force?: boolean;
+  /** Keep the lab.json being replaced beside the new one, as any file the user might lose. */
+  keepLabJson?: boolean;
+  now?: Date;
+}
+
 /**
  * Write the lab: validated first, every file atomically, unchanged files left untouched (not a
  * byte or a timestamp moves), and a file the user edited since the last write kept beside the new
  * one as `<name>.user-<time>`.
  */
-export async function writeLab(dir: string, input: unknown, now: Date = new Date()): Promise<WriteReport> {
+export async function writeLab(
+  dir: string,
+  input: unknown,
+  { force = false, keepLabJson = false, now = new Date() }: WriteOptions = {},
+): Promise<WriteReport> {
   const config = assertLab(input);
   const root = path.resolve(dir);
   // Where the folder really is (a link to /proc is /proc), as far as it exists yet.
@@ -341,6 +417,11 @@ export async function writeLab(dir: string, input: unknown, now: Date = new Date
   for (const folder of folders) await refuseNonFolder(folder);
   const { files, manifest } = await previewIn(root, config);
   for (const file of files) await refuseUnwritable(file, root);
+  const entries = await readdir(root).catch(() => null);
+  if (entries !== null) {
+    if (!force) await refuseTakeover(root, entries, config);
+    await refuseOrphans(root, config);
+  }
   for (const folder of folders) await makeFolders(folder);
   const report: WriteReport = {
     dir: root,
@@ -357,7 +438,7 @@ export async function writeLab(dir: string, input: unknown, now: Date = new Date
       if (file.state === 'unchanged') {
         report.unchanged.push(file.name);
       } else {
-        if (file.state === 'user-edited' && file.current !== null) {
+        if (file.current !== null && (file.state === 'user-edited' || (keepLabJson && file.name === LAB_JSON))) {
           const keptAs = `${file.name}.user-${stampOf(now)}`;
           await atomicWrite(path.join(root, keptAs), file.current);
           report.keptUserCopies.push({ name: file.name, keptAs });
