@@ -100,6 +100,10 @@ test.describe('with the fake vagrant and kubectl', () => {
     for (const machine of ['server', 'agent1', 'agent2'])
       await expect(nodes.locator(`tr[data-machine="${machine}"]`)).toHaveAttribute('data-state', 'poweroff');
     await expect(page.getByLabel('export KUBECONFIG line', { exact: true })).toHaveCount(0);
+    // The check spoke for running machines: after Down no node is called loop-proof any more.
+    await expect(nodes.locator('td[data-verdict="Loop-proof"]')).toHaveCount(0);
+    await expect(nodes.locator('td[data-verdict="Stale"]')).toHaveCount(3);
+    await expect(nodes.locator('tr[data-machine="server"] td[data-verdict]')).toContainText('server stopped after the check');
     await screenshot(page, 'run-down');
 
     // Destroy, then the offer to take the lab's context out of the user's kubeconfig: only its own entries go.
@@ -107,6 +111,7 @@ test.describe('with the fake vagrant and kubectl', () => {
     await page.getByRole('button', { name: 'Destroy 3 VMs' }).click();
     await expect(job).toContainText('Destroy');
     await expect(job).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
+    await expect(nodes.locator('tr[data-machine="agent1"] td[data-verdict="Stale"]')).toContainText('agent1 destroyed after the check');
     await page.getByRole('button', { name: 'Remove this lab from my kubeconfig' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Removed' })).toContainText(labEnv.env.KUBECONFIG!);
     expect(await readFile(labEnv.env.KUBECONFIG!, 'utf8')).not.toContain('https://192.168.1.110:6443');

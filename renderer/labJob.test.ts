@@ -124,6 +124,21 @@ describe('LabJob: the Run step over a lab folder', () => {
     expect(lab.getState().job?.id).toBe('down-2');
   });
 
+  it('keeps every job it saw on the folder, each once and as it last was, and forgets them when it opens another', async () => {
+    const { lab, api } = setup({ 'job.start': () => ok(job({ id: 'prov-1', kind: 'provision', startedAt: 5 })) });
+    await lab.open(dir);
+    await lab.start('provision');
+    api.emit('job.update', job({ id: 'prov-1', kind: 'provision', startedAt: 5, status: 'succeeded', endedAt: 6 }));
+    // A later job is the one shown, but the Provision before it still re-provisioned the machines.
+    api.emit('job.update', job({ id: 'rc-2', kind: 'route-controller', startedAt: 7 }));
+    expect(lab.getState().jobs.map((j) => [j.id, j.status])).toEqual([
+      ['prov-1', 'succeeded'],
+      ['rc-2', 'running'],
+    ]);
+    await lab.open('/labs/other');
+    expect(lab.getState().jobs).toEqual([]);
+  });
+
   it('shows why a job was refused, and clears it on the next try', async () => {
     let refuse = true;
     const { lab } = setup({

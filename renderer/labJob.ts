@@ -20,6 +20,8 @@ export interface LabJobState {
   config: LabConfig | null;
   openError: ErrorInfo | null;
   job: JobInfo | null;
+  /** Every job seen on this folder since it was opened, oldest first (`job` is the last): what a check is judged against. */
+  jobs: JobInfo[];
   status: LabStatus | null;
   actionError: ErrorInfo | null;
   refreshing: boolean;
@@ -34,6 +36,7 @@ const empty = (dir: string | null): LabJobState => ({
   config: null,
   openError: null,
   job: null,
+  jobs: [],
   status: null,
   actionError: null,
   refreshing: false,
@@ -85,7 +88,8 @@ export class LabJob {
   /** A job this view has not shown yet starts a fresh log. */
   private follow(info: JobInfo): void {
     if (this.state.job?.id !== info.id) this.log()?.reset();
-    this.set({ job: info, ...(info.status !== 'running' ? { cancelling: false } : {}), ...(info.check ? { check: info.check } : {}) });
+    const jobs = [...this.state.jobs.filter((seen) => seen.id !== info.id), info];
+    this.set({ job: info, jobs, ...(info.status !== 'running' ? { cancelling: false } : {}), ...(info.check ? { check: info.check } : {}) });
   }
 
   /** Show the lab in `dir`: its settings, its node table, and the job running on it with its log so far. */

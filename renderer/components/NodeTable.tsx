@@ -1,6 +1,7 @@
 /** The lab's nodes: Vagrant's state of each VM and, when the cluster answers, whether its node is Ready. */
 import type { LabStatus, NodeStatus } from '../../shared/jobs';
 import type { LabCheck, NodeCheck } from '../../shared/labCheck';
+import type { StaleCheck } from '../staleCheck';
 import './NodeTable.css';
 
 const stateBadge = (state: NodeStatus['vagrantState']): string => {
@@ -19,9 +20,20 @@ const verdict = (node: NodeCheck | undefined) =>
 
 /**
  * `activity`: what a running job is doing to each machine (by machine name), shown under its state.
- * `check`: the last lab check, one verdict a node, with why when it is not loop-proof.
+ * `check`: the last lab check, one verdict a node, with why when it is not loop-proof; `stale`: what
+ * changed on the machines since it, which retires its verdicts.
  */
-export function NodeTable({ status, activity, check }: { status: LabStatus | null; activity?: Record<string, string>; check?: LabCheck | null }) {
+export function NodeTable({
+  status,
+  activity,
+  check,
+  stale,
+}: {
+  status: LabStatus | null;
+  activity?: Record<string, string>;
+  check?: LabCheck | null;
+  stale?: StaleCheck | null;
+}) {
   if (!status) return <p className="muted">Reading the state of the VMs…</p>;
   return (
     <table className="nodes" aria-label="Nodes">
@@ -74,7 +86,7 @@ export function NodeTable({ status, activity, check }: { status: LabStatus | nul
                 <span className="badge warn">Not ready</span>
               )}
             </td>
-            <VerdictCell node={check?.nodes.find((n) => n.machine === node.machine)} />
+            <VerdictCell node={check?.nodes.find((n) => n.machine === node.machine)} stale={stale?.byMachine[node.machine]} />
           </tr>
         ))}
       </tbody>
@@ -82,9 +94,18 @@ export function NodeTable({ status, activity, check }: { status: LabStatus | nul
   );
 }
 
-/** One node's verdict in the last lab check, with what failed. */
-function VerdictCell({ node }: { node: NodeCheck | undefined }) {
+/** One node's verdict in the last lab check, with what failed; once stale, what changed and what it said then. */
+function VerdictCell({ node, stale }: { node: NodeCheck | undefined; stale: string | undefined }) {
   const { text, badge } = verdict(node);
+  if (stale)
+    return (
+      <td data-verdict="Stale">
+        <span className="badge stale">Stale</span>
+        <div className="small muted node-check-detail stale">
+          {stale}; it said {text} then.
+        </div>
+      </td>
+    );
   return (
     <td data-verdict={text}>
       <span className={`badge ${badge}`}>{text}</span>

@@ -3,7 +3,7 @@
  * down, with the live log, the node table and, once up, how to use the cluster. One job at a time;
  * a reloaded page reattaches to the running job and its log.
  */
-import { useEffect, useRef, useState, type RefObject } from 'react';
+import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
 import type { JobInfo, JobKind, StepStatus } from '../../shared/jobs';
 import { labMachines } from '../../shared/lab/machines';
@@ -20,6 +20,7 @@ import { KubeconfigForget } from '../components/KubeconfigForget';
 import { LogView, type LogViewHandle } from '../components/LogView';
 import { NodeTable } from '../components/NodeTable';
 import { RichText } from '../components/RichText';
+import { staleCheck } from '../staleCheck';
 import { useWizard } from '../wizard';
 import './Run.css';
 import { StepHeader } from '../components/StepHeader';
@@ -48,7 +49,8 @@ export function RunStep() {
   const live = useRef<HTMLDivElement>(null);
   const [focusJob, setFocusJob] = useState(false);
   const [labState, lab] = useLabJob(dir, log);
-  const { config, job, status, actionError, refreshing, cancelling, check, checking } = labState;
+  const { config, job, jobs, status, actionError, refreshing, cancelling, check, checking } = labState;
+  const stale = useMemo(() => staleCheck(check, status, jobs), [check, status, jobs]);
   const shell = useShellCapabilities();
 
   const openFolder = (target: string) => {
@@ -225,7 +227,7 @@ export function RunStep() {
         <div className="card">
           <h3 className="run-card-title">Nodes</h3>
           {dir && config ? (
-            <NodeTable status={status} activity={running ? machineActivity(job) : undefined} check={check} />
+            <NodeTable status={status} activity={running ? machineActivity(job) : undefined} check={check} stale={stale} />
           ) : (
             <p className="muted">Open a lab folder to see its VMs.</p>
           )}
