@@ -7,6 +7,7 @@ import { StepFocusContext } from './components/StepHeader';
 import { HelpDialog } from './components/HelpDialog';
 import { TelepresencePanel } from './components/TelepresencePanel';
 import { jobTitle } from './jobWords';
+import { NextPress } from './nextPress';
 import { steps } from './steps';
 import { useJobNotifications } from './useJobNotifications';
 import { useJobProgress } from './useJobProgress';
@@ -20,6 +21,7 @@ function Wizard() {
   const announce = useAnnounce();
   const job = useJobProgress();
   const focusHeading = useRef(false);
+  const [nextPress] = useState(() => new NextPress());
   const step = steps[index]!;
   const blocking = issuesUnder(issues, step.fields);
   const Step = step.component;
@@ -36,6 +38,8 @@ function Wizard() {
   useEffect(() => {
     document.title = [job ? jobTitle(job) : null, step.title, 'Cluster Lab'].filter(Boolean).join(' · ');
   }, [job, step.title]);
+
+  useEffect(() => nextPress.landed(), [index, nextPress]);
 
   const go = (to: number) => {
     focusHeading.current = true;
@@ -121,7 +125,12 @@ function Wizard() {
         <span className="muted" role="status">
           {blocking.length > 0 ? `${blocking.length} field${blocking.length === 1 ? ' needs' : 's need'} attention before you go on` : ''}
         </span>
-        <button type="button" className="primary" onClick={() => go(index + 1)} disabled={index === steps.length - 1 || blocking.length > 0}>
+        <button
+          type="button"
+          className="primary"
+          onClick={(event) => nextPress.press(event.detail) && go(index + 1)}
+          disabled={index === steps.length - 1 || blocking.length > 0}
+        >
           Next
         </button>
       </footer>
