@@ -1,5 +1,5 @@
 /** `cluster-lab render` end to end through the CLI's own entry point, on real folders. */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -142,5 +142,66 @@ describe('cluster-lab render', () => {
     expect(lab.network.nic).toBe(nic.name);
     expect(lab.vm.cpus).toBe(3);
     expect(lab.agents).toHaveLength(2);
+  });
+});
+
+describe('cluster-lab render on a folder that has a lab', () => {
+  const seeded = async () => {
+    const dir = path.join(home, 'lab');
+    expect((await run(['render', '--dir', dir, ...seedFlags])).code).toBe(0);
+    return dir;
+  };
+
+  it('edits that lab: one flag changes one field, addresses and nodes stay, and the old lab.json is kept', async () => {
+    const dir = await seeded();
+    const before = await readFile(path.join(dir, 'lab.json'), 'utf8');
+    const edit = await run(['render', '--dir', dir, '--memory', '2048']);
+    expect(edit, edit.err).toMatchObject({ code: 0, err: '' });
+    expect(JSON.parse(await readFile(path.join(dir, 'lab.json'), 'utf8'))).toEqual({ ...seedLab(), vm: { ...seedLab().vm, memoryMb: 2048 } });
+    const kept = (await readdir(dir)).filter((name) => name.startsWith('lab.json.user-'));
+    expect(kept).toHaveLength(1);
+    expect(await readFile(path.join(dir, kept[0]!), 'utf8')).toBe(before);
+    expect(edit.out).toContain(`kept the previous lab.json as ${kept[0]}`);
+  });
+
+  it('refuses --nic on an existing lab without --replan, naming --replan, and changes nothing', async () => {
+    const dir = await seeded();
+    const before = await readFile(path.join(dir, 'lab.json'), 'utf8');
+    const replanned = await run(['render', '--dir', dir, '--nic', 'eth0', '--memory', '2048']);
+    expect(replanned.code).toBe(2);
+    expect(replanned.err).toMatch(/^ {2}--nic: .*Add --replan/m);
+    expect(await readFile(path.join(dir, 'lab.json'), 'utf8')).toBe(before);
+  });
+
+  it('refuses, exit 2 and nothing written, a folder holding another lab or other files, unless --force', async () => {
+    const other = path.join(home, 'other');
+    expect((await run(['render', '--dir', other, ...seedFlags, '--name', 'other-lab'])).code).toBe(0);
+    const before = await readFile(path.join(other, 'lab.json'), 'utf8');
+    const taken = await run(['render', '--dir', other, '--config', path.join(other, 'lab.json'), '--name', 'cluster-lab']);
+    expect(taken.code).toBe(2);
+    expect(taken.err).toContain(`${other} holds the lab "other-lab"`);
+    expect(taken.err).toContain('--force');
+    expect(await readFile(path.join(other, 'lab.json'), 'utf8')).toBe(before);
+
+    const stuff = path.join(home, 'stuff');
+    await mkdir(stuff);
+    await writeFile(path.join(stuff, 'thesis.tex'), 'mine');
+    const mixed = await run(['render', '--dir', stuff, ...seedFlags]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toContain("files that are not a lab's: thesis.tex");
+    expect(await readdir(stuff)).toEqual(['thesis.tex']);
+    expect((await run(['render', '--dir', stuff, ...seedFlags, '--force'])).code).toBe(0);
+    expect(await readFile(path.join(stuff, 'thesis.tex'), 'utf8')).toBe('mine');
+  });
+
+  it('never removes a machine whose VM exists, even with --force', async () => {
+    const dir = await seeded();
+    await mkdir(path.join(dir, '.vagrant', 'machines', 'agent2', 'virtualbox'), { recursive: true });
+    await writeFile(path.join(dir, '.vagrant', 'machines', 'agent2', 'virtualbox', 'id'), 'vbox-uuid');
+    const before = await readFile(path.join(dir, 'lab.json'), 'utf8');
+    const fewer = await run(['render', '--dir', dir, '--agent', 'agent1=192.168.1.111', '--force']);
+    expect(fewer.code).toBe(1);
+    expect(fewer.err).toMatch(/VM agent2 that this lab no longer has.*Destroy/s);
+    expect(await readFile(path.join(dir, 'lab.json'), 'utf8')).toBe(before);
   });
 });

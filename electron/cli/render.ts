@@ -1,7 +1,8 @@
 /**
  * `cluster-lab render`: write a lab folder from a lab.json or from flags, through the same lab
  * schema and lab-folder service as the app. Bad input exits 2 with one line per problem, each
- * naming the flag that fixes it, and nothing is written.
+ * naming the flag that fixes it, and nothing is written. On a folder that already has a lab, the
+ * flags edit that lab: each one changes its field and nothing else moves.
  */
 import { checkStatusWords } from '../../shared/doctor';
 import { AppError, type FieldIssue } from '../../shared/errors';
@@ -10,15 +11,22 @@ import { hostFit } from '../../shared/lab/fit';
 import { draftFrom } from '../../shared/lab/plan';
 import { shellQuote } from '../../shared/render/escape';
 import { hostInfo } from '../services/host';
-import { readLabJson, refuseUnknownFields } from '../services/labFolder';
+import { readLabJson, refuseUnknownFields, resolveLabDir } from '../services/labFolder';
+import { LAB_JSON } from '../../shared/render';
+import path from 'node:path';
 import { call, parseFlags, pathFlag, printJson, requireDir, type Command } from './command';
 
-const usage = `Usage: cluster-lab render --dir DIR [--config lab.json | flags] [--json]
+const usage = `Usage: cluster-lab render --dir DIR [--config lab.json | flags] [--replan] [--force] [--json]
 Writes a lab folder (lab.json, Vagrantfile, registry.yaml, shared/, logs/). A file edited by hand since
-the last write is kept beside the new one; an unchanged lab changes nothing.
+the last write is kept beside the new one; an unchanged lab changes nothing. When DIR already has a
+lab, the flags edit it (each changes one value, nothing else moves) and the old lab.json is kept as
+lab.json.user-<time>. A folder holding another lab or other files is refused unless --force; a
+machine whose VM exists is never removed or renamed (destroy it first).
 
-  --config FILE          start from this lab.json (flags below override its values)
+  --config FILE          start from this lab.json instead of DIR's (flags below override its values)
   --nic NAME             plan the lab on this NIC: the values not given come from it and the plan
+  --replan               on an existing lab, plan addresses and nodes again (on --nic, else its NIC)
+  --force                write into a folder that holds another lab or files that are not a lab's
   --bridge NAME          VirtualBox bridge name (default: the NIC's)
   --subnet CIDR          the LAN (default: the NIC's, else the /24 around --gateway)
   --gateway IP           the VMs' default route: the LAN router
@@ -40,6 +48,7 @@ Examples:
   cluster-lab render --dir lab --bridge wlp5s0 --gateway 192.168.1.1 --dns 8.8.8.8 --server-ip 192.168.1.110 \\
     --agent agent1=192.168.1.111 --agent agent2=192.168.1.112
   cluster-lab render --dir lab --config lab.json --memory 2048
+  cluster-lab render --dir ~/ClusterLab/cluster-lab --memory 2048   # edit the lab in that folder
 `;
 
 const flagOptions = {
@@ -60,6 +69,8 @@ const flagOptions = {
   'no-registry': { type: 'boolean', default: false },
   'no-linked-clone': { type: 'boolean', default: false },
   name: { type: 'string' },
+  replan: { type: 'boolean', default: false },
+  force: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -85,13 +96,14 @@ const flagForPath: [string, string][] = [
   ['name', '--name'],
 ];
 
-function flagFor(issuePath: string, flags: Flags): string {
+/** `source` is where the values not given as flags came from: `--config` or the folder's lab.json. */
+function flagFor(issuePath: string, flags: Flags, source: string | null): string {
   const match = flagForPath.find(([prefix]) => issuePath === prefix || issuePath.startsWith(`${prefix}.`));
-  if (!match) return flags.config ? `--config (${issuePath})` : issuePath;
+  if (!match) return source ? `${source} (${issuePath})` : issuePath;
   const [prefix, flag] = match;
   const given = flags[flag.slice(2) as keyof Flags] !== undefined && flags[flag.slice(2) as keyof Flags] !== false;
   // A value that came from lab.json, not from a flag: say where it is, and which flag overrides it.
-  if (flags.config && !given) return `--config (${issuePath}; or ${flag})`;
+  if (source && !given) return `${source} (${issuePath}; or ${flag})`;
   const agent = /^agents\.(\d+)/.exec(issuePath);
   return agent && prefix === 'agents' ? `--agent #${Number(agent[1]) + 1}` : flag;
 }
@@ -162,8 +174,8 @@ function fillFromFlags(lab: unknown): unknown {
 }
 
 /** A plan's or a schema's issues with each path turned into the flag that fixes it. */
-function flagIssues(issues: FieldIssue[], flags: Flags): FieldIssue[] {
-  return issues.map((issue) => ({ path: issue.path.startsWith('--') ? issue.path : flagFor(issue.path, flags), message: issue.message }));
+function flagIssues(issues: FieldIssue[], flags: Flags, source: string | null): FieldIssue[] {
+  return issues.map((issue) => ({ path: issue.path.startsWith('--') ? issue.path : flagFor(issue.path, flags, source), message: issue.message }));
 }
 
 function badFlags(issues: FieldIssue[]): AppError {
@@ -173,15 +185,50 @@ function badFlags(issues: FieldIssue[]): AppError {
   });
 }
 
-/** The lab before the flags: lab.json as it is, or the defaults; with --nic, the plan's network and nodes on top. */
-async function baseLab(flags: Flags, services: Parameters<Command['run']>[1]): Promise<unknown> {
-  const start = flags.config ? await readLabJson(pathFlag(flags.config)) : defaultLabConfig();
-  if (!flags.nic) return start;
+interface Base {
+  lab: unknown;
+  /** Where the values not given as flags came from (`--config`, DIR/lab.json), or null for the defaults. */
+  source: string | null;
+  /** The lab.json the values came from, to name in a refusal of its fields. */
+  file: string | null;
+}
+
+/**
+ * The lab before the flags: --config, else the folder's own lab.json (an edit), else the defaults.
+ * A folder's lab.json that cannot be read is refused, naming why; with --force the flags replace it.
+ */
+async function startingLab(flags: Flags, dir: string, services: Parameters<Command['run']>[1]): Promise<Base & { existing: boolean }> {
+  if (flags.config) return { lab: await readLabJson(pathFlag(flags.config)), source: '--config', file: pathFlag(flags.config), existing: false };
+  const folder = resolveLabDir(services.ctx, dir);
+  const file = path.join(folder, LAB_JSON);
   try {
-    const planned = await call(services, 'plan.suggest', { nic: flags.nic, agents: flags.agent?.length, base: draftFrom(start) });
-    return overlay(start, { network: planned.network, server: planned.server, agents: planned.agents });
+    return { lab: await readLabJson(file, folder), source: file, file, existing: true };
   } catch (error) {
-    if (error instanceof AppError && error.issues?.length) throw badFlags(flagIssues(error.issues, flags));
+    if (!flags.force && !(error instanceof AppError && error.code === 'not_found')) throw error;
+    return { lab: defaultLabConfig(), source: null, file: null, existing: false };
+  }
+}
+
+/** With --nic (or --replan), the plan's network and nodes on top; on an existing lab only when --replan says so. */
+async function baseLab(flags: Flags, dir: string, services: Parameters<Command['run']>[1]): Promise<Base> {
+  const { existing, ...start } = await startingLab(flags, dir, services);
+  if (existing && flags.nic && !flags.replan)
+    throw badFlags([
+      {
+        path: '--nic',
+        message: `${start.file} already has its addresses and nodes; --nic would plan them again. Add --replan to do that, or leave out --nic to keep them.`,
+      },
+    ]);
+  const nic = flags.nic ?? (flags.replan ? (start.lab as { network?: { nic?: unknown } })?.network?.nic : undefined);
+  if (typeof nic !== 'string' || !nic) {
+    if (flags.replan) throw badFlags([{ path: '--replan', message: 'There is no NIC to plan on: give one with --nic.' }]);
+    return start;
+  }
+  try {
+    const planned = await call(services, 'plan.suggest', { nic, agents: flags.agent?.length, base: draftFrom(start.lab) });
+    return { ...start, lab: overlay(start.lab, { network: planned.network, server: planned.server, agents: planned.agents }) };
+  } catch (error) {
+    if (error instanceof AppError && error.issues?.length) throw badFlags(flagIssues(error.issues, flags, start.source));
     throw error;
   }
 }
@@ -194,14 +241,15 @@ export const renderCommand: Command = {
     const { values: flags } = parseFlags(argv, flagOptions, usage);
     const dir = requireDir(flags.dir, usage, 'where the lab goes');
     const { patch, issues } = flagPatch(flags);
-    const lab = fillFromFlags(overlay(await baseLab(flags, services), patch));
+    const base = await baseLab(flags, dir, services);
+    const lab = fillFromFlags(overlay(base.lab, patch));
     const checked = validateLab(lab);
-    if (checked.ok && flags.config) refuseUnknownFields(lab, checked.config, pathFlag(flags.config));
+    if (checked.ok && base.file) refuseUnknownFields(lab, checked.config, base.file);
     // A flag that could not be read already has its line; the schema's view of it adds nothing.
     const unread = new Set(issues.map((issue) => issue.path));
-    const problems = [...issues, ...(checked.ok ? [] : flagIssues(checked.issues, flags).filter((issue) => !unread.has(issue.path)))];
+    const problems = [...issues, ...(checked.ok ? [] : flagIssues(checked.issues, flags, base.source).filter((issue) => !unread.has(issue.path)))];
     if (problems.length || !checked.ok) throw badFlags(problems);
-    const report = await call(services, 'lab.write', { dir, config: checked.config });
+    const report = await call(services, 'lab.write', { dir, config: checked.config, force: flags.force, keepLabJson: true });
     if (flags.json) {
       printJson(io, report);
       return 0;
@@ -209,7 +257,8 @@ export const renderCommand: Command = {
     io.out(`Lab "${checked.config.name}" in ${report.dir}\n`);
     for (const name of report.written) io.out(`  wrote      ${name}\n`);
     for (const name of report.unchanged) io.out(`  unchanged  ${name}\n`);
-    for (const kept of report.keptUserCopies) io.out(`  kept your edited ${kept.name} as ${kept.keptAs}\n`);
+    for (const kept of report.keptUserCopies)
+      io.out(`  kept ${kept.name === LAB_JSON ? 'the previous' : 'your edited'} ${kept.name} as ${kept.keptAs}\n`);
     for (const name of report.removed) io.out(`  removed    ${name} (this lab no longer has it)\n`);
     for (const name of report.leftEdited) io.out(`  left       ${name} (edited by you; this lab no longer writes it)\n`);
     for (const { name, why } of report.ignored) io.out(`  ignored    ${name}: ${why}\n`);

@@ -13,6 +13,7 @@ import { assertLab, LAB_SCHEMA_VERSION, type LabConfig } from '../../shared/lab/
 import { LAB_JSON, REGISTRY_MANIFEST, renderLab, VAGRANTFILE } from '../../shared/render';
 import type { ServiceContext } from './context';
 import { atomicWrite, ioError, lstatIfAny, makeFolders, notAPlainFile, readPlainFile } from './files';
+import { LOCK_FILE } from './jobs/lock';
 
 /** Cluster Lab's own bookkeeping inside a lab folder. */
 export const STATE_DIR = '.cluster-lab';
@@ -327,8 +328,8 @@ async function realFolder(dir: string): Promise<string> {
   return parent === dir ? dir : path.join(await realFolder(parent), path.basename(dir));
 }
 
-/** Every name a lab writes in its folder: a folder holding anything else is not a lab's. */
-const LAB_OWN_NAMES: ReadonlySet<string> = new Set([...GENERATED_FILES, ...LAB_DIRS, STATE_DIR]);
+/** Every name a lab writes in its folder (the write's own lock too): a folder holding anything else is not a lab's. */
+const LAB_OWN_NAMES: ReadonlySet<string> = new Set([...GENERATED_FILES, ...LAB_DIRS, STATE_DIR, LOCK_FILE]);
 
 /** Why `root`'s lab.json is not this lab's, or null when it is. */
 async function otherLab(root: string, name: string): Promise<string | null> {
