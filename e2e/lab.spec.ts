@@ -97,6 +97,21 @@ test('Network → Addresses → Lab → Review: the preview follows the answers,
   await screenshot(page, 'review-step');
 });
 
+test('a double click on Next moves one step: from Lab to Review, never past it to Run', async ({ appPage: page }) => {
+  const next = page.getByRole('button', { name: 'Next' });
+  for (const step of ['Network', 'Addresses', 'Lab']) {
+    await expect(next).toBeEnabled();
+    await next.click();
+    await expect(page.getByRole('heading', { name: step, exact: true })).toBeVisible();
+  }
+  await expect(next).toBeEnabled();
+  await next.dblclick();
+  await expect(page.getByRole('heading', { name: 'Review and write', exact: true })).toBeVisible();
+  // Review's own Next is enabled at once: a second click that got through would have opened Run by now.
+  await expect(next).toBeEnabled();
+  await expect(page.getByRole('heading', { name: 'Run the lab', exact: true })).toHaveCount(0);
+});
+
 test('a lab folder that is not a full path is refused inline, naming the field', async ({ appPage: page, labEnv }) => {
   for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Next' }).click();
   await expect(page.getByRole('heading', { name: 'Lab', exact: true })).toBeVisible();
