@@ -112,7 +112,8 @@ describe('what a VM or a lab folder hands the host never runs there (issue 21)',
 
 describe('cluster-lab kubeconfig --merge and --remove', () => {
   const upDone = async (lab = seedLab()) => {
-    await writeLab(dir, lab);
+    // The folder may hold the seed lab already: this is another lab in its place, on purpose.
+    await writeLab(dir, lab, { force: true });
     await mkdir(path.join(dir, 'shared'), { recursive: true });
     await writeFile(path.join(dir, K3S_KUBECONFIG), k3sYaml);
     await writeLabKubeconfig(dir, lab);
