@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { loopbackServer } from '../../fixtures/loopbackServer';
 import { tempDirs } from '../../fixtures/tmp';
 import type { CommandIo } from './command';
 import { main } from './index';
@@ -22,34 +20,23 @@ files.set(
   Buffer.from([...files].map(([name, data]) => `${createHash('sha256').update(data).digest('hex')}  ${name}\n`).join('')),
 );
 
-let server: Server;
-let base: string;
 /** When set, the binary's first request sends half and then nothing. */
 let stallOnce = false;
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    if (req.url === '/channels/stable') return void res.writeHead(302, { location: `/k3s-io/k3s/releases/tag/${encodeURIComponent(VERSION)}` }).end();
-    if (req.url === '/install.sh') return void res.end('#!/bin/sh\n');
-    const name = req.url!.replace(`/releases/${encodeURIComponent(VERSION)}/`, '');
-    const data = files.get(name);
-    if (!data) return void res.writeHead(404).end();
-    const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
-    if (name === 'k3s' && stallOnce) {
-      stallOnce = false;
-      res.writeHead(200, { 'content-length': data.length });
-      return void res.write(data.subarray(0, data.length / 2));
-    }
-    if (from > 0) res.writeHead(206, { 'content-range': `bytes ${from}-${data.length - 1}/${data.length}` });
-    res.end(data.subarray(from));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
+const served = loopbackServer((req, res) => {
+  if (req.url === '/channels/stable') return void res.writeHead(302, { location: `/k3s-io/k3s/releases/tag/${encodeURIComponent(VERSION)}` }).end();
+  if (req.url === '/install.sh') return void res.end('#!/bin/sh\n');
+  const name = req.url!.replace(`/releases/${encodeURIComponent(VERSION)}/`, '');
+  const data = files.get(name);
+  if (!data) return void res.writeHead(404).end();
+  const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+  if (name === 'k3s' && stallOnce) {
+    stallOnce = false;
+    res.writeHead(200, { 'content-length': data.length });
+    return void res.write(data.subarray(0, data.length / 2));
+  }
+  if (from > 0) res.writeHead(206, { 'content-range': `bytes ${from}-${data.length - 1}/${data.length}` });
+  res.end(data.subarray(from));
 });
 
 async function run(argv: string[], cache: string, onErr?: (text: string, interrupt: (s: NodeJS.Signals) => void) => void) {
@@ -69,9 +56,9 @@ async function run(argv: string[], cache: string, onErr?: (text: string, interru
   };
   const env = {
     XDG_CACHE_HOME: cache,
-    CLUSTER_LAB_K3S_RELEASES: `${base}/releases`,
-    CLUSTER_LAB_K3S_INSTALL_SCRIPT: `${base}/install.sh`,
-    CLUSTER_LAB_K3S_CHANNELS: `${base}/channels`,
+    CLUSTER_LAB_K3S_RELEASES: `${served.base}/releases`,
+    CLUSTER_LAB_K3S_INSTALL_SCRIPT: `${served.base}/install.sh`,
+    CLUSTER_LAB_K3S_CHANNELS: `${served.base}/channels`,
   };
   const code = await main(['k3s', ...argv], io, { env, platform: 'linux' });
   return { code, out, err };

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/errors';
+import { loopbackServer } from '../../../fixtures/loopbackServer';
 import { tempDirs } from '../../../fixtures/tmp';
 import { compareK3sVersions, fetchRelease, k3sCacheDir, listCache, parseChecksums, pruneCache, resolveChannel } from './cache';
 
@@ -24,8 +23,6 @@ interface Seen {
   sent: number;
 }
 
-let server: Server;
-let base: string;
 let routes: Map<string, Route>;
 let seen: Seen[];
 
@@ -53,20 +50,11 @@ function standardRoutes(bin = binary): Map<string, Route> {
   ]);
 }
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    seen.push({ url: req.url!, range: req.headers.range, sent: 0 });
-    const route = routes.get(req.url!);
-    if (route) route(req, res);
-    else res.writeHead(404).end();
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
+const served = loopbackServer((req, res) => {
+  seen.push({ url: req.url!, range: req.headers.range, sent: 0 });
+  const route = routes.get(req.url!);
+  if (route) route(req, res);
+  else res.writeHead(404).end();
 });
 beforeEach(() => {
   routes = standardRoutes();
@@ -74,9 +62,9 @@ beforeEach(() => {
 });
 
 const env = () => ({
-  CLUSTER_LAB_K3S_RELEASES: `${base}/releases`,
-  CLUSTER_LAB_K3S_INSTALL_SCRIPT: `${base}/install.sh`,
-  CLUSTER_LAB_K3S_CHANNELS: `${base}/channels`,
+  CLUSTER_LAB_K3S_RELEASES: `${served.base}/releases`,
+  CLUSTER_LAB_K3S_INSTALL_SCRIPT: `${served.base}/install.sh`,
+  CLUSTER_LAB_K3S_CHANNELS: `${served.base}/channels`,
 });
 const fetchInto = async (cacheDir: string, extra: Partial<Parameters<typeof fetchRelease>[0]> = {}) =>
   fetchRelease({ version: VERSION, arch: 'amd64', images: true, cacheDir, env: env(), ...extra });
@@ -105,7 +93,7 @@ describe('k3sCacheDir', () => {
 
 describe('resolveChannel', () => {
   it('reads the version from the redirect without following it', async () => {
-    routes.set('/channels/stable', (_req, res) => res.writeHead(302, { location: `${base}/k3s-io/k3s/releases/tag/v1.33.1%2Bk3s1` }).end());
+    routes.set('/channels/stable', (_req, res) => res.writeHead(302, { location: `${served.base}/k3s-io/k3s/releases/tag/v1.33.1%2Bk3s1` }).end());
     expect(await resolveChannel('stable', { env: env() })).toBe(VERSION);
     expect(seen.map((s) => s.url)).toEqual(['/channels/stable']);
   });
@@ -210,7 +198,7 @@ describe('fetchRelease', () => {
   it('follows redirects, relative and absolute, and gives up on a loop', async () => {
     const cacheDir = await tempDir();
     routes.set(releasePath('k3s'), (_req, res) => res.writeHead(302, { location: '/objects/k3s' }).end());
-    routes.set('/objects/k3s', (_req, res) => res.writeHead(307, { location: `${base}/objects/k3s-final` }).end());
+    routes.set('/objects/k3s', (_req, res) => res.writeHead(307, { location: `${served.base}/objects/k3s-final` }).end());
     routes.set('/objects/k3s-final', file(binary));
     await fetchInto(cacheDir);
     expect(await readFile(path.join(cacheDir, VERSION, 'k3s'))).toEqual(binary);
