@@ -355,7 +355,7 @@ async function refuseTakeover(root: string, entries: string[], config: LabConfig
   }
   if (what === null) return;
   throw new AppError('invalid_input', `${root} holds ${what}; nothing was written, so it is not taken over.`, {
-    hint: `Choose another folder for "${config.name}" (an empty or new one), or write it there anyway with --force (the files it writes replace theirs; edited ones are kept as <name>.user-<time>).`,
+    hint: `Choose another folder for "${config.name}" (an empty or new one), or move what is in this one out of the way. \`cluster-lab render\` writes there anyway with --force: the files it writes replace theirs, and edited ones are kept as <name>.user-<time>.`,
     issues: [{ path: 'dir', message: `${root} holds ${what}: choose another folder, or force the write.` }],
   });
 }
