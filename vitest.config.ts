@@ -5,7 +5,7 @@ export default defineConfig({
   test: {
     include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'fixtures/**/*.test.ts'],
     environment: 'node',
-    globalSetup: ['fixtures/tmpLeaks.ts'],
+    globalSetup: ['fixtures/tmpLeaks.ts', 'fixtures/k3sStandIn.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -15,6 +15,8 @@ test('the first screen shows this machine and its real tool versions', async ({ 
   // The wizard's default plan (3 VMs x 4096 MB) is checked against this machine's memory and disk.
   await expect(checks.locator('li[data-check="memory"]')).toContainText('3 VMs × 4096 MB');
   await expect(checks.locator('li[data-check="disk"]')).toContainText('GiB free');
+  // The test's own HOME: an empty k3s cache, and the default lab follows a channel not resolved yet.
+  await expect(checks.locator('li[data-check="k3s-cache"]')).toContainText(/OK.*The k3s cache .*cluster-lab\/k3s is empty/);
   await expect(page.getByRole('status').filter({ hasText: /problem.* to fix before the lab can run/ })).toBeVisible();
   await screenshot(page, 'check-machine');
 });

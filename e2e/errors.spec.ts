@@ -36,6 +36,10 @@ test('when the browser-mode host stops, Next shows what happened and a Reload, n
     const exited = new Promise((resolve) => host.child.once('exit', resolve));
     host.child.kill('SIGTERM');
     await exited;
+    // Said at once, before any click, on whatever screen is up.
+    const lost = page.getByRole('alert').filter({ hasText: 'What this page shows may be out of date.' });
+    await expect(lost).toContainText('Lost the connection to Cluster Lab.');
+    await expect(lost.getByRole('button', { name: 'Reload' })).toBeVisible();
 
     // The Network step's code was never loaded: with the host gone it cannot be.
     await page.getByRole('button', { name: 'Next' }).click();

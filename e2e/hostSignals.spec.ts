@@ -4,7 +4,6 @@
  * Cancel does (Vagrant gets Ctrl-C first), and the host exits 128 + the signal's number only when
  * every process of the job is gone and the lab's lock is released.
  */
-import { test, expect } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,13 +15,14 @@ import { seedLab } from '../shared/render/testing';
 import { WIRE_PATH, WIRE_PROTOCOL, WIRE_TOKEN_PROTOCOL_PREFIX, type ServerFrame } from '../shared/wire';
 import { LOCK_FILE } from '../electron/services/jobs';
 import { writeLab } from '../electron/services/labFolder';
+import { expect, test } from './fixtures/app';
 import { fakeBinDir, startBrowserHost } from './fixtures/host';
 
 for (const [signal, code] of [
   ['SIGTERM', 143],
   ['SIGHUP', 129],
 ] as const)
-  test(`${signal} during the agents' boots cancels the job, and the host exits ${code} once every process of it is gone`, async () => {
+  test(`${signal} during the agents' boots cancels the job, and the host exits ${code} once every process of it is gone`, async ({ k3sSources }) => {
     test.skip(test.info().project.name !== 'browser' || process.platform !== 'linux', 'the browser host on Linux (/proc shows the processes)');
     const home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-e2e-signals-'));
     const mark = newMark();
@@ -39,6 +39,8 @@ for (const [signal, code] of [
         VAGRANT_CHECKPOINT_DISABLE: '1',
         KUBECONFIG: path.join(home, '.kube', 'config'),
         ...seedBridgeEnv(),
+        // Up's first step fetches the lab's k3s release: from the loopback stand-in, never the internet.
+        ...k3sSources,
         FAKE_VAGRANT_GATE: gate,
         [MARK_VARIABLE]: mark,
       });

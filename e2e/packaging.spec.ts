@@ -50,10 +50,12 @@ test.describe('the packaged app', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  test('app.asar holds only the bundles that run, within 4 MiB', async () => {
+  test('app.asar holds only the bundles that run, within 5 MiB', async () => {
     const asar = path.join(app, 'resources/app.asar');
     const files = listPackage(asar, { isPack: false }).map((file) => file.replaceAll('\\', '/'));
-    expect((await stat(asar)).size).toBeLessThanOrEqual(4 * 1024 * 1024);
+    // 4.2 MiB: the bundles (unminified, so a stack trace in a log reads as the source), of which ~1 MiB
+    // is undici, k3s's downloads through a proxy (issue 24). node_modules copied in would be far more.
+    expect((await stat(asar)).size).toBeLessThanOrEqual(5 * 1024 * 1024);
     expect(files).toContain('/out/main/index.js');
     expect(files).toContain('/out/preload/index.cjs');
     expect(files).toContain('/out/renderer/index.html');

@@ -12,7 +12,14 @@ async function openLabInRunStep(page: Page, home: string): Promise<string> {
   const dir = path.join(home, 'labs', 'demo');
   await writeLab(dir, seedLab());
   // A finished wizard draft, so the step bar lets us straight through to Run.
-  await page.evaluate((config) => sessionStorage.setItem('cluster-lab.wizard.v1', JSON.stringify({ config, dir: '', writtenDir: null })), seedLab());
+  await page.evaluate(
+    (draft) =>
+      sessionStorage.setItem(
+        'cluster-lab.ui.v1',
+        JSON.stringify({ schemaVersion: 1, draft, dir: '', writtenDir: null, opened: null, screen: 'check', savedAt: Date.now() }),
+      ),
+    seedLab(),
+  );
   await page.reload();
   await page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: /Run/ }).click();
   await expect(page.getByRole('heading', { name: 'Run the lab' })).toBeVisible();
@@ -224,7 +231,7 @@ test.describe('when a machine fails to provision', () => {
     const failure = page.getByRole('alert', { name: 'Job failure' });
     await expect(failure).toContainText('Failed on agent1', { timeout: 30_000 });
     await expect(failure).toContainText('vagrant up failed on agent1');
-    await expect(failure.getByLabel('Last error lines')).toContainText('Could not resolve host');
+    await expect(failure.getByLabel('Last error lines')).toContainText("default routes are not the lab's");
     await expect(page.getByRole('list', { name: 'Steps' }).locator(':scope > li[data-status="failed"]')).toContainText('vagrant up the agents');
     // The other agent ran to its end beside it: its VM is up and usable, and the failure says so.
     await expect(failure).toContainText('agent2 came up.');
@@ -264,7 +271,10 @@ test.describe('while the CLI runs a job on the same lab', () => {
   // The server takes a minute to boot, so the CLI's job is still in Vagrant's hands when it is interrupted.
   test.use({ tools: 'fakes', extraEnv: { FAKE_VAGRANT_DELAY_MS: '20', FAKE_VAGRANT_MACHINE_MS: 'server=60000' } });
 
-  test('Up is refused with a message, and no second vagrant starts', async ({ appPage: page, labEnv }) => {
+  test("the page shows the CLI's Up and its live log without a click, again after a reload; Up and Cancel say why not; its end, then it is a past job", async ({
+    appPage: page,
+    labEnv,
+  }) => {
     const dir = await openLabInRunStep(page, labEnv.home);
     const cli = spawn(process.execPath, [path.join(repoRoot, 'electron/cli/bin.js'), 'up', '--dir', dir], {
       env: labEnv.env,
@@ -272,16 +282,40 @@ test.describe('while the CLI runs a job on the same lab', () => {
     });
     let cliOut = '';
     cli.stdout.on('data', (chunk: Buffer) => (cliOut += chunk.toString()));
-    await expect.poll(() => cliOut).toContain('Bringing machine');
-    await page.getByRole('button', { name: 'Up', exact: true }).click();
-    await expect(page.getByRole('alert')).toContainText(`The up job is already running on this lab (process ${cli.pid}`);
-    await screenshot(page, 'run-refused-busy');
-    await expect.poll(() => cliOut).toContain('Waiting for machine to boot');
+    const job = page.getByLabel('Job', { exact: true });
+    const log = page.getByRole('region', { name: 'Job log' });
+    await expect(job).toHaveAttribute('data-job-status', 'running');
+    await expect(job).toContainText(`Up — running from the CLI (pid ${cli.pid})`);
+    await expect(log).toContainText("Bringing machine 'server' up");
+    await expect(page.getByRole('button', { name: 'Up', exact: true })).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Cancel job' })).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Cancel job' })).toHaveAttribute('title', /press Ctrl-C in its terminal/);
+    await screenshot(page, 'run-cli-job');
+
+    // A reload mid-Up shows it again at once, its log so far, then the lines as they come.
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: /Run/ }).click();
+    await expect(job).toContainText(`Up — running from the CLI (pid ${cli.pid})`);
+    await expect(log).toContainText("Bringing machine 'server' up");
+    await expect(log).toContainText('Waiting for machine to boot');
+
     const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
     cli.kill('SIGINT');
     // 128 + SIGINT's number, once Vagrant has cleaned up.
     expect(await exited).toBe(130);
     expect(cliOut).toContain('Waiting for cleanup before exiting');
-    await expect(page.getByLabel('Job', { exact: true })).toHaveCount(0);
+    await expect(job).toHaveAttribute('data-job-status', 'cancelled');
+    await expect(page.getByRole('button', { name: 'Up', exact: true })).toBeEnabled();
+    // Every line of the log file once: none lost across the reload, none twice.
+    const [logName] = await readdir(path.join(dir, 'logs'));
+    const logLines = (await readFile(path.join(dir, 'logs', logName!), 'utf8')).split('\n').filter((l) => l !== '');
+    await expect.poll(() => lineCount(page)).toBe(logLines.length);
+
+    await page.getByText('Past jobs').click();
+    const pastRow = page.getByRole('row', { name: /Up/ });
+    await expect(pastRow).toContainText('cancelled');
+    await pastRow.getByRole('button', { name: /Open the log of Up/ }).click();
+    await expect(page.getByRole('region', { name: 'Log of a past job' })).toContainText('up cancelled.');
+    await screenshot(page, 'run-past-job');
   });
 });

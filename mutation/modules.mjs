@@ -14,7 +14,13 @@ export const modules = [
   { module: 'electron/services/files.ts', tests: ['electron/services/files.test.ts', 'electron/services/guest/handoff.test.ts'] },
   { module: 'electron/services/labFolder.ts', tests: ['electron/services/labFolder.test.ts'] },
   // The job lock and cancel.
-  { module: 'electron/services/jobs/lock.ts', tests: ['electron/services/jobs/lock.test.ts'] },
+  {
+    module: 'electron/services/jobs/lock.ts',
+    tests: ['electron/services/jobs/lock.test.ts', 'electron/services/jobs/lock.noProc.test.ts', 'electron/services/jobs/foreign.test.ts'],
+  },
+  // A lab's logs/ as others' jobs and past jobs are read from it: our names only, no link, no FIFO, bounded.
+  { module: 'electron/services/jobs/logFiles.ts', tests: ['electron/services/jobs/foreign.test.ts'] },
+  { module: 'electron/services/jobs/logNames.ts', tests: ['electron/services/jobs/logNames.test.ts', 'electron/services/jobs/foreign.test.ts'] },
   { module: 'electron/services/jobs/child.ts', tests: ['electron/services/jobs/child.test.ts', 'electron/services/signals.test.ts'] },
   { module: 'electron/services/signals.ts', tests: ['electron/services/signals.test.ts'] },
   // What a lab hands back (k3s.yaml, kubeconfig.yaml), and the kubeconfig and Telepresence config writes.
@@ -33,6 +39,11 @@ export const modules = [
     tests: ['electron/services/doctor/rules.test.ts', 'electron/services/doctor/doctor.test.ts', 'shared/lab/fit.test.ts'],
   },
   { module: 'electron/services/doctor/network.ts', tests: ['electron/services/doctor/rules.test.ts', 'electron/services/doctor/doctor.test.ts'] },
+  { module: 'electron/services/doctor/k3s.ts', tests: ['electron/services/doctor/k3s.test.ts'] },
+  // Which proxy a k3s download takes (HTTPS_PROXY, NO_PROXY), its credentials never shown.
+  { module: 'electron/services/k3s/proxy.ts', tests: ['electron/services/k3s/proxy.test.ts'] },
+  // k3s into a lab's share: copies checked against the cache's checksums, never a link a guest could write through.
+  { module: 'electron/services/k3s/place.ts', tests: ['electron/services/k3s/cache.test.ts'] },
   // Browser mode's checks, the page's files in both shells, the links out, the IPC sender check, the quit guard, the CLI's exit codes.
   { module: 'electron/web/server.ts', tests: ['electron/web/server.test.ts'] },
   {

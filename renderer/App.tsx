@@ -1,28 +1,37 @@
 /** The wizard frame: a step bar, the current step, Back and Next. */
 import { Suspense, useCallback, useEffect, useRef, useState, type MouseEvent } from 'react';
 import { issuesUnder } from '../shared/lab/schema';
+import type { ScreenId } from '../shared/uiState';
 import { AnnouncerProvider, useAnnounce } from './components/Announcer';
+import { ConnectionLost } from './components/ConnectionLost';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { StepFocusContext } from './components/StepHeader';
 import { HelpDialog } from './components/HelpDialog';
+import { HomeScreen } from './components/HomeScreen';
 import { TelepresencePanel } from './components/TelepresencePanel';
 import { jobTitle } from './jobWords';
 import { NextPress } from './nextPress';
-import { steps } from './steps';
+import { StepGateContext, type StepGate } from './stepGate';
+import { GoContext, pushScreen, screenFromUrl } from './route';
+import { steps, type StepDef } from './steps';
 import { useJobNotifications } from './useJobNotifications';
 import { useJobProgress } from './useJobProgress';
 import { useWizard, WizardProvider } from './wizard';
 
+/** "Your labs": a screen with its own URL like the steps, outside their order. */
+const home: StepDef = { id: 'home', title: 'Your labs', component: HomeScreen, fields: [] };
+
 function Wizard() {
-  const [index, setIndex] = useState(0);
   const [telepresenceOpen, setTelepresenceOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
-  const { issues } = useWizard();
+  const { issues, state, update } = useWizard();
+  const index = steps.findIndex((s) => s.id === state.screen);
   const announce = useAnnounce();
   const job = useJobProgress();
   const focusHeading = useRef(false);
   const [nextPress] = useState(() => new NextPress());
-  const step = steps[index]!;
+  const stepGate = useRef<StepGate | null>(null);
+  const step = steps[index] ?? home;
   const blocking = issuesUnder(issues, step.fields);
   const Step = step.component;
 
@@ -39,19 +48,36 @@ function Wizard() {
     document.title = [job ? jobTitle(job) : null, step.title, 'Cluster Lab'].filter(Boolean).join(' · ');
   }, [job, step.title]);
 
-  useEffect(() => nextPress.landed(), [index, nextPress]);
+  useEffect(() => nextPress.landed(), [state.screen, nextPress]);
+  // The step may hold Next back (Review writes first); then the press is over and the step stays.
+  const next = async (from: number) => {
+    const gate = stepGate.current;
+    if (gate && !(await gate())) return nextPress.landed();
+    go(steps[from + 1]!.id as ScreenId);
+  };
 
-  const go = (to: number) => {
+  /** To another screen: a new history entry, unless Back or Forward brought it (`fromHistory`). */
+  const go = (to: ScreenId, fromHistory = false) => {
     focusHeading.current = true;
-    setIndex(to);
-    announce(`Step ${to + 1} of ${steps.length}: ${steps[to]!.title}`);
+    if (!fromHistory) pushScreen(to);
+    update((s) => ({ ...s, screen: to }));
+    const at = steps.findIndex((s) => s.id === to);
+    announce(at >= 0 ? `Step ${at + 1} of ${steps.length}: ${steps[at]!.title}` : home.title);
     window.scrollTo({ top: 0 });
   };
-  // A notification's click opens the lab: the Run step, whichever step was showing.
-  const runIndex = steps.findIndex((s) => s.id === 'run');
   const goRef = useRef(go);
   goRef.current = go;
-  const openLab = useCallback(() => goRef.current(runIndex), [runIndex]);
+  const goStable = useCallback((to: ScreenId) => goRef.current(to), []);
+  useEffect(() => {
+    const back = () => {
+      const to = screenFromUrl();
+      if (to) goRef.current(to, true);
+    };
+    window.addEventListener('popstate', back);
+    return () => window.removeEventListener('popstate', back);
+  }, []);
+  // A notification's click opens the lab: the Run step, whichever step was showing.
+  const openLab = useCallback(() => goRef.current('run'), []);
   useJobNotifications(openLab);
   const skipToStep = (event: MouseEvent) => {
     event.preventDefault();
@@ -74,14 +100,14 @@ function Wizard() {
               <li key={s.id} className={i === index ? 'current' : i < index ? 'done' : ''}>
                 <button
                   type="button"
-                  onClick={() => go(i)}
+                  onClick={() => go(s.id as ScreenId)}
                   aria-current={i === index ? 'step' : undefined}
                   disabled={
                     i > index &&
                     !s.standalone &&
                     issuesUnder(
                       issues,
-                      steps.slice(index, i).flatMap((p) => p.fields),
+                      steps.slice(Math.max(index, 0), i).flatMap((p) => p.fields),
                     ).length > 0
                   }
                 >
@@ -93,6 +119,9 @@ function Wizard() {
           </ol>
         </nav>
         <div className="topbar-actions">
+          <button type="button" onClick={() => go('home')} aria-current={step === home ? 'page' : undefined}>
+            Your labs
+          </button>
           <button type="button" onClick={() => setTelepresenceOpen(true)} aria-haspopup="dialog">
             Telepresence
           </button>
@@ -103,37 +132,44 @@ function Wizard() {
         <TelepresencePanel open={telepresenceOpen} onClose={() => setTelepresenceOpen(false)} />
         <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
       </header>
+      <ConnectionLost />
       <main className="content" id="main" tabIndex={-1}>
         <StepFocusContext value={focusHeading}>
-          <ErrorBoundary key={step.id} where={`The ${step.title} step`}>
-            <Suspense
-              fallback={
-                <p className="muted" role="status">
-                  Loading {step.title}…
-                </p>
-              }
-            >
-              <Step />
-            </Suspense>
-          </ErrorBoundary>
+          <GoContext value={goStable}>
+            <StepGateContext value={stepGate}>
+              <ErrorBoundary key={step.id} where={`The ${step.title} step`}>
+                <Suspense
+                  fallback={
+                    <p className="muted" role="status">
+                      Loading {step.title}…
+                    </p>
+                  }
+                >
+                  <Step />
+                </Suspense>
+              </ErrorBoundary>
+            </StepGateContext>
+          </GoContext>
         </StepFocusContext>
       </main>
-      <footer className="navbar">
-        <button type="button" onClick={() => go(index - 1)} disabled={index === 0}>
-          Back
-        </button>
-        <span className="muted" role="status">
-          {blocking.length > 0 ? `${blocking.length} field${blocking.length === 1 ? ' needs' : 's need'} attention before you go on` : ''}
-        </span>
-        <button
-          type="button"
-          className="primary"
-          onClick={(event) => nextPress.press(event.detail) && go(index + 1)}
-          disabled={index === steps.length - 1 || blocking.length > 0}
-        >
-          Next
-        </button>
-      </footer>
+      {step !== home && (
+        <footer className="navbar">
+          <button type="button" onClick={() => go(steps[index - 1]!.id as ScreenId)} disabled={index === 0}>
+            Back
+          </button>
+          <span className="muted" role="status">
+            {blocking.length > 0 ? `${blocking.length} field${blocking.length === 1 ? ' needs' : 's need'} attention before you go on` : ''}
+          </span>
+          <button
+            type="button"
+            className="primary"
+            onClick={(event) => nextPress.press(event.detail) && void next(index)}
+            disabled={index === steps.length - 1 || blocking.length > 0}
+          >
+            Next
+          </button>
+        </footer>
+      )}
     </div>
   );
 }

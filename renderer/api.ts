@@ -47,6 +47,22 @@ class SocketApi implements LabApi {
   private nextId = 1;
   private readonly pending = new Map<number, (envelope: Envelope<unknown>) => void>();
   private readonly listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  private lost = false;
+  private readonly lostWatchers = new Set<(lost: boolean) => void>();
+
+  /** Once lost, lost until a reload: events sent while the socket was down (a job's log, its end) are gone, so the page may be stale even after a reconnect. */
+  private setLost(): void {
+    if (this.lost) return;
+    this.lost = true;
+    for (const watcher of this.lostWatchers) watcher(true);
+  }
+
+  /** Whether the host was lost (stopped, restarted with a new token, a dropped socket), told at once. */
+  watchLost(watcher: (lost: boolean) => void): () => void {
+    this.lostWatchers.add(watcher);
+    watcher(this.lost);
+    return () => void this.lostWatchers.delete(watcher);
+  }
 
   private connect(): Promise<WebSocket> {
     if (this.opened) return this.opened;
@@ -67,6 +83,7 @@ class SocketApi implements LabApi {
         for (const settle of this.pending.values()) settle({ ok: false, error: lostConnection });
         this.pending.clear();
         reject(new Error(lostConnection.message));
+        this.setLost();
         // Keep listening: a host restarted on the same port is picked up again.
         if (this.listeners.size) setTimeout(() => void this.connect().catch(() => {}), 1000);
       };
@@ -108,4 +125,9 @@ class SocketApi implements LabApi {
   }
 }
 
-export const api: LabApi = window.lab ?? new SocketApi();
+const socketApi = window.lab ? null : new SocketApi();
+export const api: LabApi = window.lab ?? socketApi!;
+
+/** Browser mode: whether the page lost its host (the desktop app's main process cannot go while its window lives). */
+export const watchConnectionLost = (watcher: (lost: boolean) => void): (() => void) => socketApi?.watchLost(watcher) ?? (() => {});
+export { lostConnection };

@@ -193,6 +193,35 @@ describe('LabJob: the Run step over a lab folder', () => {
     expect(lab.getState().check?.ok).toBe(false);
   });
 
+  it('shows the check recorded in the folder (the CLI ran it) with the jobs its logs hold, never over a newer one', async () => {
+    const recorded: LabCheck = { ok: true, checkedAt: '2026-12-01T13:00:00.000Z', nodes: [{ machine: 'server', ok: true, checks: [] }] };
+    const past = {
+      id: 'provision-1',
+      kind: 'provision' as const,
+      startedAt: 5,
+      endedAt: 6,
+      result: 'succeeded' as const,
+      running: false,
+      bytes: 1,
+      logFile: 'x',
+    };
+    const { lab } = setup({ 'lab.lastCheck': () => ok({ check: recorded }), 'job.history': () => ok({ jobs: [past] }) });
+    await lab.open(dir);
+    expect(lab.getState()).toMatchObject({ check: recorded, pastJobs: [past] });
+
+    const newer: LabCheck = { ...recorded, ok: false, checkedAt: '2026-12-01T14:00:00.000Z' };
+    let answer: (value: Envelope<{ check: LabCheck | null }>) => void = () => {};
+    const late = setup({
+      'lab.lastCheck': () => new Promise((resolve) => (answer = resolve)),
+      'job.attach': () => ok({ job: job({ status: 'succeeded', check: newer }), tail: [] }),
+    });
+    const opening = late.lab.open(dir);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    answer(ok({ check: recorded }));
+    await opening;
+    expect(late.lab.getState().check).toEqual(newer);
+  });
+
   it('takes the check from an Up it reattaches to after the check event went by (a reload mid-job)', async () => {
     const check: LabCheck = { ok: true, checkedAt: '2026-12-01T13:00:00.000Z', nodes: [{ machine: 'server', ok: true, checks: [] }] };
     const { lab } = setup({ 'job.attach': () => ok({ job: job({ status: 'succeeded', check }), tail: [] }) });
@@ -209,5 +238,25 @@ describe('LabJob: the Run step over a lab folder', () => {
     expect(await lab.refill()).toBeNull();
     lab.dispose();
     expect(api.listenerCount()).toBe(0);
+  });
+
+  it('counts itself out of the lab main counts it attached to, once: when it leaves the lab, and after a refill', async () => {
+    const foreign = job({ owner: { program: 'cli', pid: 42, hostname: 'here', description: 'the cluster-lab CLI (process 42)' } });
+    let attached: Envelope<{ job: JobInfo | null; tail: LogLine[] }> = ok({ job: foreign, tail: [] });
+    const { lab, api } = setup({ 'job.attach': () => attached, 'job.detach': () => ok({}) });
+    const detaches = () => api.calls.filter((c) => c.name === 'job.detach').map((c) => c.args);
+    await lab.open(dir);
+    expect(lab.getState().job?.owner?.pid).toBe(42);
+    await lab.refill();
+    expect(detaches()).toEqual([{ dir }]);
+    attached = ok({ job: null, tail: [] });
+    await lab.open('/labs/other');
+    expect(detaches()).toEqual([{ dir }, { dir }]);
+    // An attach that failed was never counted: leaving says nothing of it.
+    attached = { ok: false, error: { code: 'io', message: 'no' } };
+    await lab.open(dir);
+    expect(detaches()).toEqual([{ dir }, { dir }, { dir: '/labs/other' }]);
+    lab.dispose();
+    expect(detaches()).toHaveLength(3);
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { LabApi } from '../shared/contract';
 import type { ErrorInfo } from '../shared/errors';
-import type { JobInfo, JobKind, LabStatus, LogLine } from '../shared/jobs';
+import type { JobInfo, JobKind, LabStatus, LogLine, PastJob } from '../shared/jobs';
 import type { LabConfig } from '../shared/lab/schema';
 import type { LabCheck } from '../shared/labCheck';
 
@@ -22,6 +22,8 @@ export interface LabJobState {
   job: JobInfo | null;
   /** Every job seen on this folder since it was opened, oldest first (`job` is the last): what a check is judged against. */
   jobs: JobInfo[];
+  /** The jobs its logs/ held when it was opened (whoever ran them): a check recorded before one of them is stale too. */
+  pastJobs: PastJob[];
   status: LabStatus | null;
   actionError: ErrorInfo | null;
   refreshing: boolean;
@@ -37,6 +39,7 @@ const empty = (dir: string | null): LabJobState => ({
   openError: null,
   job: null,
   jobs: [],
+  pastJobs: [],
   status: null,
   actionError: null,
   refreshing: false,
@@ -52,6 +55,8 @@ export class LabJob {
   private state: LabJobState = empty(null);
   private readonly listeners = new Set<() => void>();
   private readonly offs: (() => void)[];
+  /** The folder main counts this view as attached to (it looks there for another program's job while one is). */
+  private counted: string | null = null;
 
   constructor(
     private readonly api: LabApi,
@@ -94,6 +99,7 @@ export class LabJob {
 
   /** Show the lab in `dir`: its settings, its node table, and the job running on it with its log so far. */
   async open(dir: string | null): Promise<void> {
+    this.detach();
     this.state = empty(dir);
     this.log()?.reset();
     this.set({});
@@ -104,13 +110,37 @@ export class LabJob {
         this.set({ config: result.ok ? result.value : null, openError: result.ok ? null : result.error });
         if (result.ok) return this.refresh();
       }),
+      // The check recorded in the folder (the CLI's Up or check too), unless a newer one came meanwhile.
+      this.api.invoke('lab.lastCheck', { dir }).then((result) => {
+        if (!sameDir(dir, this.state.dir) || !result.ok || !result.value.check) return;
+        const recorded = result.value.check;
+        if (!this.state.check || this.state.check.checkedAt < recorded.checkedAt) this.set({ check: recorded });
+      }),
+      this.api.invoke('job.history', { dir }).then((result) => {
+        if (sameDir(dir, this.state.dir) && result.ok) this.set({ pastJobs: result.value.jobs });
+      }),
       this.api.invoke('job.attach', { dir }).then((result) => {
+        // Main looks at the lab for another program's job while some view is attached to it: counted once,
+        // for the folder shown (a late answer for one left, or a second for the same, is let go at once).
+        if (result.ok) {
+          if (sameDir(dir, this.state.dir) && !this.counted) this.counted = dir;
+          else void this.api.invoke('job.detach', { dir });
+        }
         if (!sameDir(dir, this.state.dir) || !result.ok || !result.value.job) return;
         const { job, tail } = result.value;
         this.follow(job);
         this.log()?.append(tail, Math.max(job.lineCount, (tail.at(-1)?.seq ?? -1) + 1));
       }),
     ]);
+  }
+
+  /** The folder's lab read again (after a write), the job, log and node table staying as they are. */
+  async reloadConfig(): Promise<void> {
+    const dir = this.state.dir;
+    if (!dir) return;
+    const result = await this.api.invoke('lab.open', { dir });
+    if (!sameDir(dir, this.state.dir)) return;
+    this.set({ config: result.ok ? result.value : null, openError: result.ok ? null : result.error });
   }
 
   async refresh(): Promise<void> {
@@ -154,10 +184,19 @@ export class LabJob {
     const { dir, job } = this.state;
     if (!dir || !job) return null;
     const result = await this.api.invoke('job.attach', { dir });
+    // Main counts the views attached to a lab: this was no new one.
+    if (result.ok) void this.api.invoke('job.detach', { dir });
     return result.ok && result.value.job?.id === job.id ? result.value.tail : null;
   };
 
+  /** This view leaves the lab: main follows another program's job on it only while some view shows it. */
+  private detach(): void {
+    if (this.counted) void this.api.invoke('job.detach', { dir: this.counted });
+    this.counted = null;
+  }
+
   dispose(): void {
+    this.detach();
     for (const off of this.offs) off();
     this.listeners.clear();
   }

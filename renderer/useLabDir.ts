@@ -1,7 +1,7 @@
 import { useWizard } from './wizard';
 
-/** The lab folder the Run step has open (its session key), else the one the Review step wrote. */
+/** The lab folder the Run step has open (there or from the home screen), else the one the Review step wrote. */
 export function useLabDir(): string | null {
   const { state } = useWizard();
-  return sessionStorage.getItem('cluster-lab.run.dir') ?? state.writtenDir;
+  return state.opened ?? state.writtenDir;
 }

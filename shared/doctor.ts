@@ -26,6 +26,7 @@ export const checkIds = [
   'disk',
   'nic',
   'bridge',
+  'k3s-cache',
 ] as const;
 export type CheckId = (typeof checkIds)[number];
 
@@ -36,6 +37,27 @@ export interface Check {
   fix: string;
 }
 
+/** One version in the host's k3s cache, as the doctor sums it up (`cluster-lab k3s list` has each file). */
+export interface K3sCacheVersion {
+  version: string;
+  bytes: number;
+  /** The architectures whose every file is there (checksum list, binary, images, install.sh). */
+  arches: string[];
+  /** Every file with a checksum line hashed again: true when all match, false when one does not, null when none has a line. */
+  verified: boolean | null;
+  /** An interrupted fetch left `.part` files, which the next fetch resumes. */
+  partial: boolean;
+}
+
+export interface K3sCacheReport {
+  dir: string;
+  /** Newest first; empty when the cache is empty or could not be read. */
+  versions: K3sCacheVersion[];
+  /** The lab's pinned release for its guests' architecture, when a lab with one was given. */
+  lab: { version: string; arch: string; missing: string[] } | null;
+}
+
 export interface DoctorReport extends HostFacts {
   checks: Check[];
+  k3sCache: K3sCacheReport;
 }

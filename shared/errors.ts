@@ -12,30 +12,44 @@ export interface FieldIssue {
   message: string;
 }
 
+/**
+ * A refusal a person can answer (write anyway, destroy first), in fields a shell matches on
+ * instead of the message's words: the app asks its question from these.
+ */
+export type Refusal =
+  /** The folder holds another lab or files that are not a lab's: `force` writes anyway. */
+  | { kind: 'folder-taken'; dir: string; holds: string }
+  /** These machines' VMs exist and the lab would no longer have them: destroy them first. */
+  | { kind: 'vms-exist'; dir: string; machines: string[] };
+
 export interface ErrorInfo {
   code: ErrorCode;
   message: string;
   hint?: string;
   issues?: FieldIssue[];
+  refusal?: Refusal;
 }
 
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string;
   readonly issues?: FieldIssue[];
+  readonly refusal?: Refusal;
 
-  constructor(code: ErrorCode, message: string, options: { hint?: string; issues?: FieldIssue[]; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { hint?: string; issues?: FieldIssue[]; refusal?: Refusal; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.hint = options.hint;
     this.issues = options.issues;
+    this.refusal = options.refusal;
   }
 
   toInfo(): ErrorInfo {
     const info: ErrorInfo = { code: this.code, message: this.message };
     if (this.hint) info.hint = this.hint;
     if (this.issues?.length) info.issues = this.issues;
+    if (this.refusal) info.refusal = this.refusal;
     return info;
   }
 }

@@ -33,9 +33,40 @@ export interface JobInfo {
   lineCount: number;
   /** Up's last step: the lab checked from inside each VM, kept so a view that reattaches sees it too. */
   check?: LabCheck;
+  /**
+   * Set when another program runs the job (the CLI, another browser-mode host; from the lab's lock):
+   * this process follows its log file and cannot cancel it.
+   */
+  owner?: JobOwner;
   /** When failed: which machine and what went wrong, for a person; the last error lines. */
   failure?: { machine: string | null; step: string | null; message: string; hint?: string; lastLines: string[] };
 }
+
+export interface JobOwner {
+  program: 'app' | 'browser' | 'cli' | null;
+  pid: number;
+  hostname: string;
+  /** For a person: "the cluster-lab CLI (process 1234)". */
+  description: string;
+}
+
+/** A job of the lab's past, from its log file in DIR/logs/. */
+export interface PastJob {
+  id: string;
+  kind: JobKind;
+  startedAt: number;
+  /** The log file's last change; null while the job runs. */
+  endedAt: number | null;
+  /** From the log's last line; null when it does not say (the process died, or it still runs). */
+  result: Exclude<JobStatus, 'running'> | null;
+  running: boolean;
+  /** The log file's size in bytes. */
+  bytes: number;
+  logFile: string;
+}
+
+/** The most past jobs a list shows. */
+export const PAST_JOBS_MAX = 50;
 
 export interface LogLine {
   /** 0-based, contiguous per job; a batch's `omitted` says how many before it were not sent. */
@@ -60,6 +91,8 @@ export interface LogBatch {
 
 /** What a view keeps: the lines of its bounded scrollback (and the tail a late view is given). */
 export const VIEW_SCROLLBACK_LINES = 5000;
+/** The most bytes of a past job's log a view is given (its end: the lines before are counted as not shown). */
+export const PAST_LOG_MAX_BYTES = 2 * 2 ** 20;
 /**
  * The most lines one batch carries. In a flood nobody reads the lines as they fly by: a view
  * shows the newest and, once it is quiet, fills its scrollback from the tail; small batches keep

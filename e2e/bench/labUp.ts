@@ -2,7 +2,8 @@
  * Up's wall time against its critical path: the real job runner drives the stand-in vagrant, whose
  * every machine takes a fixed time to boot, for a server and four agents; then the same lab one
  * machine at a time. The critical path is what no schedule can beat: the server, then the slowest
- * agent, as the stand-in's own timeline records them.
+ * agent, as the stand-in's own timeline records them. Up's k3s step fetches from a loopback stand-in
+ * of GitHub (never the internet) into a cache both Ups share; the bytes it sends are counted per Up.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,6 +23,14 @@ export interface LabUpFigures {
   criticalPathMs: number;
   sequentialMs: number;
   ratio: number;
+  /** Bytes the k3s release server sent during each Up: the first into an empty cache, the second with it filled. */
+  k3sDownloadedBytes: { parallel: number; sequential: number };
+}
+
+/** Where Up's k3s step fetches from (a loopback server), and what that server has sent so far. */
+export interface K3sSource {
+  env: NodeJS.ProcessEnv;
+  sent: () => number;
 }
 
 interface Span {
@@ -31,7 +40,7 @@ interface Span {
   end: number;
 }
 
-async function upOnce(fakeBinDir: string, agents: number, machineMs: number, sequential: boolean) {
+async function upOnce(fakeBinDir: string, agents: number, machineMs: number, sequential: boolean, k3s: K3sSource) {
   const home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-bench-up-'));
   const dropHome = onCleanUp(() => rm(home, { recursive: true, force: true }));
   let dropRunner = () => {};
@@ -49,7 +58,9 @@ async function upOnce(fakeBinDir: string, agents: number, machineMs: number, seq
       FAKE_VAGRANT_MACHINE_MS: String(machineMs),
       FAKE_VAGRANT_TIMELINE: timeline,
       ...seedBridgeEnv(),
+      ...k3s.env,
     };
+    const sentBefore = k3s.sent();
     const runner = new LabRunner(createContext({ env, homeDir: home }));
     // Interrupted, the bench cancels the Up as the app would: no fake vagrant is left booting.
     dropRunner = onCleanUp(() => runner.dispose());
@@ -65,7 +76,7 @@ async function upOnce(fakeBinDir: string, agents: number, machineMs: number, seq
     const length = (span: Span) => span.end - span.start;
     const server = spans.find((span) => span.machine === 'server')!;
     const slowestAgent = Math.max(0, ...spans.filter((span) => span.machine !== 'server').map(length));
-    return { wallMs, criticalPathMs: length(server) + slowestAgent };
+    return { wallMs, criticalPathMs: length(server) + slowestAgent, k3sBytes: k3s.sent() - sentBefore };
   } finally {
     dropRunner();
     dropHome();
@@ -74,9 +85,9 @@ async function upOnce(fakeBinDir: string, agents: number, machineMs: number, seq
 }
 
 /** 4 s a machine: the stand-in's time per VM when the parallel Up was first measured (issue "Up in parallel"). */
-export async function benchLabUp(fakeBinDir: string, agents = 4, machineMs = 4000): Promise<LabUpFigures> {
-  const parallel = await upOnce(fakeBinDir, agents, machineMs, false);
-  const sequential = await upOnce(fakeBinDir, agents, machineMs, true);
+export async function benchLabUp(fakeBinDir: string, k3s: K3sSource, agents = 4, machineMs = 4000): Promise<LabUpFigures> {
+  const parallel = await upOnce(fakeBinDir, agents, machineMs, false, k3s);
+  const sequential = await upOnce(fakeBinDir, agents, machineMs, true, k3s);
   return {
     machines: agents + 1,
     machineMs,
@@ -84,5 +95,6 @@ export async function benchLabUp(fakeBinDir: string, agents = 4, machineMs = 400
     criticalPathMs: round(parallel.criticalPathMs),
     sequentialMs: round(sequential.wallMs),
     ratio: round(parallel.wallMs / parallel.criticalPathMs, 2),
+    k3sDownloadedBytes: { parallel: parallel.k3sBytes, sequential: sequential.k3sBytes },
   };
 }

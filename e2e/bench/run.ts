@@ -16,6 +16,7 @@ import { chromiumLaunchOptions } from '../fixtures/chromium';
 import { fakeBinDir, repoRoot, startBrowserHost, stopBrowserHost } from '../fixtures/host';
 import { cleanUp, cleanUpOnSignals, onCleanUp } from './cleanup';
 import { table } from './figures';
+import { benchK3sFetch, startReleaseServer } from './k3sFetch';
 import { benchLabUp } from './labUp';
 import { benchLogStream } from './logStream';
 import { benchDetect, benchRender } from './services';
@@ -79,10 +80,14 @@ try {
   const startup = await benchStartup(browser, host.url);
   const detect = await benchDetect();
   const render = await benchRender();
-  const labUp = await benchLabUp(fakeBinDir);
-  const results = { logStream, startup, detect, render, labUp };
+  // Up's k3s step fetches from this loopback stand-in, into one cache for both of labUp's Ups.
+  const k3sServer = await startReleaseServer();
+  const labUp = await benchLabUp(fakeBinDir, { env: { ...k3sServer.env, XDG_CACHE_HOME: path.join(home, 'k3s-cache') }, sent: k3sServer.sent });
+  const k3sFetch = await benchK3sFetch(k3sServer, labUp);
+  const results = { logStream, startup, detect, render, labUp, k3sFetch };
 
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   process.stdout.write(
     `${table([
       ['log: ms to first line in view', logStream.msToFirstLine, ''],
@@ -103,6 +108,13 @@ try {
       ['up: critical path ms (server, then the slowest agent)', labUp.criticalPathMs, ''],
       ['up: one machine at a time, wall ms', labUp.sequentialMs, ''],
       ['up: ratio wall / critical path', labUp.ratio, 'target <= 1.5'],
+      [`k3s: host download for Up of ${k3sFetch.machines} machines`, mib(k3sFetch.upDownloadBytes), `release ${mib(k3sFetch.releaseBytes)}, once`],
+      ['k3s: host download for the next Up', mib(k3sFetch.nextUpDownloadBytes), 'target 0 (the cache has it)'],
+      [`k3s: before, each node for itself (x${k3sFetch.machines})`, mib(k3sFetch.perNodeTotalBytes), ''],
+      ['k3s: saved (before / host download)', k3sFetch.saved, `target ${k3sFetch.machines} (one download for ${k3sFetch.machines} machines)`],
+      ['k3s: fetch MiB/s (download, sha256, into the cache)', k3sFetch.fetchMiBps, ''],
+      ['k3s: bare HTTP read MiB/s (same files, loopback)', k3sFetch.bareReadMiBps, ''],
+      ['k3s: ratio bare / fetch', k3sFetch.ratio, ''],
     ])}\n`,
   );
   await writeFile(path.join(repoRoot, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);

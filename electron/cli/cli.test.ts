@@ -28,12 +28,14 @@ describe('cluster-lab', () => {
     const listed = [...help.out.matchAll(/^ {2}([a-z0-9]+) +\S/gm)].map((m) => m[1]);
     expect(listed).toEqual([
       'doctor',
+      'labs',
       'nics',
       'plan',
       'render',
       'k3s',
       'up',
       'status',
+      'jobs',
       'check',
       'kubeconfig',
       'telepresence',

@@ -41,4 +41,28 @@ describe('cluster-lab doctor', () => {
     expect(out).not.toMatch(/\b(FAIL|warn)\b/);
     expect(out).toMatch(/GiB free/);
   });
+
+  it("reports the k3s cache and whether it holds the lab's release, as JSON and in words", async () => {
+    const dir = await tempDir('cl-doc-k3s-cli-');
+    const lab: LabConfig = {
+      ...defaultLabConfig(),
+      network: { nic: 'cl-gone0', bridge: 'cl-gone0', subnet: '192.168.1.0/24', hostIp: '', gateway: '192.168.1.1', dns: ['1.1.1.1'] },
+      server: { name: 'multi', ip: '192.168.1.110' },
+      agents: [],
+      k3s: { source: 'version', value: 'v1.33.1+k3s1' },
+    };
+    await writeFile(path.join(dir, 'lab.json'), JSON.stringify(lab));
+    // The cache apart from the lab: a lab folder holding the app's own folders is refused.
+    const cache = await tempDir('cl-doc-k3s-cache-');
+    const env = { PATH: '', HOME: dir, XDG_CACHE_HOME: cache };
+    const json = jsonOut<{ k3sCache: unknown }>('doctor', (await run(['doctor', '--json', '--dir', dir], env)).out);
+    expect(json.k3sCache).toEqual({
+      dir: path.join(cache, 'cluster-lab', 'k3s'),
+      versions: [],
+      lab: { version: 'v1.33.1+k3s1', arch: 'amd64', missing: ['sha256sum-amd64.txt', 'k3s', 'k3s-airgap-images-amd64.tar.zst', 'install.sh'] },
+    });
+    const { out } = await run(['doctor', '--dir', dir], env);
+    expect(out).toMatch(/^ {2}Warning {3}v1\.33\.1\+k3s1 is not in the cache yet: Up will fetch it for amd64/m);
+    expect(out).toMatch(/^ {12}fix: Fetch it now: `cluster-lab k3s fetch --version v1\.33\.1\+k3s1`\.$/m);
+  });
 });

@@ -5,7 +5,8 @@ import { call, parseFlags, pathFlag, printJson, type Command } from './command';
 const usage = `Usage: cluster-lab doctor [--json] [--dir DIR]
 Checks this machine before a lab runs: OS, CPUs, memory, the tools (vagrant, VBoxManage, kubectl,
 telepresence) and their versions, virtualisation (KVM, vboxdrv, Apple silicon, Hyper-V), and with
---dir the lab in DIR: whether it fits in memory, CPUs and disk, and whether its NIC still holds its subnet.
+--dir the lab in DIR: whether it fits in memory, CPUs and disk, and whether its NIC still holds its subnet;
+the k3s cache (each file hashed again) and, with --dir, whether it holds the lab's k3s release.
 Exit 0 when no check fails, 1 when one does.
 `;
 
@@ -26,7 +27,7 @@ export const doctorCommand: Command = {
     const report = await call(services, 'doctor.run', { dir: values.dir === undefined ? undefined : pathFlag(values.dir) });
     const failed = report.checks.some((c) => c.status === 'fail');
     if (values.json) {
-      printJson(io, { checks: report.checks, tools: jsonTools(report.tools), host: report.host });
+      printJson(io, { checks: report.checks, tools: jsonTools(report.tools), host: report.host, k3sCache: report.k3sCache });
       return failed ? 1 : 0;
     }
     const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;

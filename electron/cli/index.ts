@@ -7,6 +7,7 @@ import { createServices } from '../services';
 import { createContext, type ServiceContext } from '../services/context';
 import { FlagError, nearest, printJson, type CommandIo } from './command';
 import { commands } from './commands';
+import { jsonText, terminalText } from './terminalText';
 import { version } from './version';
 
 const usage = `Usage: cluster-lab <command> [options]
@@ -24,8 +25,15 @@ With --json a command prints one JSON object on stdout (a job: one a line), an e
 "schemaVersion": 1; the README's CLI section lists their JSON Schemas.
 `;
 
-export async function main(argv: string[], io: CommandIo, context: Partial<ServiceContext> = {}): Promise<number> {
+export async function main(argv: string[], rawIo: CommandIo, context: Partial<ServiceContext> = {}): Promise<number> {
   const [name, ...rest] = argv;
+  const json = rest.includes('--json');
+  // The one place output leaves: nothing a guest or a lab folder wrote reaches the terminal as a control sequence.
+  const io: CommandIo = {
+    ...rawIo,
+    out: (text) => rawIo.out(json ? jsonText(text) : terminalText(text)),
+    err: (text) => rawIo.err(terminalText(text)),
+  };
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage);
     return name ? 0 : 2;
@@ -34,7 +42,6 @@ export async function main(argv: string[], io: CommandIo, context: Partial<Servi
     io.out(`${version}\n`);
     return 0;
   }
-  const json = rest.includes('--json');
   const command = commands.find((c) => c.name === name);
   if (!command) {
     const guess = nearest(

@@ -165,7 +165,7 @@ export async function runJob(
 }
 
 /** Whether the person at the terminal agrees; false without a terminal to ask on. */
-async function confirm(question: string): Promise<boolean> {
+export async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question(question)).trim());

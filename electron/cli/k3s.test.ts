@@ -7,6 +7,7 @@ import { tempDirs } from '../../fixtures/tmp';
 import type { CommandIo } from './command';
 import { main } from './index';
 import { jsonOut } from './jsonShapes.testing';
+import { seedLab } from '../../shared/render/testing';
 
 const tempDir = tempDirs('cli-k3s');
 const VERSION = 'v1.33.1+k3s1';
@@ -56,11 +57,12 @@ async function run(argv: string[], cache: string, onErr?: (text: string, interru
   };
   const env = {
     XDG_CACHE_HOME: cache,
+    XDG_CONFIG_HOME: path.join(cache, 'config'),
     CLUSTER_LAB_K3S_RELEASES: `${served.base}/releases`,
     CLUSTER_LAB_K3S_INSTALL_SCRIPT: `${served.base}/install.sh`,
     CLUSTER_LAB_K3S_CHANNELS: `${served.base}/channels`,
   };
-  const code = await main(['k3s', ...argv], io, { env, platform: 'linux' });
+  const code = await main(['k3s', ...argv], io, { env, platform: 'linux', homeDir: path.join(cache, 'home') });
   return { code, out, err };
 }
 
@@ -115,6 +117,27 @@ describe('cluster-lab k3s', () => {
     expect(list.code).toBe(1);
     expect(list.out).toMatch(/v1\.32\.5\+k3s1[^]*k3s +8 B +DOES NOT MATCH its checksum/);
     expect((await run(['prune', '--keep', '1'], cache)).out).toBe(`Removed v1.32.5+k3s1 from ${root}.\n`);
+    expect(await readdir(root)).toEqual([VERSION]);
+  });
+
+  it('prune keeps a release a lab installs over a newer one, and never keeps what a failed fetch left', async () => {
+    const cache = await tempDir();
+    const root = path.join(cache, 'cluster-lab', 'k3s');
+    expect((await run(['fetch', '--version', VERSION, '--no-images'], cache)).code).toBe(0);
+    const newer = 'v1.34.0+k3s1';
+    await mkdir(path.join(root, newer));
+    await writeFile(path.join(root, newer, 'sha256sum-amd64.txt'), `${createHash('sha256').update(binary).digest('hex')}  k3s\n`);
+    await writeFile(path.join(root, newer, 'k3s'), binary);
+    await writeFile(path.join(root, newer, 'install.sh'), '#!/bin/sh\n');
+    // A typo: the server has no such release, and nothing of it stays to be taken for a version.
+    expect((await run(['fetch', '--version', 'v9.9.9+k3s1'], cache)).code).toBe(1);
+    expect((await readdir(root)).sort()).toEqual([VERSION, newer]);
+    // Lab alpha in ~/ClusterLab installs the older release.
+    const alpha = path.join(cache, 'home', 'ClusterLab', 'alpha');
+    await mkdir(alpha, { recursive: true });
+    await writeFile(path.join(alpha, 'lab.json'), JSON.stringify({ ...seedLab(), name: 'alpha', k3s: { source: 'version', value: VERSION } }));
+    const pruned = await run(['prune', '--keep', '0'], cache);
+    expect(pruned.out).toBe(`Removed ${newer} from ${root}.\nKept ${VERSION}: lab alpha installs it.\n`);
     expect(await readdir(root)).toEqual([VERSION]);
   });
 

@@ -1,17 +1,22 @@
-/** `cluster-lab k3s`: the host's cache of k3s releases (issue 24), which the lab's provisioners do not use yet. */
+/** `cluster-lab k3s`: the host's cache of k3s releases (issue 24), which Up fills and places a lab's release from. */
 import os from 'node:os';
+import { formatBytes as size } from '../../shared/bytes';
 import { AppError } from '../../shared/errors';
-import { fetchRelease, K3S_ARCHES, k3sCacheDir, listCache, pruneCache, resolveChannel, type K3sArch } from '../services/k3s/cache';
-import type { DownloadProgress } from '../services/k3s/download';
+import { hostMachineArch } from '../services/hostArch';
+import { fetchRelease, guestK3sArch, K3S_ARCHES, k3sCacheDir, listCache, pruneCache, resolveChannel, type K3sArch } from '../services/k3s/cache';
+import { progressLines } from '../services/k3s/download';
+import { labK3sVersions } from '../services/labs/list';
 import { FlagError, parseFlags, printJson, type Command, type CommandIo } from './command';
 
 const usage = `Usage: cluster-lab k3s fetch (--version V | --channel C) [--arch amd64|arm64] [--no-images]
        cluster-lab k3s list [--json]
        cluster-lab k3s prune [--keep N]
 Keeps k3s releases in this computer's cache: fetch downloads a version's binary, checksums, air-gap
-images and install.sh once, each verified, resuming where an interrupted fetch stopped (Ctrl-C cancels);
-list shows the versions, their files and sizes, each file checked again; prune keeps the N newest (1).
-The lab's provisioners do not use this cache yet.
+images and install.sh once, each verified, resuming where an interrupted fetch stopped (Ctrl-C cancels),
+for the architecture this computer's VMs run unless --arch says (arm64 on Apple silicon, Rosetta or
+not); list shows the versions, their files and sizes, each file checked again; prune keeps the N newest
+complete versions (1) and every version a lab in Your labs installs, and removes the rest.
+Up fetches a lab's release itself; fetch fills the cache ahead (before going offline, say).
 `;
 
 const subcommands = ['fetch', 'list', 'prune'];
@@ -24,7 +29,7 @@ export const k3sCommand: Command = {
     const [sub, ...rest] = argv;
     const { env, platform, homeDir } = services.ctx;
     const cacheDir = k3sCacheDir(platform, env, homeDir);
-    if (sub === 'fetch') return fetch(rest, env, cacheDir, io);
+    if (sub === 'fetch') return fetch(rest, env, cacheDir, io, guestK3sArch(await hostMachineArch(services.ctx)));
     if (sub === 'list') {
       const { values } = parseFlags(rest, { json: { type: 'boolean', default: false } }, usage);
       const versions = await listCache(cacheDir);
@@ -48,8 +53,20 @@ export const k3sCommand: Command = {
       const keep = Number(values.keep);
       if (!Number.isInteger(keep) || keep < 0)
         throw new FlagError('--keep', `--keep must be a whole number (0 or more), not '${values.keep}'.`, usage.split('\n')[0]);
-      const removed = await pruneCache(cacheDir, keep);
-      io.out(removed.length ? `Removed ${removed.join(', ')} from ${cacheDir}.\n` : `Nothing to remove from ${cacheDir}.\n`);
+      const pinned = await labK3sVersions(services.ctx);
+      const { removed, kept } = await pruneCache(cacheDir, keep, new Set(pinned.keys()));
+      const installs = (version: string) => {
+        const labs = pinned.get(version)!;
+        return labs.length === 1 ? `lab ${labs[0]} installs` : `labs ${labs.join(', ')} install`;
+      };
+      io.out(removed.length ? `Removed ${removed.map((v) => v.version).join(', ')} from ${cacheDir}.\n` : `Nothing to remove from ${cacheDir}.\n`);
+      for (const v of removed.filter((r) => pinned.has(r.version)))
+        io.out(`${v.version} was incomplete or did not match its checksums, and ${installs(v.version)} it: the next Up fetches it whole again.\n`);
+      for (const { version: v, why } of kept) {
+        if (why === 'pinned') io.out(`Kept ${v.version}: ${installs(v.version)} it.\n`);
+        if (why === 'fetching')
+          io.out(`Kept ${v.version}: a fetch may be writing it now (${v.partial.join(', ')} changed in the last 10 minutes).\n`);
+      }
       return 0;
     }
     throw new FlagError(
@@ -60,13 +77,13 @@ export const k3sCommand: Command = {
   },
 };
 
-async function fetch(argv: string[], env: NodeJS.ProcessEnv, cacheDir: string, io: CommandIo): Promise<number> {
+async function fetch(argv: string[], env: NodeJS.ProcessEnv, cacheDir: string, io: CommandIo, hostArch: K3sArch): Promise<number> {
   const { values } = parseFlags(
     argv,
     {
       version: { type: 'string' },
       channel: { type: 'string' },
-      arch: { type: 'string', default: 'amd64' },
+      arch: { type: 'string', default: hostArch },
       'no-images': { type: 'boolean', default: false },
     },
     usage,
@@ -92,7 +109,7 @@ async function fetch(argv: string[], env: NodeJS.ProcessEnv, cacheDir: string, i
       cacheDir,
       env,
       signal: controller.signal,
-      onProgress: progressPrinter(io),
+      onProgress: progressLines((line) => io.err(`${line}\n`)),
     });
     io.out(
       result.downloadedBytes === 0
@@ -109,24 +126,4 @@ async function fetch(argv: string[], env: NodeJS.ProcessEnv, cacheDir: string, i
   } finally {
     off?.();
   }
-}
-
-/** A line on stderr per file about once a second, and when it completes. */
-function progressPrinter(io: CommandIo): (p: DownloadProgress) => void {
-  let last = { file: '', at: 0 };
-  return (p) => {
-    const done = p.total !== null && p.bytes === p.total;
-    const now = Date.now();
-    if (!done && p.file === last.file && now - last.at < 1000) return;
-    last = { file: p.file, at: now };
-    const left = done || p.etaSeconds === null ? '' : `, ${Math.ceil(p.etaSeconds)} s left`;
-    io.err(`${p.file}: ${size(p.bytes)}${p.total === null ? '' : ` of ${size(p.total)}`}, ${size(p.rate)}/s${left}\n`);
-  };
-}
-
-function size(bytes: number): string {
-  if (bytes < 1024) return `${Math.round(bytes)} B`;
-  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }

@@ -41,7 +41,7 @@ describe('cluster-lab nics and plan', () => {
     const { code, out } = await run(['plan', '--nic', lan.name, '--agents', '3', '--json']);
     expect(code).toBe(0);
     const plan = jsonOut<{ server: { ip: string }; agents: { name: string; ip: string }[] }>('plan', out);
-    expect(Object.keys(plan)).toEqual(['schemaVersion', 'nic', 'bridge', 'subnet', 'gateway', 'dns', 'server', 'agents']);
+    expect(Object.keys(plan)).toEqual(['schemaVersion', 'nic', 'bridge', 'subnet', 'gateway', 'dns', 'server', 'agents', 'skipped']);
     expect(plan).toMatchObject({ nic: lan.name, bridge: lan.name, dns: ['1.1.1.1', '8.8.8.8'], server: { name: 'multi' } });
     expect(plan.agents.map((a) => a.name)).toEqual(['agent1', 'agent2', 'agent3']);
     const prefix = lan.address.split('.').slice(0, 3).join('.');

@@ -1,11 +1,13 @@
 import { checkStatusWords } from '../../shared/doctor';
 import { MAX_AGENTS } from '../../shared/lab/schema';
 import { networkWarnings } from '../../shared/lab/plan';
+import { skippedAddresses, skippedNotes } from '../../shared/labs';
 import { call, FlagError, parseFlags, printJson, type Command } from './command';
 
 const usage = `Usage: cluster-lab plan --nic NAME [--agents N] [--json]
 Suggests static IPs for the server and N agents (default 2, at most ${MAX_AGENTS}) on NAME's subnet, the default route and DNS.
-Addresses in this computer's neighbour table are skipped; nothing is sent on the network. See cluster-lab nics for the names.
+Addresses in this computer's neighbour table and those other labs use (cluster-lab labs) are skipped; nothing is sent
+on the network. See cluster-lab nics for the names.
 `;
 
 export const planCommand: Command = {
@@ -22,6 +24,7 @@ export const planCommand: Command = {
         throw new FlagError('--agents', `--agents must be a whole number from 0 to ${MAX_AGENTS}, not "${values.agents}".`);
     }
     const config = await call(services, 'plan.suggest', { nic: values.nic, agents });
+    const skipped = skippedAddresses(config, (await call(services, 'labs.addresses', {})).addresses, null);
     const plan = {
       nic: config.network.nic,
       bridge: config.network.bridge,
@@ -30,6 +33,7 @@ export const planCommand: Command = {
       dns: config.network.dns,
       server: { name: config.server.name, ip: config.server.ip },
       agents: config.agents.map((a) => ({ name: a.name, ip: a.ip })),
+      skipped,
     };
     if (values.json) {
       printJson(io, plan);
@@ -38,6 +42,7 @@ export const planCommand: Command = {
     io.out(`NIC ${plan.nic} (bridge "${plan.bridge}") on ${plan.subnet}\n  default route ${plan.gateway}, DNS ${plan.dns.join(', ')}\n`);
     io.out(`  ${plan.server.name.padEnd(12)}${plan.server.ip}  (server)\n`);
     for (const agent of plan.agents) io.out(`  ${agent.name.padEnd(12)}${agent.ip}\n`);
+    for (const note of skippedNotes(skipped)) io.err(`${note}\n`);
     for (const warning of networkWarnings(config, await call(services, 'nics.list', {}))) io.err(`${checkStatusWords.warn}: ${warning.message}\n`);
     return 0;
   },

@@ -8,6 +8,9 @@ import { seedLab } from '../../shared/render/testing';
 import { createServices } from '../services';
 import { main } from './index';
 import { jsonOut } from './jsonShapes.testing';
+import { loopbackServer } from '../../fixtures/loopbackServer';
+import { fakeToolsContext } from '../../fixtures/env';
+import { seedNetworkFacts } from '../../fixtures/seedNetworkFacts';
 
 let home: string;
 
@@ -38,6 +41,9 @@ const seedFlags = [
   'agent1=192.168.1.111',
   '--agent',
   'agent2=192.168.1.112',
+  // A new lab's server is named after the lab; the seed's is multi.
+  '--server-name',
+  'multi',
 ];
 const golden = path.join(import.meta.dirname, '../../shared/render/__golden__/seed.Vagrantfile');
 
@@ -47,6 +53,8 @@ describe('cluster-lab render', () => {
     const first = await run(['render', '--dir', dir, ...seedFlags]);
     expect(first).toMatchObject({ code: 0, err: '' });
     expect(first.out).toContain('wrote      Vagrantfile');
+    // Up, not a bare vagrant up: the VMs install k3s from what Up places in shared/.
+    expect(first.out).toContain(`Next: cluster-lab up --dir '${dir}'   (or Up in Cluster Lab)\n`);
     expect(await readFile(path.join(dir, 'Vagrantfile'), 'utf8')).toBe(await readFile(golden, 'utf8'));
     expect(await readFile(path.join(dir, 'lab.json'), 'utf8')).toBe(renderLabJson(seedLab()));
     const second = await run(['render', '--dir', dir, ...seedFlags, '--json']);
@@ -145,6 +153,40 @@ describe('cluster-lab render', () => {
   });
 });
 
+describe('cluster-lab render of a new lab beside others', () => {
+  const runHere = async (argv: string[]) => {
+    let out = '';
+    let err = '';
+    const context = { ...fakeToolsContext(home, { XDG_CONFIG_HOME: path.join(home, 'xdg') }), readNetworkFacts: seedNetworkFacts };
+    const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) }, context);
+    return { code, out, err };
+  };
+
+  it('takes a name no known lab has, names the server after it, and plans around the addresses other labs use, naming them', async () => {
+    const first = path.join(home, 'ClusterLab', 'cluster-lab');
+    expect(await runHere(['render', '--dir', first, '--nic', 'wlp5s0'])).toMatchObject({ code: 0, err: '' });
+    const firstLab = JSON.parse(await readFile(path.join(first, 'lab.json'), 'utf8'));
+    expect(firstLab).toMatchObject({ name: 'cluster-lab', server: { name: 'cluster-lab-server', ip: '192.168.1.110' } });
+    const second = path.join(home, 'ClusterLab', 'second');
+    const made = await runHere(['render', '--dir', second, '--nic', 'wlp5s0']);
+    expect(made.code).toBe(0);
+    expect(made.err).toBe(`Skipped 192.168.1.110, 192.168.1.111, 192.168.1.112: used by lab 'cluster-lab' (${first}).\n`);
+    expect(JSON.parse(await readFile(path.join(second, 'lab.json'), 'utf8'))).toMatchObject({
+      name: 'cluster-lab-2',
+      server: { name: 'cluster-lab-2-server', ip: '192.168.1.113' },
+      agents: [{ ip: '192.168.1.114' }, { ip: '192.168.1.115' }],
+    });
+    // Planned again, a lab keeps its own addresses; one typed by hand that another lab uses is named.
+    expect(JSON.parse(await readFile(path.join(first, 'lab.json'), 'utf8')).server.ip).toBe('192.168.1.110');
+    const replanned = await runHere(['render', '--dir', first, '--nic', 'wlp5s0', '--replan']);
+    expect(replanned.code).toBe(0);
+    expect(JSON.parse(await readFile(path.join(first, 'lab.json'), 'utf8')).server.ip).toBe('192.168.1.110');
+    const typed = await runHere(['render', '--dir', second, '--server-ip', '192.168.1.111']);
+    expect(typed.code).toBe(0);
+    expect(typed.err).toContain(`192.168.1.111 is used by lab 'cluster-lab' (${first})`);
+  });
+});
+
 describe('cluster-lab render on a folder that has a lab', () => {
   const seeded = async () => {
     const dir = path.join(home, 'lab');
@@ -194,6 +236,27 @@ describe('cluster-lab render on a folder that has a lab', () => {
     expect(await readFile(path.join(stuff, 'thesis.tex'), 'utf8')).toBe('mine');
   });
 
+  it("refuses the app's own data folder (and above it), exit 2, writing nothing, even with --force", async () => {
+    const env = { ...process.env, XDG_CONFIG_HOME: '', XDG_CACHE_HOME: '' };
+    const data = path.join(home, '.config', 'Cluster Lab');
+    await mkdir(data, { recursive: true });
+    await writeFile(path.join(data, 'labs.json'), '{}');
+    for (const dir of [data, path.join(data, 'lab'), path.join(home, '.config'), path.join(home, '.cache', 'cluster-lab')]) {
+      let err = '';
+      const code = await main(
+        ['render', '--dir', dir, ...seedFlags, '--force'],
+        { out: () => {}, err: (t) => void (err += t) },
+        { homeDir: home, env },
+      );
+      expect(code, dir).toBe(2);
+      expect(err).toContain("Cluster Lab's own folder");
+      expect(err).toContain(path.join(home, 'ClusterLab', 'cluster-lab'));
+    }
+    expect(await readdir(data)).toEqual(['labs.json']);
+    expect(await readdir(path.join(home, '.config'))).toEqual(['Cluster Lab']);
+    await expect(stat(path.join(home, '.cache'))).rejects.toThrow();
+  });
+
   it('never removes a machine whose VM exists, even with --force', async () => {
     const dir = await seeded();
     await mkdir(path.join(dir, '.vagrant', 'machines', 'agent2', 'virtualbox'), { recursive: true });
@@ -203,5 +266,71 @@ describe('cluster-lab render on a folder that has a lab', () => {
     expect(fewer.code).toBe(1);
     expect(fewer.err).toMatch(/VM agent2 that this lab no longer has.*Destroy/s);
     expect(await readFile(path.join(dir, 'lab.json'), 'utf8')).toBe(before);
+  });
+});
+
+describe('cluster-lab render pins k3s', () => {
+  // A channel server whose channels move: each answers with the release `points[channel]`, or is down.
+  const points: Record<string, string | null> = {};
+  const channels = loopbackServer((req, res) => {
+    const version = points[decodeURIComponent(req.url!.replace(/^\/channels\//, ''))];
+    if (!version) return void res.writeHead(503).end();
+    res.writeHead(302, { location: `/k3s-io/k3s/releases/tag/${encodeURIComponent(version)}` }).end();
+  });
+  const runWith = async (argv: string[]) => {
+    let out = '';
+    let err = '';
+    const env = { ...process.env, CLUSTER_LAB_K3S_CHANNELS: `${channels.base}/channels` };
+    const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) }, { homeDir: home, env });
+    return { code, out, err };
+  };
+  const k3sOf = async (dir: string) => JSON.parse(await readFile(path.join(dir, 'lab.json'), 'utf8')).k3s;
+  const installs = async (dir: string) => /^ {2}export INSTALL_K3S_VERSION=(.*)$/m.exec(await readFile(path.join(dir, 'Vagrantfile'), 'utf8'))?.[1];
+
+  it('writes the release a channel points at into lab.json, keeps it when the lab is written again after the channel moved, and looks again on --k3s-channel', async () => {
+    const dir = path.join(home, 'pinned');
+    points.latest = 'v1.34.1+k3s1';
+    expect((await runWith(['render', '--dir', dir, ...seedFlags, '--k3s-channel', 'latest'])).code).toBe(0);
+    expect(await k3sOf(dir)).toEqual({ source: 'channel', value: 'latest', version: 'v1.34.1+k3s1' });
+    expect(await installs(dir)).toBe("'v1.34.1+k3s1'");
+
+    points.latest = 'v1.34.2+k3s1';
+    expect((await runWith(['render', '--dir', dir, '--memory', '2048'])).code).toBe(0);
+    expect(await k3sOf(dir)).toEqual({ source: 'channel', value: 'latest', version: 'v1.34.1+k3s1' });
+
+    expect((await runWith(['render', '--dir', dir, '--k3s-channel', 'latest'])).code).toBe(0);
+    expect(await k3sOf(dir)).toEqual({ source: 'channel', value: 'latest', version: 'v1.34.2+k3s1' });
+    expect(await installs(dir)).toBe("'v1.34.2+k3s1'");
+
+    expect((await runWith(['render', '--dir', dir, '--k3s-version', 'v1.32.9+k3s1'])).code).toBe(0);
+    expect(await k3sOf(dir)).toEqual({ source: 'version', value: 'v1.32.9+k3s1' });
+  });
+
+  it('a channel that cannot be looked up (offline) names the channel and the fix, exits 1 and writes nothing', async () => {
+    points.stable = null;
+    const dir = path.join(home, 'offline');
+    const result = await runWith(['render', '--dir', dir, ...seedFlags, '--json']);
+    expect(result.code).toBe(1);
+    const { error } = jsonOut<{ error: { message: string; hint: string } }>('error', result.out);
+    expect(error.message).toMatch(/^Could not find which k3s release the 'stable' channel points at, so the lab was not written: /);
+    expect(error.hint).toContain('give --k3s-version (such as v1.33.5+k3s1)');
+    await expect(stat(dir)).rejects.toThrow();
+
+    // Also when the lab exists: a new lookup that fails leaves the lab as it was.
+    points.stable = 'v1.33.5+k3s1';
+    expect((await runWith(['render', '--dir', dir, ...seedFlags])).code).toBe(0);
+    const before = await readFile(path.join(dir, 'lab.json'), 'utf8');
+    points.stable = null;
+    expect((await runWith(['render', '--dir', dir, '--k3s-channel', 'stable'])).code).toBe(1);
+    expect(await readFile(path.join(dir, 'lab.json'), 'utf8')).toBe(before);
+  });
+
+  it('takes a channel only as --k3s-channel, and one of the two flags', async () => {
+    const asVersion = await runWith(['render', '--dir', path.join(home, 'x'), ...seedFlags, '--k3s-version', 'stable']);
+    expect(asVersion.code).toBe(2);
+    expect(asVersion.err).toContain("--k3s-version: 'stable' is a channel: give it as --k3s-channel stable");
+    const both = await runWith(['render', '--dir', path.join(home, 'x'), ...seedFlags, '--k3s-version', 'v1.33.5+k3s1', '--k3s-channel', 'stable']);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('Give --k3s-channel or --k3s-version, not both');
   });
 });

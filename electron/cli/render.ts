@@ -9,8 +9,10 @@ import { AppError, type FieldIssue } from '../../shared/errors';
 import { defaultLabConfig, k3sChannelPattern, MAX_AGENTS, validateLab } from '../../shared/lab/schema';
 import { hostFit } from '../../shared/lab/fit';
 import { draftFrom } from '../../shared/lab/plan';
+import { addressIssues, serverNameFor, skippedAddresses, skippedNotes } from '../../shared/labs';
 import { shellQuote } from '../../shared/render/escape';
 import { hostInfo } from '../services/host';
+import { lookUpChannel } from '../services/k3s/pin';
 import { readLabJson, refuseUnknownFields, resolveLabDir } from '../services/labFolder';
 import { LAB_JSON } from '../../shared/render';
 import path from 'node:path';
@@ -31,16 +33,18 @@ machine whose VM exists is never removed or renamed (destroy it first).
   --subnet CIDR          the LAN (default: the NIC's, else the /24 around --gateway)
   --gateway IP           the VMs' default route: the LAN router
   --dns IP               external DNS server (repeatable)
-  --server-name NAME     server host name (default multi)
+  --server-name NAME     server host name (default: the lab's name and -server)
   --server-ip IP         server address on the LAN
   --agent NAME=IP        an agent (repeatable; given once, it replaces the suggested agents)
   --memory MB            memory per VM (default 4096)
   --cpus N               vCPUs per VM (default 2)
   --box NAME|URL|PATH    Vagrant box (default bento/ubuntu-24.04)
-  --k3s-version V        a k3s release such as v1.33.5+k3s1, or a channel: stable, latest, v1.33
+  --k3s-channel NAME     follow a k3s channel (stable, latest, testing, v1.33): looked up now, and the
+                         release it points at is pinned in lab.json (a lab keeps its release otherwise)
+  --k3s-version V        pin a k3s release such as v1.33.5+k3s1
   --no-registry          no in-cluster registry
   --no-linked-clone      full copies of the box instead of linked clones
-  --name NAME            lab name (default cluster-lab)
+  --name NAME            lab name (default cluster-lab, else cluster-lab-2, ...: one no known lab has)
   --json                 print the write report as JSON
 
 Examples:
@@ -65,6 +69,7 @@ const flagOptions = {
   memory: { type: 'string' },
   cpus: { type: 'string' },
   box: { type: 'string' },
+  'k3s-channel': { type: 'string' },
   'k3s-version': { type: 'string' },
   'no-registry': { type: 'boolean', default: false },
   'no-linked-clone': { type: 'boolean', default: false },
@@ -153,8 +158,17 @@ export function flagPatch(flags: Flags): { patch: Patch; issues: FieldIssue[] } 
   }
   if (flags.box !== undefined) vm.box = flags.box;
   if (flags['no-linked-clone']) vm.linkedClone = false;
-  const k3s = flags['k3s-version'];
-  if (k3s !== undefined) patch.k3s = k3sChannelPattern.test(k3s) ? { source: 'channel', value: k3s } : { source: 'version', value: k3s };
+  const [channel, version] = [flags['k3s-channel'], flags['k3s-version']];
+  if (channel !== undefined && version !== undefined)
+    issues.push({ path: '--k3s-version', message: 'Give --k3s-channel or --k3s-version, not both: a lab installs one release.' });
+  else if (version !== undefined && k3sChannelPattern.test(version))
+    issues.push({
+      path: '--k3s-version',
+      message: `'${version}' is a channel: give it as --k3s-channel ${version}, or pin a release such as v1.33.5+k3s1.`,
+    });
+  // k3s is one choice, replaced whole: a channel given again is looked up again (lab.write).
+  else if (channel !== undefined) patch.k3s = { source: 'channel', value: channel };
+  else if (version !== undefined) patch.k3s = { source: 'version', value: version };
   if (flags['no-registry']) patch.registry = { enabled: false };
   if (flags.name !== undefined) patch.name = flags.name;
   // Only sections a flag touched, so a broken section of lab.json is reported, not papered over.
@@ -191,10 +205,13 @@ interface Base {
   source: string | null;
   /** The lab.json the values came from, to name in a refusal of its fields. */
   file: string | null;
+  /** The network and nodes came from plan.suggest. */
+  planned?: boolean;
 }
 
 /**
- * The lab before the flags: --config, else the folder's own lab.json (an edit), else the defaults.
+ * The lab before the flags: --config, else the folder's own lab.json (an edit), else the defaults
+ * of a new lab: a name no known lab has (as the app's New lab), the server named after the lab.
  * A folder's lab.json that cannot be read is refused, naming why; with --force the flags replace it.
  */
 async function startingLab(flags: Flags, dir: string, services: Parameters<Command['run']>[1]): Promise<Base & { existing: boolean }> {
@@ -205,7 +222,10 @@ async function startingLab(flags: Flags, dir: string, services: Parameters<Comma
     return { lab: await readLabJson(file, folder), source: file, file, existing: true };
   } catch (error) {
     if (!flags.force && !(error instanceof AppError && error.code === 'not_found')) throw error;
-    return { lab: defaultLabConfig(), source: null, file: null, existing: false };
+    const fresh = await call(services, 'lab.newDefaults', {});
+    const seed = defaultLabConfig();
+    const lab = { ...seed, name: fresh.name, server: { ...seed.server, name: serverNameFor(flags.name ?? fresh.name) } };
+    return { lab, source: null, file: null, existing: false };
   }
 }
 
@@ -225,8 +245,9 @@ async function baseLab(flags: Flags, dir: string, services: Parameters<Command['
     return start;
   }
   try {
-    const planned = await call(services, 'plan.suggest', { nic, agents: flags.agent?.length, base: draftFrom(start.lab) });
-    return { ...start, lab: overlay(start.lab, { network: planned.network, server: planned.server, agents: planned.agents }) };
+    // Every address another known lab uses is skipped; this folder's own lab keeps its own.
+    const planned = await call(services, 'plan.suggest', { nic, agents: flags.agent?.length, base: draftFrom(start.lab), dir });
+    return { ...start, planned: true, lab: overlay(start.lab, { network: planned.network, server: planned.server, agents: planned.agents }) };
   } catch (error) {
     if (error instanceof AppError && error.issues?.length) throw badFlags(flagIssues(error.issues, flags, start.source));
     throw error;
@@ -242,14 +263,24 @@ export const renderCommand: Command = {
     const dir = requireDir(flags.dir, usage, 'where the lab goes');
     const { patch, issues } = flagPatch(flags);
     const base = await baseLab(flags, dir, services);
-    const lab = fillFromFlags(overlay(base.lab, patch));
+    // k3s is one choice (a channel and the release it pointed at, or a release), replaced whole.
+    const lab = fillFromFlags(patch.k3s ? { ...(overlay(base.lab, patch) as Patch), k3s: patch.k3s } : overlay(base.lab, patch));
     const checked = validateLab(lab);
     if (checked.ok && base.file) refuseUnknownFields(lab, checked.config, base.file);
     // A flag that could not be read already has its line; the schema's view of it adds nothing.
     const unread = new Set(issues.map((issue) => issue.path));
     const problems = [...issues, ...(checked.ok ? [] : flagIssues(checked.issues, flags, base.source).filter((issue) => !unread.has(issue.path)))];
     if (problems.length || !checked.ok) throw badFlags(problems);
-    const report = await call(services, 'lab.write', { dir, config: checked.config, force: flags.force, keepLabJson: true });
+    // --k3s-channel asks for the channel's release now, even on a lab that pinned one from it before.
+    const config =
+      checked.config.k3s.source === 'channel' && flags['k3s-channel'] !== undefined
+        ? { ...checked.config, k3s: { ...checked.config.k3s, version: await lookUpChannel(checked.config.k3s.value, services.ctx.env) } }
+        : checked.config;
+    const report = await call(services, 'lab.write', { dir, config, force: flags.force, keepLabJson: true });
+    // Notes, on stderr with --json too: which addresses the plan skipped, and a typed one another lab uses.
+    const { addresses } = await call(services, 'labs.addresses', {});
+    if (base.planned) for (const note of skippedNotes(skippedAddresses(config, addresses, report.dir))) io.err(`${note}\n`);
+    for (const held of addressIssues(config, addresses, report.dir)) io.err(`${checkStatusWords.warn}: ${held.message}\n`);
     if (flags.json) {
       printJson(io, report);
       return 0;
@@ -264,7 +295,8 @@ export const renderCommand: Command = {
     for (const { name, why } of report.ignored) io.out(`  ignored    ${name}: ${why}\n`);
     for (const note of hostFit(checked.config, hostInfo(services.ctx.platform)))
       if (note.level === 'warn') io.err(`${checkStatusWords.warn}: ${note.message}\n`);
-    io.out(`Next: cd ${shellQuote(report.dir)} && vagrant up   (or run it from Cluster Lab)\n`);
+    // Not a bare vagrant up: Up places the lab's k3s release in shared/ first, which the VMs install from.
+    io.out(`Next: cluster-lab up --dir ${shellQuote(report.dir)}   (or Up in Cluster Lab)\n`);
     return 0;
   },
 };

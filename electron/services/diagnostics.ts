@@ -31,7 +31,7 @@ export async function collectDiagnostics(ctx: ServiceContext, jobs: LabRunner, d
     JSON.stringify(doctor, null, 2),
     '',
   ];
-  const { job, tail } = dir ? jobs.attach(dir) : { job: null, tail: [] };
+  const { job, tail } = dir ? await jobs.attach(dir, { view: false }) : { job: null, tail: [] };
   if (job) {
     const shown = tail.slice(-DIAGNOSTICS_LOG_LINES);
     lines.push(

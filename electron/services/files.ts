@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { copyFile, lstat, mkdir, open, readlink, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readdir, readlink, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import { delay } from './time';
@@ -79,6 +79,29 @@ export async function atomicWrite(file: string, content: string | Uint8Array, op
     await rm(temp, { force: true }).catch(() => {});
     throw ioError(error, file, 'write');
   }
+}
+
+const atomicTemp = /^\.(.+)\.[0-9a-f]{12}\.tmp$/;
+/** The file a temp of atomicWrite's (or of a writer naming its temps alike) was for, or null for any other name. */
+export const atomicTempOf = (entry: string): string | null => atomicTemp.exec(entry)?.[1] ?? null;
+
+/**
+ * The temp files atomicWrite left behind when its process was killed mid-write (`.NAME.<hex>.tmp`),
+ * for the given names in one folder: only plain files, never a link or whatever else sits there.
+ * Call it only where no other writer can be at work (a lab under its lock).
+ */
+export async function sweepAtomicTemps(dir: string, names: ReadonlySet<string>): Promise<string[]> {
+  const swept: string[] = [];
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    const name = atomicTempOf(entry);
+    if (name === null || !names.has(name)) continue;
+    const file = path.join(dir, entry);
+    if ((await lstatIfAny(file))?.isFile()) {
+      await rm(file, { force: true });
+      swept.push(file);
+    }
+  }
+  return swept;
 }
 
 /**

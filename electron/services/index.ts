@@ -5,6 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { AppError } from '../../shared/errors';
 import type { Handlers } from '../../shared/contract';
+import { appOwnFolders } from './appFolders';
 import { createContext, type ServiceContext } from './context';
 import { collectDiagnostics } from './diagnostics';
 import { runDoctor } from './doctor';
@@ -13,8 +14,15 @@ import { LabRunner, withLabLock } from './jobs';
 import { mergeIntoUserKubeconfig, removeFromUserKubeconfig } from './kubectl';
 import { checkLab } from './labCheck';
 import { defaultLabDir, openLab, previewLab, resolveLabDir, writeLab } from './labFolder';
+import { pinK3s } from './k3s/pin';
+import { newLabDefaults } from './labs/defaults';
+import { deleteLabFolder } from './labs/delete';
+import { labAddresses, listLabs } from './labs/list';
+import { readRecorded } from './labs/recorded';
+import { forgetLab, recordLab } from './labs/registry';
 import { checkHosts, detectNics, planLab } from './network';
 import { setRecursionBlock, telepresenceState } from './telepresence';
+import { getUiState, saveUiState } from './uiState';
 
 export interface Services {
   ctx: ServiceContext;
@@ -69,23 +77,38 @@ export function createServices(ctx: ServiceContext = createContext(), shell: She
       return runDoctor(ctx, { dir: labDir, config });
     },
     'nics.list': (args) => detectNics(ctx, args),
-    'plan.suggest': (args) => planLab(ctx, args),
+    'plan.suggest': (args) => planLab(ctx, { ...args, dir: args.dir === undefined ? undefined : lab(args.dir) }),
     'hosts.check': (args) => checkHosts(ctx, args),
     'lab.defaultDir': async ({ name }) => ({ dir: defaultLabDir(ctx, name) }),
+    'lab.newDefaults': ({ name }) => newLabDefaults(ctx, name),
     'lab.preview': ({ dir, config }) => previewLab(dir ? lab(dir) : null, config),
-    'lab.write': ({ dir, config, force, keepLabJson }) => {
+    'lab.write': async ({ dir, config, force, keepLabJson }) => {
       const labDir = lab(dir);
       // One writer per lab: never beside a running job (its Vagrant reads these files).
-      return withLabLock(labDir, () => writeLab(labDir, config, { force, keepLabJson }));
+      const ownFolders = appOwnFolders(ctx.platform, ctx.env, ctx.homeDir);
+      const report = await withLabLock(labDir, async () =>
+        writeLab(labDir, await pinK3s(config, labDir, ctx.env), { force, keepLabJson, ownFolders }),
+      );
+      await recordLab(ctx, labDir);
+      return report;
     },
-    'lab.open': ({ dir }) => openLab(lab(dir)),
+    'lab.open': async ({ dir }) => {
+      const config = await openLab(lab(dir));
+      await recordLab(ctx, lab(dir));
+      return config;
+    },
     'lab.status': ({ dir }) => jobs.status(lab(dir)),
+    'lab.lastCheck': async ({ dir }) => ({ check: (await readRecorded(lab(dir))).check }),
     'lab.check': async ({ dir }) => {
       const labDir = lab(dir);
       const check = await checkLab(ctx, labDir);
       ctx.events.emit('lab.check', { dir: labDir, check });
       return check;
     },
+    'labs.list': () => listLabs(ctx),
+    'labs.forget': async ({ dir }) => ({ dir: lab(dir), forgotten: await forgetLab(ctx, lab(dir)) }),
+    'labs.deleteFolder': ({ dir }) => deleteLabFolder(ctx, lab(dir)),
+    'labs.addresses': async () => ({ addresses: await labAddresses(ctx) }),
     'shell.capabilities': async () => ({ pickFolder: Boolean(shell.pickFolder), openFolder: Boolean(shell.openFolder) }),
     'dialog.pickFolder': async ({ defaultPath }) =>
       shell.pickFolder ? { supported: true, dir: await shell.pickFolder(defaultPath) } : { supported: false, dir: null },
@@ -96,13 +119,21 @@ export function createServices(ctx: ServiceContext = createContext(), shell: She
     },
     'job.start': ({ dir, kind, sequential }) => jobs.start(lab(dir), kind, { sequential }),
     'job.cancel': ({ jobId }) => jobs.cancel(jobId),
-    'job.attach': async ({ dir }) => jobs.attach(lab(dir)),
+    'job.attach': ({ dir }) => jobs.attach(lab(dir)),
+    'job.detach': async ({ dir }) => {
+      await jobs.detach(lab(dir));
+      return {};
+    },
+    'job.history': ({ dir }) => jobs.history(lab(dir)),
+    'job.pastLog': ({ dir, jobId }) => jobs.pastLog(lab(dir), jobId),
     'kubeconfig.merge': async ({ dir, setCurrent, context }) =>
       mergeIntoUserKubeconfig(ctx, lab(dir), await openLab(lab(dir)), { setCurrent, context }),
     'kubeconfig.remove': ({ dir }) => removeFromUserKubeconfig(ctx, lab(dir)),
     'telepresence.state': () => telepresenceState(ctx),
     'telepresence.setRecursionBlock': ({ duration }) => setRecursionBlock(ctx, duration),
     'diagnostics.collect': ({ dir }) => collectDiagnostics(ctx, jobs, dir ? lab(dir) : null),
+    'ui.state.get': () => getUiState(ctx),
+    'ui.state.save': ({ state, client }) => saveUiState(ctx, state, client),
   };
   return { ctx, handlers, jobs, dispose: () => jobs.dispose() };
 }

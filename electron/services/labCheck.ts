@@ -18,6 +18,7 @@ import type { ServiceContext } from './context';
 import { getNodes, LAB_KUBECONFIG } from './kubectl';
 import { assertLabAsRendered } from './labAsRendered';
 import { openLab } from './labFolder';
+import { recordCheck, recordStates } from './labs/recorded';
 import { runTool } from './process';
 import { findExecutable, requireTools } from './tools';
 import { vagrantEnv, vagrantStatus } from './vagrant';
@@ -68,5 +69,9 @@ export async function checkLab(ctx: ServiceContext, dir: string): Promise<LabChe
       return judgeNode(config, machine, facts, kubeView);
     }),
   );
-  return { ok: nodes.every((node) => node.ok === true), checkedAt: new Date().toISOString(), nodes };
+  const check: LabCheck = { ok: nodes.every((node) => node.ok === true), checkedAt: new Date().toISOString(), nodes };
+  // Kept in the lab folder for the list of labs (its verdict and age), the CLI's included.
+  await recordStates(dir, states);
+  await recordCheck(dir, check);
+  return check;
 }

@@ -162,6 +162,8 @@ describe('a lab folder is never silently taken over', () => {
     const error = await expectAppError(writeLab(dir, resized()), 'invalid_input', /holds the lab "other-lab".*not "cluster-lab"/);
     expect(error.message).toContain(dir);
     expect(error.hint).toMatch(/--force/);
+    // What the app asks "Write into it anyway?" from: fields, not the message's words.
+    expect(error.toInfo().refusal).toEqual({ kind: 'folder-taken', dir, holds: 'the lab "other-lab" (its lab.json names it so), not "cluster-lab"' });
     expect(await snapshot(dir)).toEqual(before);
     expect((await writeLab(dir, resized(), { force: true })).written).toContain('lab.json');
     expect((await openLab(dir)).name).toBe('cluster-lab');
@@ -178,7 +180,8 @@ describe('a lab folder is never silently taken over', () => {
     await mkdir(path.join(dir, 'shared'), { recursive: true });
     await writeFile(path.join(dir, 'notes.txt'), 'mine');
     await writeFile(path.join(dir, '.bashrc'), 'mine');
-    await expectAppError(writeLab(dir, seedLab()), 'invalid_input', /files that are not a lab's: \.bashrc, notes\.txt/);
+    const error = await expectAppError(writeLab(dir, seedLab()), 'invalid_input', /files that are not a lab's: \.bashrc, notes\.txt/);
+    expect(error.refusal).toEqual({ kind: 'folder-taken', dir, holds: "files that are not a lab's: .bashrc, notes.txt" });
     expect(await readdir(dir)).toEqual(expect.arrayContaining(['notes.txt', '.bashrc', 'shared']));
     expect(existsSync(path.join(dir, 'lab.json'))).toBe(false);
     await writeLab(dir, seedLab(), { force: true });
@@ -202,6 +205,7 @@ describe('a lab folder is never silently taken over', () => {
     const renamed = { ...seedLab(), agents: [{ name: 'worker', ip: '192.168.1.112' }] };
     const error = await expectAppError(writeLab(dir, renamed, { force: true }), 'conflict', /VM agent2 that this lab no longer has/);
     expect(error.hint).toMatch(/Destroy/);
+    expect(error.toInfo().refusal).toEqual({ kind: 'vms-exist', dir, machines: ['agent2'] });
     expect(await snapshot(dir)).toEqual(before);
     // Vagrant deletes the id file when the VM is destroyed.
     await rm(path.join(dir, '.vagrant', 'machines', 'agent2', 'virtualbox', 'id'));
@@ -676,10 +680,64 @@ describe('folders that are never a lab', () => {
     for (const fine of ['/process/lab', '/devices', '/home/ada/lab', '/home/adam']) expect(resolveLabDir(ctx, fine)).toBe(fine);
   });
 
+  it("the app's own folders (data folder, k3s cache), in or above them, are refused naming the folder", () => {
+    const plain = createContext({ homeDir: '/home/ada', env: {}, platform: 'linux' });
+    const xdg = createContext({ homeDir: '/home/ada', env: { XDG_CONFIG_HOME: '/srv/conf', XDG_CACHE_HOME: '/srv/cache' }, platform: 'linux' });
+    for (const [context, dir, why] of [
+      [plain, '/home/ada/.config/Cluster Lab', "inside /home/ada/.config/Cluster Lab, Cluster Lab's own folder"],
+      [plain, '~/.config/Cluster Lab/labs/one', "inside /home/ada/.config/Cluster Lab, Cluster Lab's own folder"],
+      [plain, '~/.config', "above /home/ada/.config/Cluster Lab, Cluster Lab's own folder, which it holds"],
+      [plain, '~/.cache/cluster-lab/k3s', "inside /home/ada/.cache/cluster-lab, Cluster Lab's own folder"],
+      [plain, '/home', "above /home/ada/.config/Cluster Lab, Cluster Lab's own folder, which it holds"],
+      [xdg, '/srv/conf/Cluster Lab/x', "inside /srv/conf/Cluster Lab, Cluster Lab's own folder"],
+      [xdg, '/srv/cache', "above /srv/cache/cluster-lab, Cluster Lab's own folder, which it holds"],
+    ] as const) {
+      expect(() => resolveLabDir(context, dir), dir).toThrow(
+        expect.objectContaining({
+          code: 'invalid_input',
+          message: expect.stringContaining(`is ${why}: a lab needs a folder of its own.`),
+          hint: 'Choose a folder for this lab alone, such as /home/ada/ClusterLab/cluster-lab.',
+        }),
+      );
+    }
+    for (const fine of ['/home/ada/.config/Cluster Lab 2', '/home/ada/.config-lab', '/home/ada/.cache/other', '/srv/conf/lab'])
+      expect(resolveLabDir(plain, fine)).toBe(fine);
+  });
+
+  it("writeLab refuses the app's own folder through a link too, writing nothing", async () => {
+    const own = path.join(base, 'data', 'Cluster Lab');
+    await mkdir(own, { recursive: true });
+    await symlink(path.join(base, 'data'), path.join(base, 'data-link'));
+    await expectAppError(
+      writeLab(path.join(base, 'data-link', 'Cluster Lab', 'lab'), seedLab(), { ownFolders: [own] }),
+      'invalid_input',
+      /inside .*Cluster Lab's own folder/,
+    );
+    await expectAppError(writeLab(path.join(base, 'data-link'), seedLab(), { ownFolders: [own] }), 'invalid_input', /above .*which it holds/);
+    expect(await readdir(own)).toEqual([]);
+  });
+
   it('a lab under /proc is refused up front, also through a link, instead of spinning in mkdir', async () => {
     await expectAppError(writeLab('/proc/cluster-lab-test/lab', seedLab()), 'invalid_input', /inside \/proc/);
     await mkdir(base, { recursive: true });
     await symlink('/proc/self', path.join(base, 'proc-link'));
     await expectAppError(writeLab(path.join(base, 'proc-link', 'lab'), seedLab()), 'invalid_input', /inside \/proc/);
+  });
+});
+
+describe('temp files of a write killed mid-way', () => {
+  it('the next write removes its own leftovers, never a link or a file it did not make', async () => {
+    await writeLab(dir, seedLab());
+    const outside = path.join(base, 'outside.txt');
+    await writeFile(outside, 'keep me');
+    await writeFile(path.join(dir, '.Vagrantfile.0123456789ab.tmp'), 'half a Vagrantfile');
+    await symlink(outside, path.join(dir, '.lab.json.aaaaaaaaaaaa.tmp'));
+    await writeFile(path.join(dir, '.notes.txt.0123456789ab.tmp'), 'the user’s');
+    await writeLab(dir, seedLab());
+    const left = await readdir(dir);
+    expect(left).not.toContain('.Vagrantfile.0123456789ab.tmp');
+    expect(left).toContain('.lab.json.aaaaaaaaaaaa.tmp');
+    expect(left).toContain('.notes.txt.0123456789ab.tmp');
+    expect(await readFile(outside, 'utf8')).toBe('keep me');
   });
 });

@@ -11,13 +11,14 @@ import type { FilePreview, FileState, LabPreview, WriteReport } from '../../shar
 import { labMachines } from '../../shared/lab/machines';
 import { assertLab, LAB_SCHEMA_VERSION, type LabConfig } from '../../shared/lab/schema';
 import { LAB_JSON, REGISTRY_MANIFEST, renderLab, VAGRANTFILE } from '../../shared/render';
+import { appOwnFolders } from './appFolders';
 import type { ServiceContext } from './context';
-import { atomicWrite, ioError, lstatIfAny, makeFolders, notAPlainFile, readPlainFile } from './files';
+import { atomicWrite, ioError, lstatIfAny, makeFolders, notAPlainFile, readPlainFile, sweepAtomicTemps } from './files';
 import { LOCK_FILE } from './jobs/lock';
 
 /** Cluster Lab's own bookkeeping inside a lab folder. */
 export const STATE_DIR = '.cluster-lab';
-const MANIFEST = path.join(STATE_DIR, 'written.json');
+export const MANIFEST = path.join(STATE_DIR, 'written.json');
 /** Folders a lab needs besides its files: the synced folder and the job logs. */
 export const LAB_DIRS = ['shared', 'logs'] as const;
 
@@ -33,7 +34,7 @@ const LAB_JSON_MAX_BYTES = 256 * 1024;
 /** A generated file the user may have edited is read to compare it, and kept: bounded all the same. */
 const GENERATED_MAX_BYTES = 4 * 1024 * 1024;
 
-interface WrittenManifest {
+export interface WrittenManifest {
   version: 1;
   /** File name -> sha256 of the bytes Cluster Lab last wrote there. */
   files: Record<string, string>;
@@ -144,17 +145,33 @@ export function resolveLabDir(ctx: ServiceContext, dir: string): string {
 /** Kernel file systems: nothing there is a folder of files (mkdir in /proc even answers ENOENT). */
 const SYSTEM_FOLDERS = ['/proc', '/sys', '/dev'];
 
+/** Whether `inner` is `outer` or inside it (both normalized, absolute). */
+function within(inner: string, outer: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+type FolderContext = Pick<ServiceContext, 'homeDir' | 'platform' | 'env'>;
+
 /**
  * Folders that can never be a lab: the file system's root, the home folder itself (a lab's files
- * and its `shared/` would sit among everything else there), and the kernel's /proc, /sys and /dev.
+ * and its `shared/` would sit among everything else there), the kernel's /proc, /sys and /dev, and
+ * the app's own folders (its data folder with the registry of labs, the k3s cache), in or above them:
+ * a lab's takeover check, its `logs/` and a later Delete would reach the app's own files.
  */
-function refuseLabFolder(dir: string, ctx: Pick<ServiceContext, 'homeDir'> | null): void {
+function refuseLabFolder(
+  dir: string,
+  ctx: FolderContext | null,
+  ownFolders: readonly string[] = ctx ? appOwnFolders(ctx.platform, ctx.env, ctx.homeDir) : [],
+): void {
   const bare = dir.length > 1 ? dir.replace(/[\\/]+$/, '') : dir;
   const system = path.sep === '/' ? SYSTEM_FOLDERS.find((folder) => bare === folder || bare.startsWith(`${folder}/`)) : undefined;
+  const own = ownFolders.map((folder) => path.normalize(folder)).find((folder) => within(bare, folder) || within(folder, bare));
   let why: string | null = null;
   if (path.parse(dir).root === dir) why = 'the root of the file system';
   else if (ctx && bare === path.normalize(ctx.homeDir).replace(/[\\/]+$/, '')) why = 'your home folder itself';
   else if (system) why = `inside ${system}, a view of the kernel, not a folder for files`;
+  else if (own) why = within(bare, own) ? `inside ${own}, Cluster Lab's own folder` : `above ${own}, Cluster Lab's own folder, which it holds`;
   if (why === null) return;
   const example = ctx ? defaultLabDir(ctx) : '~/ClusterLab/cluster-lab';
   throw new AppError('invalid_input', `The lab folder ${dir} is ${why}: a lab needs a folder of its own.`, {
@@ -163,7 +180,7 @@ function refuseLabFolder(dir: string, ctx: Pick<ServiceContext, 'homeDir'> | nul
   });
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * The manifest's one parser. A damaged, foreign or other-version manifest only loses the memory of
@@ -192,7 +209,7 @@ export function parseManifest(text: string): WrittenManifest {
   return manifest;
 }
 
-async function readManifest(dir: string): Promise<WrittenManifest> {
+export async function readManifest(dir: string): Promise<WrittenManifest> {
   const text = await readPlainFile(path.join(dir, MANIFEST), { maxBytes: MANIFEST_MAX_BYTES });
   return text === null ? { version: 1, files: {}, ignored: [] } : parseManifest(text);
 }
@@ -357,6 +374,7 @@ async function refuseTakeover(root: string, entries: string[], config: LabConfig
   throw new AppError('invalid_input', `${root} holds ${what}; nothing was written, so it is not taken over.`, {
     hint: `Choose another folder for "${config.name}" (an empty or new one), or move what is in this one out of the way. \`cluster-lab render\` writes there anyway with --force: the files it writes replace theirs, and edited ones are kept as <name>.user-<time>.`,
     issues: [{ path: 'dir', message: `${root} holds ${what}: choose another folder, or force the write.` }],
+    refusal: { kind: 'folder-taken', dir: root, holds: what },
   });
 }
 
@@ -367,7 +385,7 @@ async function refuseTakeover(root: string, entries: string[], config: LabConfig
  * under DEFAULT_LOCAL_DATA ".vagrant"; lib/vagrant/machine.rb `id=`: `@data_dir.join("id")`,
  * written on create and deleted when the id becomes nil on destroy).
  */
-async function existingMachines(root: string): Promise<string[]> {
+export async function existingMachines(root: string): Promise<string[]> {
   const machines = path.join(root, '.vagrant', 'machines');
   const names = await readdir(machines).catch(() => [] as string[]);
   const existing: string[] = [];
@@ -387,6 +405,7 @@ async function refuseOrphans(root: string, config: LabConfig): Promise<void> {
     {
       hint: `Destroy the lab's VMs first (Destroy on the Run step, or cluster-lab destroy --dir ${root}), then write the changed lab; or keep the machine${orphans.length === 1 ? '' : 's'} ${list} in it. Adding agents and changing sizes needs no Destroy.`,
       issues: orphans.map((name) => ({ path: 'agents', message: `The VM ${name} still exists: destroy it before removing or renaming it.` })),
+      refusal: { kind: 'vms-exist', dir: root, machines: orphans },
     },
   );
 }
@@ -396,6 +415,8 @@ export interface WriteOptions {
   force?: boolean;
   /** Keep the lab.json being replaced beside the new one, as any file the user might lose. */
   keepLabJson?: boolean;
+  /** The app's own folders (appOwnFolders): refused as the lab's real folder, after links, as resolveLabDir refuses the path. */
+  ownFolders?: readonly string[];
   now?: Date;
 }
 
@@ -407,12 +428,12 @@ export interface WriteOptions {
 export async function writeLab(
   dir: string,
   input: unknown,
-  { force = false, keepLabJson = false, now = new Date() }: WriteOptions = {},
+  { force = false, keepLabJson = false, ownFolders = [], now = new Date() }: WriteOptions = {},
 ): Promise<WriteReport> {
   const config = assertLab(input);
   const root = path.resolve(dir);
-  // Where the folder really is (a link to /proc is /proc), as far as it exists yet.
-  refuseLabFolder(await realFolder(root), null);
+  // Where the folder really is (a link to /proc is /proc), as far as it exists yet; the app's folders too.
+  refuseLabFolder(await realFolder(root), null, await Promise.all(ownFolders.map(realFolder)));
   await refuseLinkedFolders(root);
   const folders = [root, ...[...LAB_DIRS, STATE_DIR].map((sub) => path.join(root, sub))];
   for (const folder of folders) await refuseNonFolder(folder);
@@ -424,6 +445,14 @@ export async function writeLab(
     await refuseOrphans(root, config);
   }
   for (const folder of folders) await makeFolders(folder);
+  // A write killed mid-way (kill -9) left its temp files; under the lab lock no other writer is at work.
+  const namesByFolder = new Map<string, Set<string>>();
+  for (const file of files) {
+    const full = path.join(root, file.name);
+    const names = namesByFolder.get(path.dirname(full)) ?? new Set<string>();
+    namesByFolder.set(path.dirname(full), names.add(path.basename(full)));
+  }
+  for (const [folder, names] of namesByFolder) await sweepAtomicTemps(folder, names);
   const report: WriteReport = {
     dir: root,
     written: [],

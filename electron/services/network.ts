@@ -20,6 +20,7 @@ import type { LabConfig } from '../../shared/lab/schema';
 import { isIPv4, prefixFromNetmask } from '../../shared/lab/net';
 import { exclusionReason, pickableNames, type Nic, type NicReport, type NicType } from '../../shared/nics';
 import type { ServiceContext } from './context';
+import { labAddresses } from './labs/list';
 import type { NetworkFacts } from './networkFacts';
 import { runTool } from './process';
 import { findExecutable } from './tools';
@@ -205,9 +206,18 @@ export function pickNic(report: NicReport, name: string): Nic {
   return nic;
 }
 
-export async function planLab(ctx: ServiceContext, args: { nic: string; agents?: number; base?: unknown }): Promise<LabConfig> {
-  const report = await detectNics(ctx);
-  return suggestPlan(pickNic(report, args.nic), report, { agents: args.agents, base: args.base === undefined ? undefined : draftFrom(args.base) });
+/**
+ * The plan for a lab on a NIC, skipping every address a known lab uses (but the lab in `dir`'s own,
+ * when it is planned again).
+ */
+export async function planLab(ctx: ServiceContext, args: { nic: string; agents?: number; base?: unknown; dir?: string }): Promise<LabConfig> {
+  const [report, used] = await Promise.all([detectNics(ctx), labAddresses(ctx)]);
+  const taken = used.filter((held) => held.dir !== args.dir).map((held) => held.ip);
+  return suggestPlan(pickNic(report, args.nic), report, {
+    agents: args.agents,
+    base: args.base === undefined ? undefined : draftFrom(args.base),
+    taken,
+  });
 }
 
 /** Whether this computer's hosts file already maps the server name to its IP. */

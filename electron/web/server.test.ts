@@ -406,6 +406,34 @@ describe('browser-mode host: each check at its edge', () => {
     }
   });
 
+  it('lets go of the labs a page attached to when its socket closes (a closed or reloaded page never says job.detach)', async () => {
+    const detach = vi.spyOn(services.jobs, 'detach');
+    try {
+      const ws = await openSocket({ origin }, withToken());
+      const answer = (id: number, name: string) =>
+        new Promise<void>((resolve) => {
+          const onMessage = (data: WebSocket.RawData) => {
+            const frame = JSON.parse(String(data)) as { kind: string; id?: number };
+            if (frame.kind === 'result' && frame.id === id) {
+              ws.off('message', onMessage);
+              resolve();
+            }
+          };
+          ws.on('message', onMessage);
+          ws.send(JSON.stringify({ kind: 'call', id, name, args: { dir: root } }));
+        });
+      await answer(1, 'job.attach');
+      await answer(2, 'job.attach');
+      await answer(3, 'job.detach');
+      expect(detach).toHaveBeenCalledTimes(1);
+      ws.close();
+      await expect.poll(() => detach.mock.calls.length).toBe(2);
+      expect(detach.mock.calls.map(([dir]) => dir)).toEqual([root, root]);
+    } finally {
+      detach.mockRestore();
+    }
+  });
+
   it('ends open sockets and stops listening when closed', async () => {
     const other = await startWebHost({ services, staticDir: root });
     const ws = new WebSocket(`ws://127.0.0.1:${other.port}/ws`, withToken(other.token), { headers: { origin: `http://127.0.0.1:${other.port}` } });

@@ -142,7 +142,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
     const off = services.ctx.events.onAny((name, payload) => send({ kind: 'event', name, payload }));
-    ws.on('close', off);
+    // The labs this page is attached to (job.attach, less job.detach): a page that goes (closed,
+    // reloaded) never says job.detach, so its socket lets go of them, and main stops looking there.
+    const attached = new Map<string, number>();
+    ws.on('close', () => {
+      off();
+      for (const [dir, count] of attached) for (let i = 0; i < count; i++) void dispatch(services.handlers, 'job.detach', { dir });
+    });
     // A frame over maxPayload, or a malformed one: ws closes the socket (1009, 1002) by itself and
     // then emits 'error', which with no listener would throw and end browser mode for every page.
     ws.on('error', () => {});
@@ -154,7 +160,15 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         return;
       }
       if (frame?.kind !== 'call' || typeof frame.id !== 'number') return;
-      void dispatch(services.handlers, frame.name, frame.args).then((envelope) => send({ kind: 'result', id: frame.id, envelope }));
+      void dispatch(services.handlers, frame.name, frame.args).then((envelope) => {
+        const dir = (frame.args as { dir?: unknown } | null)?.dir;
+        if (envelope.ok && typeof dir === 'string' && (frame.name === 'job.attach' || frame.name === 'job.detach')) {
+          const count = (attached.get(dir) ?? 0) + (frame.name === 'job.attach' ? 1 : -1);
+          if (count > 0) attached.set(dir, count);
+          else attached.delete(dir);
+        }
+        send({ kind: 'result', id: frame.id, envelope });
+      });
     });
   };
 

@@ -72,8 +72,11 @@ export function LogView({
   logFile,
   jobId,
   refill,
+  label = 'Job log',
 }: {
   ref: Ref<LogViewHandle>;
+  /** The region's name: a past job's log beside the live one is another region. */
+  label?: string;
   nodes: readonly string[];
   logFile: string | null;
   jobId: string | null;
@@ -247,7 +250,7 @@ export function LogView({
   };
 
   return (
-    <div className="logview card" role="region" aria-label="Job log">
+    <div className="logview card" role="region" aria-label={label}>
       <div className="logview-bar">
         <span className="logview-count" data-line-count={count} aria-live="off">
           {count.toLocaleString()} lines

@@ -1,7 +1,7 @@
 /** The lab's nodes: Vagrant's state of each VM and, when the cluster answers, whether its node is Ready. */
 import type { LabStatus, NodeStatus } from '../../shared/jobs';
 import type { LabCheck, NodeCheck } from '../../shared/labCheck';
-import type { StaleCheck } from '../staleCheck';
+import type { StaleCheck } from '../../shared/staleCheck';
 import './NodeTable.css';
 
 const stateBadge = (state: NodeStatus['vagrantState']): string => {

@@ -4,11 +4,13 @@ import type { ErrorInfo } from '../../shared/errors';
 import { networkWarnings, suggestAddress } from '../../shared/lab/plan';
 import { formatIPv4, parseCidr, usableRangeText } from '../../shared/lab/net';
 import { defaultLabConfig, MAX_AGENTS, type LabConfig } from '../../shared/lab/schema';
+import { addressIssues } from '../../shared/labs';
 import { api } from '../api';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Field } from '../components/Field';
 import { HostsLine } from '../components/HostsLine';
 import { useNicReport } from '../components/useNicReport';
+import { useCall } from '../useCall';
 import { useWizard } from '../wizard';
 import './Addresses.css';
 import { StepHeader, StepHeading } from '../components/StepHeader';
@@ -28,6 +30,8 @@ export function AddressesStep() {
   const { state, issues, updateConfig } = useWizard();
   const { config } = state;
   const { report } = useNicReport();
+  // Other labs' addresses: one typed here that another lab uses is named with that lab (issue 23).
+  const known = useCall('labs.addresses', {});
   const [dnsChoice, setDnsChoice] = useState<string>(() => presetFor(config.network.dns));
   const [customDns, setCustomDns] = useState(() => config.network.dns.join(', '));
   const [resetError, setResetError] = useState<ErrorInfo | null>(null);
@@ -62,7 +66,10 @@ export function AddressesStep() {
     );
 
   const subnet = parseCidr(config.network.subnet);
-  const warnings = report ? networkWarnings(config, report) : [];
+  const warnings = [
+    ...(report ? networkWarnings(config, report) : []),
+    ...addressIssues(config, known.value?.addresses ?? [], state.writtenDir ?? (state.dir || null)),
+  ];
   const dnsError = issues.find((i) => i.path === 'network.dns' || i.path.startsWith('network.dns.'))?.message;
   const nextAddress = report ? suggestAddress(config, report) : null;
 

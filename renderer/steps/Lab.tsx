@@ -159,12 +159,17 @@ export function LabStep() {
             <Field
               label="k3s channel"
               path="k3s.value"
-              help="stable, latest, testing, or a minor version such as v1.33. Installed with INSTALL_K3S_CHANNEL."
+              help={
+                config.k3s.version
+                  ? `${config.k3s.value} → ${config.k3s.version}: every node installs this release, kept when the lab is written again; choose another channel to look it up again.`
+                  : 'stable, latest, testing, or a minor version such as v1.33. Looked up when the lab is written: every node installs the release it points at then.'
+              }
             >
               <input
                 list="k3s-channels"
                 value={config.k3s.value}
-                onChange={(e) => edit((d) => void (d.k3s.value = e.target.value))}
+                // Another channel is looked up again: the release the last one pointed at goes.
+                onChange={(e) => edit((d) => void (d.k3s = { source: 'channel', value: e.target.value }))}
                 className="mono"
               />
             </Field>
@@ -172,7 +177,7 @@ export function LabStep() {
             <Field
               label="k3s version"
               path="k3s.value"
-              help="A release such as v1.33.5+k3s1 (see github.com/k3s-io/k3s/releases). Installed with INSTALL_K3S_VERSION."
+              help="A release such as v1.33.5+k3s1 (see github.com/k3s-io/k3s/releases). Up fetches it once; every node installs it from the lab's shared folder."
             >
               <input
                 value={config.k3s.value}

@@ -3,7 +3,7 @@
  * then the folder and Write. Nothing is written until the user presses Write, and a file they
  * edited by hand is named before it is replaced (their copy is kept beside it).
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ErrorInfo } from '../../shared/errors';
 import type { FilePreview, FileState, WriteReport } from '../../shared/lab/files';
 import { shellQuote } from '../../shared/render/escape';
@@ -12,6 +12,8 @@ import { useShellCapabilities } from '../useShellCapabilities';
 import { CodeView, DiffView } from '../components/CodeView';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Field } from '../components/Field';
+import { useLabWrite } from '../components/TakeoverDialog';
+import { useStepGate } from '../stepGate';
 import { useCall } from '../useCall';
 import { useWizard } from '../wizard';
 import './Review.css';
@@ -53,6 +55,15 @@ export function ReviewStep() {
   const [report, setReport] = useState<WriteReport | null>(null);
   const [writeError, setWriteError] = useState<ErrorInfo | null>(null);
   const shell = useShellCapabilities();
+  const takeover = useLabWrite('Choose another folder');
+  const folderInput = useRef<HTMLInputElement>(null);
+  const errorBox = useRef<HTMLDivElement>(null);
+  const [focusError, setFocusError] = useState(false);
+  useEffect(() => {
+    if (!focusError || !writeError) return;
+    errorBox.current?.focus();
+    setFocusError(false);
+  }, [focusError, writeError]);
 
   const setDir = (next: string) => {
     setReport(null);
@@ -66,22 +77,48 @@ export function ReviewStep() {
     if (envelope.value.dir) setDir(envelope.value.dir);
   };
 
-  const write = async () => {
+  const settle = (written: string) => {
+    // Run works on the lab just written, not on one opened before.
+    update((s) => ({ ...s, dir: written, writtenDir: written, opened: written }));
+  };
+
+  /** Whether the lab is in the folder now; if not, why is in view (or the folder field, when the person chose another). */
+  const write = async (): Promise<boolean> => {
     setWriting(true);
     setWriteError(null);
-    const envelope = await api.invoke('lab.write', { dir, config });
+    const { result: envelope, declined } = await takeover.write(dir, config);
     setWriting(false);
-    if (!envelope.ok) return setWriteError(envelope.error);
+    if (declined) {
+      folderInput.current?.focus();
+      return false;
+    }
+    if (!envelope.ok) {
+      setWriteError(envelope.error);
+      setFocusError(true);
+      return false;
+    }
     setReport(envelope.value);
-    const written = envelope.value.dir;
-    update((s) => ({ ...s, dir: written, writtenDir: written }));
+    settle(envelope.value.dir);
     preview.reload();
+    return true;
   };
 
   const openFolder = async (target: string) => {
     const envelope = await api.invoke('shell.openFolder', { dir: target });
     if (!envelope.ok) setWriteError(envelope.error);
   };
+
+  // Next writes the lab (Run works on the folder, never on the draft); a folder already holding exactly it needs no write.
+  const upToDate = settledDir === dir && !preview.loading && (preview.value?.files ?? []).every((f) => f.state === 'unchanged');
+  useStepGate(async () => {
+    // An incomplete draft: the step already says what to fix, in an alert.
+    if (!valid) return false;
+    if (upToDate && preview.value?.files.length) {
+      settle(dir);
+      return true;
+    }
+    return write();
+  });
 
   if (!valid) {
     return (
@@ -108,7 +145,8 @@ export function ReviewStep() {
   return (
     <section aria-labelledby="review-title" className="review-step">
       <StepHeader id="review-title" title="Review and write">
-        These are the files exactly as they will be written. Read them, then write the lab folder; you can also run it by hand with vagrant up.
+        These are the files exactly as they will be written. Read them, then write the lab folder; Run brings it up (or cluster-lab up from a
+        terminal).
       </StepHeader>
 
       <div className="card form-card review-folder">
@@ -118,7 +156,7 @@ export function ReviewStep() {
             error={dirError}
             help={shell.pickFolder ? undefined : 'The full path of a folder on the computer running Cluster Lab; ~ is your home folder.'}
           >
-            <input value={dir} onChange={(e) => setDir(e.target.value)} className="mono" spellCheck={false} />
+            <input ref={folderInput} value={dir} onChange={(e) => setDir(e.target.value)} className="mono" spellCheck={false} />
           </Field>
           {shell.pickFolder && (
             <button type="button" onClick={() => void choose()}>
@@ -126,7 +164,7 @@ export function ReviewStep() {
             </button>
           )}
           <button type="button" className="primary" onClick={() => void write()} disabled={writing || !dir.trim() || !preview.value}>
-            {writing ? 'Writing…' : nothingToWrite ? 'Write again' : 'Write lab'}
+            {writing && !takeover.asking ? 'Writing…' : nothingToWrite ? 'Write again' : 'Write lab'}
           </button>
         </div>
         {userEdited.length > 0 && (
@@ -135,7 +173,10 @@ export function ReviewStep() {
             <div>Writing keeps your version beside the new one as {userEdited.map((f) => `${f.name}.user-<time>`).join(', ')}; nothing is lost.</div>
           </div>
         )}
-        {writeError && <ErrorBanner error={writeError} title="The lab was not written" />}
+        {/* Focused when a write (Next's too) fails: the reason is where the person is. */}
+        <div ref={errorBox} tabIndex={-1}>
+          {writeError && <ErrorBanner error={writeError} title="The lab was not written" />}
+        </div>
         {report && (
           <div className="banner info" role="status" aria-label="Write report">
             <strong>
@@ -155,8 +196,8 @@ export function ReviewStep() {
               </div>
             ))}
             <div>
-              The lab is in <span className="mono">{report.dir}</span>. Go on to Run, or start it yourself:{' '}
-              <code>cd {shellQuote(report.dir)} && vagrant up</code>
+              The lab is in <span className="mono">{report.dir}</span>. Go on to Run, or start it from a terminal:{' '}
+              <code>cluster-lab up --dir {shellQuote(report.dir)}</code>
             </div>
             {shell.openFolder && (
               <button type="button" className="link" onClick={() => void openFolder(report.dir)}>
@@ -167,6 +208,7 @@ export function ReviewStep() {
         )}
       </div>
 
+      {takeover.dialog}
       {preview.error && !dirError && <ErrorBanner error={preview.error} title="Could not preview the lab" />}
       {file && (
         <div className="review-files">

@@ -10,22 +10,24 @@ import { labMachines } from '../../shared/lab/machines';
 import { api } from '../api';
 import { formatDuration } from '../duration';
 import { kindLabel } from '../jobWords';
+import { useLabDir } from '../useLabDir';
 import { useLabJob } from '../useLabJob';
 import { useShellCapabilities } from '../useShellCapabilities';
 import { AfterUpPanel } from '../components/AfterUpPanel';
 import { RunCommands } from '../components/CliCommands';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { DraftDiffers, useDraftDifferences } from '../components/DraftDiffers';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { KubeconfigForget } from '../components/KubeconfigForget';
+import { ForeignJobNote, PastJobs } from '../components/PastJobs';
 import { LogView, type LogViewHandle } from '../components/LogView';
 import { NodeTable } from '../components/NodeTable';
 import { RichText } from '../components/RichText';
-import { staleCheck } from '../staleCheck';
+import { staleCheck } from '../../shared/staleCheck';
 import { useWizard } from '../wizard';
 import './Run.css';
 import { StepHeader } from '../components/StepHeader';
 
-const openedKey = 'cluster-lab.run.dir';
 const statusBadge: Record<JobInfo['status'], string> = { running: 'info', succeeded: 'ok', failed: 'fail', cancelled: 'warn' };
 const machineBadge: Record<StepStatus, string> = {
   pending: 'quiet',
@@ -38,9 +40,8 @@ const machineBadge: Record<StepStatus, string> = {
 const stepMark: Record<string, string> = { pending: '○', running: '◐', succeeded: '●', failed: '✕', cancelled: '■', skipped: '–' };
 
 export function RunStep() {
-  const { state } = useWizard();
-  const [opened, setOpened] = useState<string | null>(() => sessionStorage.getItem(openedKey));
-  const dir = opened ?? state.writtenDir;
+  const { update } = useWizard();
+  const dir = useLabDir();
   const [pathInput, setPathInput] = useState(dir ?? '');
   const [openError, setOpenError] = useState<ErrorInfo | null>(null);
   const [confirmDestroy, setConfirmDestroy] = useState(false);
@@ -49,8 +50,20 @@ export function RunStep() {
   const live = useRef<HTMLDivElement>(null);
   const [focusJob, setFocusJob] = useState(false);
   const [labState, lab] = useLabJob(dir, log);
-  const { config, job, jobs, status, actionError, refreshing, cancelling, check, checking } = labState;
-  const stale = useMemo(() => staleCheck(check, status, jobs), [check, status, jobs]);
+  const { config, job, jobs, pastJobs, status, actionError, refreshing, cancelling, check, checking } = labState;
+  // Up and Provision run the folder's lab: never while the screen's draft says another.
+  const differs = useDraftDifferences(config).length > 0;
+  const upButton = useRef<HTMLButtonElement>(null);
+  // Oldest first, as staleCheck reads them (job.history answers newest first).
+  const stale = useMemo(
+    () =>
+      staleCheck(
+        check,
+        status,
+        [...pastJobs, ...jobs].sort((a, b) => a.startedAt - b.startedAt),
+      ),
+    [check, status, pastJobs, jobs],
+  );
   const shell = useShellCapabilities();
 
   const openFolder = (target: string) => {
@@ -64,8 +77,7 @@ export function RunStep() {
       return;
     }
     setOpenError(null);
-    sessionStorage.setItem(openedKey, trimmed);
-    setOpened(trimmed);
+    update((s) => ({ ...s, opened: trimmed }));
   };
 
   const pick = async () => {
@@ -140,12 +152,23 @@ export function RunStep() {
         {(openError ?? labState.openError) && <ErrorBanner error={(openError ?? labState.openError)!} title="This folder cannot be run" />}
       </div>
 
+      {dir && config && !running && (
+        <DraftDiffers
+          dir={dir}
+          folder={config}
+          onSettled={(written) => {
+            if (written) void lab.reloadConfig().then(() => upButton.current?.focus());
+            else upButton.current?.focus();
+          }}
+        />
+      )}
       <div className="run-actions" role="toolbar" aria-label="Lab actions">
         <button
           type="button"
           className="primary"
+          ref={upButton}
           onClick={() => start('up')}
-          disabled={!ready || running}
+          disabled={!ready || running || differs}
           title="vagrant up, kubeconfig, registry, wait for Ready"
         >
           Up
@@ -153,7 +176,12 @@ export function RunStep() {
         <button type="button" onClick={() => start('down')} disabled={!ready || running} title="vagrant halt: the VMs stop, their disks stay">
           Down
         </button>
-        <button type="button" onClick={() => start('provision')} disabled={!ready || running} title="vagrant provision: re-run the install scripts">
+        <button
+          type="button"
+          onClick={() => start('provision')}
+          disabled={!ready || running || differs}
+          title="vagrant provision: re-run the install scripts"
+        >
           Provision
         </button>
         <button type="button" className="danger" onClick={() => setConfirmDestroy(true)} disabled={!ready || running}>
@@ -171,8 +199,12 @@ export function RunStep() {
         <button
           type="button"
           onClick={() => void lab.cancel()}
-          disabled={!running || cancelling}
-          title="One job at a time per lab: Vagrant gets Ctrl-C and cleans up first"
+          disabled={!running || cancelling || Boolean(job?.owner)}
+          title={
+            job?.owner
+              ? `It runs in ${job.owner.description}: press Ctrl-C in its terminal to cancel it`
+              : 'One job at a time per lab: Vagrant gets Ctrl-C and cleans up first'
+          }
         >
           {cancelling ? 'Cancelling…' : 'Cancel job'}
         </button>
@@ -239,6 +271,7 @@ export function RunStep() {
         <AfterUpPanel dir={dir} config={config} kubeconfigPath={status.kubeconfigPath} />
       )}
       {dir && config && job?.kind === 'destroy' && job.status === 'succeeded' && <KubeconfigForget key={job.id} dir={dir} name={config.name} />}
+      {dir && config && <PastJobs dir={dir} nodes={machines} current={job} />}
     </section>
   );
 }
@@ -302,6 +335,7 @@ function JobCard({ job, heading }: { job: JobInfo; heading: RefObject<HTMLHeadin
       <h3 className="run-card-title" ref={heading} tabIndex={-1}>
         {kindLabel[job.kind]} <span className={`badge ${statusBadge[job.status]}`}>{job.status}</span>
       </h3>
+      <ForeignJobNote job={job} />
       <p className="run-times">
         <span className="run-elapsed" data-elapsed="">
           {running ? `Running for ${formatDuration(now - job.startedAt)}` : `Took ${formatDuration((job.endedAt ?? now) - job.startedAt)}`}

@@ -20,6 +20,8 @@ export interface PlanOptions {
   agents?: number;
   /** The lab draft whose other settings (names, VM sizes, DNS, k3s) are kept. */
   base?: LabConfig;
+  /** Addresses other labs use: never planned, even where no neighbour has answered from them yet. */
+  taken?: readonly string[];
 }
 
 /** A lab draft from anything the renderer sends: each top-level section kept when it has the right shape. */
@@ -115,7 +117,7 @@ export function suggestPlan(nic: Nic, report: NicReport, options: PlanOptions = 
       issues: [{ path: 'network.subnet', message: `Subnet ${cidr} has no room for a lab: pick a NIC on a /30 or larger network.` }],
     });
   const gateway = suggestGateway(subnet, nic, report);
-  const reserved = reservedAddresses(subnet, [gateway, nic.ipv4, ...report.neighbours]);
+  const reserved = reservedAddresses(subnet, [gateway, nic.ipv4, ...report.neighbours, ...(options.taken ?? [])]);
   const picked = pickAddresses(subnet, reserved, 1 + agentCount, parseIPv4(nic.ipv4!));
   if (!picked) {
     const free = subnet.size - reserved.size;
@@ -127,7 +129,7 @@ export function suggestPlan(nic: Nic, report: NicReport, options: PlanOptions = 
         issues: [
           {
             path: 'agents',
-            message: `Only ${Math.max(free - 1, 0)} agents fit in ${usableRangeText(subnet)} besides the router, this computer and the neighbours.`,
+            message: `Only ${Math.max(free - 1, 0)} agents fit in ${usableRangeText(subnet)} besides the router, this computer, the neighbours and other labs' addresses.`,
           },
         ],
       },

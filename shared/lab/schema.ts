@@ -73,6 +73,11 @@ export function isBoxSource(value: string): boolean {
 export const k3sVersionPattern = /^v\d+\.\d+\.\d+(-rc\d+)?\+k3s\d+$/;
 export const k3sChannelPattern = /^(stable|latest|testing|v\d+\.\d+)$/;
 
+/** The exact k3s release the lab's nodes install, or null for a channel not resolved yet (a draft). */
+export function pinnedK3sVersion(k3s: LabConfig['k3s']): string | null {
+  return k3s.source === 'version' ? k3s.value : (k3s.version ?? null);
+}
+
 const nodeSchema = (what: string, name: ReturnType<typeof hostname>) => z.object({ name, ip: ipv4(`${what} IP`) });
 
 export const labSchema = z
@@ -122,6 +127,11 @@ export const labSchema = z
       z.object({
         source: z.literal('channel'),
         value: z.string().trim().regex(k3sChannelPattern, 'k3s channel must be stable, latest, testing or a minor version such as v1.33.'),
+        /**
+         * The release the channel pointed at when the lab was written: what every node installs, so an
+         * agent added a month later runs its server's version. Absent only in a draft not written yet.
+         */
+        version: z.string().trim().regex(k3sVersionPattern, 'k3s version must be a release such as v1.33.5+k3s1.').optional(),
       }),
       z.object({
         source: z.literal('version'),

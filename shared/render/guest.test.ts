@@ -5,16 +5,26 @@
  * goes via the LAN router on the bridged NIC, the links' DNS are the lab's, and the NAT adapter keeps
  * the address Vagrant's SSH needs. Needs root for the network namespaces; skipped otherwise.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Guest, guestHarnessMissing, NAT_DNS, NAT_GATEWAY, NAT_IP, type VagrantBranch } from '../../fixtures/guest/guest';
 import { provisioningOf, type MachineProvisioning } from '../../fixtures/guest/provisioners';
+import { placeRelease, recorderInstallScript, sha256Hex, standInRelease } from '../../fixtures/k3sRelease';
 import { prefixFromNetmask } from '../lab/net';
-import type { LabConfig } from '../lab/schema';
+import { pinnedK3sVersion, type LabConfig } from '../lab/schema';
 import { seedLab } from './testing';
 import { renderVagrantfile } from './vagrantfile';
+
+/** What the real install.sh leaves on a server for the provisioner to hand on: a token and k3s.yaml. */
+const serverLeavings = `case "$INSTALL_K3S_EXEC" in
+  server*)
+    mkdir -p /var/lib/rancher/k3s/server /etc/rancher/k3s
+    echo "K10fake::server:fake" > /var/lib/rancher/k3s/server/token
+    printf 'apiVersion: v1\\nclusters:\\n- cluster:\\n    server: https://127.0.0.1:6443\\n  name: default\\n' > /etc/rancher/k3s/k3s.yaml ;;
+esac
+`;
 
 const missing = await guestHarnessMissing();
 if (missing) console.log(`guest harness tests skipped: ${missing}`);
@@ -129,6 +139,12 @@ describe.skipIf(missing !== null)('provisioning in a guest like Ubuntu under Vir
       const lab = lans[1]!.lab;
       const machines = await provisioningOf(renderVagrantfile(lab), work);
       const synced = await mkdtemp(path.join(work, 'synced-'));
+      // What Up places before the first VM boots; the recorder install.sh leaves what k3s would.
+      const release = standInRelease({
+        version: pinnedK3sVersion(lab.k3s)!,
+        installScript: recorderInstallScript('/run/guest/k3s-install.env', serverLeavings),
+      });
+      await placeRelease(synced, release);
       const server = await guestFor(lab, machines.get('server')!, synced);
       const agent = await guestFor(lab, machines.get('agent1')!, synced);
       try {
@@ -150,10 +166,79 @@ describe.skipIf(missing !== null)('provisioning in a guest like Ubuntu under Vir
           'INSTALL_K3S_EXEC=agent --node-ip=10.20.5.111 --node-external-ip=10.20.5.111 --flannel-iface=enp0s8 --node-name=agent1',
         );
         expect(agentEnv).toContain('K3S_URL=https://10.20.5.110:6443');
+        for (const env of [serverEnv, agentEnv]) {
+          expect(env).toContain(`INSTALL_K3S_VERSION=${release.version}\n`);
+          expect(env).toContain('INSTALL_K3S_SKIP_DOWNLOAD=true\n');
+        }
+        for (const guest of [server, agent]) {
+          expect(await guest.exec(['stat', '-c', '%a', '/usr/local/bin/k3s'])).toMatchObject({ stdout: '755\n' });
+          expect(await guest.exec(['sha256sum', '/usr/local/bin/k3s'])).toMatchObject({
+            stdout: `${sha256Hex(release.files.get('k3s')!)}  /usr/local/bin/k3s\n`,
+          });
+          expect(
+            await guest.exec(
+              ['cmp', '-', '/var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst'],
+              release.files.get('k3s-airgap-images-amd64.tar.zst')!.toString(),
+            ),
+          ).toMatchObject({ exitCode: 0 });
+        }
         expect(await agent.readFile('/etc/rancher/k3s/cluster-token')).toBe('K10fake::server:fake\n');
         expect(await readFile(path.join(synced, 'k3s.yaml'), 'utf8')).toContain('server: https://10.20.5.110:6443');
+        // Nothing asked the network: no curl or wget ran, no name was resolved, by any tool.
+        for (const guest of [server, agent]) {
+          expect(await guest.downloads()).toEqual([]);
+          expect(await guest.dnsQueries()).toEqual([]);
+        }
       } finally {
         await Promise.all([server.destroy(), agent.destroy()]);
+      }
+    },
+    90_000,
+  );
+
+  it.concurrent(
+    'the k3s provisioner refuses a tampered binary or image archive in shared/: nothing installed, install.sh not run, a message naming the file',
+    async () => {
+      const lab = lans[0]!.lab;
+      const provisioning = (await provisioningOf(renderVagrantfile(lab), work)).get('server')!;
+      const synced = await mkdtemp(path.join(work, 'synced-'));
+      const release = standInRelease({
+        version: pinnedK3sVersion(lab.k3s)!,
+        installScript: recorderInstallScript('/run/guest/k3s-install.env', serverLeavings),
+      });
+      const dir = await placeRelease(synced, release);
+      const guest = await guestFor(lab, provisioning, synced);
+      const absent = async (file: string) => expect((await guest.exec(['test', '-e', file])).exitCode, `${file} exists`).toBe(1);
+      try {
+        expect((await guest.provision(provisioning.scripts.network!)).exitCode).toBe(0);
+        for (const file of ['k3s', 'k3s-airgap-images-amd64.tar.zst']) {
+          const tampered = Buffer.from(`tampered ${file}\n`);
+          for (const [name, data] of release.files) await writeFile(path.join(dir, name), name === file ? tampered : data);
+          const refused = await guest.provision(provisioning.scripts.k3s!);
+          expect(refused.exitCode, refused.stdout).not.toBe(0);
+          expect(refused.stderr).toContain(
+            `/k3s/${release.version}/${file} does not match its line in sha256sum-amd64.txt (expected ${sha256Hex(release.files.get(file)!)}, got ${sha256Hex(tampered)}); nothing was installed.`,
+          );
+          await absent('/run/guest/k3s-install.env');
+          await absent('/var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst');
+          if (file === 'k3s') await absent('/usr/local/bin/k3s');
+        }
+        expect(await guest.downloads()).toEqual([]);
+        expect(await guest.dnsQueries()).toEqual([]);
+
+        // The two guards record what a script that did download would have done.
+        await guest.exec([
+          'sh',
+          '-c',
+          'curl -sfL https://get.k3s.io -o /tmp/install.sh; wget -q https://github.com/k3s-io/k3s/releases; getent hosts update.k3s.io',
+        ]);
+        expect(await guest.downloads()).toEqual([
+          'curl -sfL https://get.k3s.io -o /tmp/install.sh',
+          'wget -q https://github.com/k3s-io/k3s/releases',
+        ]);
+        expect(await guest.dnsQueries()).toContain('update.k3s.io');
+      } finally {
+        await guest.destroy();
       }
     },
     90_000,

@@ -4,12 +4,14 @@
  * against a stand-in `ip`, and what the k3s scripts hand the installer. guest.test.ts runs them
  * for real in a guest with systemd-networkd and netplan.
  */
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisioningOf } from '../../fixtures/guest/provisioners';
+import { placeRelease, recorderInstallScript, sha256Hex, standInRelease } from '../../fixtures/k3sRelease';
 import { runTool } from '../../electron/services/process';
+import { pinnedK3sVersion, type LabConfig } from '../lab/schema';
 import { seedLab } from './testing';
 import { renderVagrantfile } from './vagrantfile';
 
@@ -126,7 +128,7 @@ describe('the k3s scripts', () => {
       expect(script).toContain('export K3S_URL="https://$SERVER_IP:6443"');
       expect(script).toContain('export K3S_TOKEN_FILE=/etc/rancher/k3s/cluster-token');
       expect(script).toContain('--node-ip=$NODE_IP --node-external-ip=$NODE_IP --flannel-iface=$IFACE --node-name=$NODE_NAME');
-      expect(script.indexOf('[ -s /vagrant_shared/token ]')).toBeLessThan(script.indexOf('k3s-install.sh'));
+      expect(script.indexOf('[ -s /vagrant_shared/token ]')).toBeLessThan(script.indexOf('\ninstall_k3s\n'));
     }
   });
 
@@ -136,5 +138,100 @@ describe('the k3s scripts', () => {
     for (const machine of ['server', 'agent1', 'agent2']) {
       expect(scripts.get(machine)!.k3s).toContain(`cat > /etc/rancher/k3s/registries.yaml <<'YAML'\n${yaml}YAML\n`);
     }
+  });
+});
+
+/**
+ * install_k3s as the k3s provisioner defines it, run by the real shell with the guest's fixed paths
+ * moved into a temporary folder, `uname` answering for the guest, and curl and wget that record a
+ * call and fail: the install must not need them.
+ */
+async function runInstallK3s(options: { lab?: LabConfig; machine?: string; uname?: string; tamper?: (dir: string) => Promise<void> } = {}) {
+  const lab = options.lab ?? seedLab();
+  const script = (await scriptsOf(renderVagrantfile(lab))).get(options.machine ?? 'agent1')!.k3s!;
+  const labEnv = script.slice(0, script.indexOf('set -eu'));
+  const functions = script.slice(script.indexOf('# install_k3s:'), script.indexOf('\n}\n', script.indexOf('install_k3s() {')) + 3);
+  const dir = await mkdtemp(path.join(work, 'k3s-'));
+  const release = standInRelease({
+    version: pinnedK3sVersion(lab.k3s) ?? 'v1.33.5+k3s1',
+    installScript: recorderInstallScript(path.join(dir, 'install.env')),
+  });
+  const files = await placeRelease(path.join(dir, 'shared'), release);
+  await options.tamper?.(files);
+  const bin = path.join(dir, 'bin');
+  await mkdir(bin);
+  await writeFile(path.join(bin, 'uname'), `#!/bin/sh\necho ${options.uname ?? 'x86_64'}\n`);
+  for (const tool of ['curl', 'wget']) await writeFile(path.join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> '${dir}/network.log'\nexit 7\n`);
+  for (const tool of ['uname', 'curl', 'wget']) await chmod(path.join(bin, tool), 0o755);
+  const local = `${labEnv}set -eu\n${functions}install_k3s\n`
+    .replaceAll('/vagrant_shared', path.join(dir, 'shared'))
+    .replaceAll('/usr/local/bin', path.join(dir, 'usr-local-bin'))
+    .replaceAll('/var/lib/rancher', path.join(dir, 'rancher'));
+  const run = await runTool('sh', ['-c', local], { env: { PATH: `${bin}:/usr/bin:/bin` } });
+  const read = (file: string) => readFile(path.join(dir, file)).catch(() => null);
+  return {
+    run,
+    release,
+    dir,
+    binary: path.join(dir, 'usr-local-bin', 'k3s'),
+    images: await read('rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst'),
+    installEnv: (await read('install.env'))?.toString() ?? null,
+    network: (await read('network.log'))?.toString() ?? null,
+  };
+}
+
+describe('install_k3s, run by the shell', () => {
+  it('installs the pinned release from the synced folder: the binary at /usr/local/bin/k3s (755), the images where k3s loads them, install.sh told to download nothing', async () => {
+    const result = await runInstallK3s();
+    expect(result.run.exitCode, result.run.stderr).toBe(0);
+    expect(await readFile(result.binary)).toEqual(result.release.files.get('k3s'));
+    expect((await stat(result.binary)).mode & 0o777).toBe(0o755);
+    expect(result.images).toEqual(result.release.files.get('k3s-airgap-images-amd64.tar.zst'));
+    expect(result.installEnv).toContain(`INSTALL_K3S_VERSION=${result.release.version}\n`);
+    expect(result.installEnv).toContain('INSTALL_K3S_SKIP_DOWNLOAD=true\n');
+    expect(result.installEnv).not.toContain('INSTALL_K3S_CHANNEL');
+    expect(result.network).toBeNull();
+    expect(await readdir(path.dirname(result.binary))).toEqual(['k3s']);
+  });
+
+  it('refuses a binary that does not match its checksum line: nothing installed, install.sh not run', async () => {
+    const result = await runInstallK3s({ tamper: (files) => writeFile(path.join(files, 'k3s'), '#!/bin/sh\necho swapped\n') });
+    expect(result.run.exitCode).toBe(1);
+    expect(result.run.stderr).toContain(
+      `k3s ${result.release.version}: ${result.dir}/shared/k3s/${result.release.version}/k3s does not match its line in sha256sum-amd64.txt (expected ${sha256Hex(result.release.files.get('k3s')!)}, got ${sha256Hex('#!/bin/sh\necho swapped\n')}); nothing was installed.`,
+    );
+    expect(await readdir(path.dirname(result.binary))).toEqual([]);
+    expect(result.installEnv).toBeNull();
+    expect(result.network).toBeNull();
+  });
+
+  it('refuses a file the checksum list has no line for, and names a missing file and how to get it there', async () => {
+    const unlisted = await runInstallK3s({ tamper: (files) => writeFile(path.join(files, 'sha256sum-amd64.txt'), `${'0'.repeat(64)}  k3s-other\n`) });
+    expect(unlisted.run.exitCode).toBe(1);
+    expect(unlisted.run.stderr).toContain('(expected a line for it, got ');
+    expect(unlisted.installEnv).toBeNull();
+
+    const missing = await runInstallK3s({ tamper: (files) => rm(path.join(files, 'k3s-airgap-images-amd64.tar.zst')) });
+    expect(missing.run.exitCode).toBe(1);
+    expect(missing.run.stderr).toContain(
+      `k3s-airgap-images-amd64.tar.zst is missing. Cluster Lab puts the release there before the first VM boots: bring the lab up with Cluster Lab (Up, or cluster-lab up --dir DIR), not vagrant up alone.`,
+    );
+    expect(missing.installEnv).toBeNull();
+  });
+
+  it('takes the arm64 files on an arm64 guest, and stops on an architecture k3s is not fetched for', async () => {
+    const arm = await runInstallK3s({ uname: 'aarch64' });
+    expect(arm.run.exitCode).toBe(1);
+    expect(arm.run.stderr).toContain('k3s-arm64 is missing');
+    const other = await runInstallK3s({ uname: 's390x' });
+    expect(other.run.exitCode).toBe(1);
+    expect(other.run.stderr).toContain('This guest is s390x: Cluster Lab installs k3s on amd64 and arm64 guests only.');
+  });
+
+  it('stops before anything when lab.json has a channel not resolved to a version', async () => {
+    const result = await runInstallK3s({ lab: { ...seedLab(), k3s: { source: 'channel', value: 'stable' } }, machine: 'server' });
+    expect(result.run.exitCode).toBe(1);
+    expect(result.run.stderr).toContain('lab.json names no k3s version: write the lab again in Cluster Lab');
+    expect(result.installEnv).toBeNull();
   });
 });

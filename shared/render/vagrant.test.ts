@@ -88,6 +88,10 @@ function labArbitrary(): fc.Arbitrary<Case> {
       registry: fc.boolean(),
       k3s: fc.oneof(
         fc.constantFrom('stable', 'latest', 'v1.33').map((value) => ({ source: 'channel' as const, value })),
+        // As lab.write leaves it: the channel and the release it pointed at.
+        fc
+          .tuple(fc.constantFrom('stable', 'latest', 'v1.33'), fc.constantFrom('v1.33.5+k3s1', 'v1.34.0-rc1+k3s1'))
+          .map(([value, version]) => ({ source: 'channel' as const, value, version })),
         fc.constantFrom('v1.33.5+k3s1', 'v1.32.9+k3s1').map((value) => ({ source: 'version' as const, value })),
       ),
     })

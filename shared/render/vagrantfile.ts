@@ -8,12 +8,14 @@
 import type { LabConfig } from '../lab/schema';
 import { labMachines, SERVER_MACHINE, serverClusterName, type LabMachine } from '../lab/machines';
 import { netmaskFromPrefix, parseCidr } from '../lab/net';
-import { LAB_SCHEMA_VERSION } from '../lab/schema';
+import { LAB_SCHEMA_VERSION, pinnedK3sVersion } from '../lab/schema';
 import { rubyHeredoc, rubyString, shellAssign, shellHeredoc } from './escape';
 import { registryHost, renderRegistriesYaml } from './registries';
 
 /** The synced folder as the guests see it; the host side is `./shared` in the lab folder. */
 export const GUEST_SHARED = '/vagrant_shared';
+/** The k3s release files' folder in `shared/`, one folder per version (`shared/k3s/<version>/`). */
+export const SHARED_K3S = 'k3s';
 
 /** A URL or a local `.box` file is not a box name: Vagrant needs a name to store it under. */
 export function boxSource(box: string): { name: string; url: string | null } {
@@ -191,10 +193,57 @@ exit 1
   .trim()
   .split('\n');
 
-const installK3s = [
-  'command -v curl >/dev/null 2>&1 || { apt-get update && apt-get install -y curl; } || apk add curl || dnf install -y curl',
-  'curl -sfL https://get.k3s.io -o /tmp/k3s-install.sh',
-  'sh /tmp/k3s-install.sh',
+/**
+ * k3s from the release files the host fetched once and placed in the synced folder
+ * (`shared/k3s/<version>/`), never from the network: the air-gap install of
+ * docs.k3s.io/installation/airgap (the binary in /usr/local/bin, the image archive in the agent's
+ * images folder, then install.sh with INSTALL_K3S_SKIP_DOWNLOAD=true). With that setting install.sh
+ * downloads neither the binary nor its hash nor the SELinux RPM, and wants an executable
+ * /usr/local/bin/k3s (k3s-io/k3s install.sh at 0136cf2: can_skip_download_binary,
+ * can_skip_download_selinux, verify_k3s_is_executable; BIN_DIR in setup_env). The guest's own
+ * architecture picks the files, named as the release names them (install.sh, setup_verify_arch:
+ * `k3s` on amd64, `k3s-arm64`; `sha256sum-<arch>.txt`). The synced folder is writable by every
+ * guest, so each file is copied out first and the copy is checked against the checksum list,
+ * as install.sh's verify_binary would have: what is installed is what was checked.
+ */
+const installK3sScript = [
+  '# install_k3s: k3s from the release the host placed in the synced folder; nothing is downloaded.',
+  'install_checked() {',
+  '  expected=$(awk -v f="$1" \'$2 == f || $2 == "*" f { print $1; exit }\' "$K3S_FILES/sha256sum-$K3S_ARCH.txt")',
+  '  tmp="$2.cluster-lab-tmp"',
+  '  cp "$K3S_FILES/$1" "$tmp"',
+  '  actual=$(sha256sum "$tmp" | awk \'{ print $1 }\')',
+  '  if [ -z "$expected" ] || [ "$actual" != "$expected" ]; then',
+  '    rm -f "$tmp"',
+  '    echo "k3s $INSTALL_K3S_VERSION: $K3S_FILES/$1 does not match its line in sha256sum-$K3S_ARCH.txt (expected ${expected:-a line for it}, got $actual); nothing was installed. Bring the lab up again with Cluster Lab: it places the files again from its checked cache." >&2',
+  '    exit 1',
+  '  fi',
+  '  chmod "$3" "$tmp"',
+  '  mv -f "$tmp" "$2"',
+  '}',
+  'install_k3s() {',
+  '  if [ -z "$INSTALL_K3S_VERSION" ]; then',
+  '    echo "lab.json names no k3s version: write the lab again in Cluster Lab (or cluster-lab render --dir DIR), which resolves its channel to one." >&2',
+  '    exit 1',
+  '  fi',
+  `  K3S_FILES="${GUEST_SHARED}/${SHARED_K3S}/$INSTALL_K3S_VERSION"`,
+  '  case $(uname -m) in',
+  '    x86_64 | amd64) K3S_ARCH=amd64 K3S_BIN=k3s ;;',
+  '    aarch64 | arm64) K3S_ARCH=arm64 K3S_BIN=k3s-arm64 ;;',
+  '    *) echo "This guest is $(uname -m): Cluster Lab installs k3s on amd64 and arm64 guests only." >&2; exit 1 ;;',
+  '  esac',
+  '  K3S_IMAGES="k3s-airgap-images-$K3S_ARCH.tar.zst"',
+  '  for file in install.sh "$K3S_BIN" "sha256sum-$K3S_ARCH.txt" "$K3S_IMAGES"; do',
+  '    if [ ! -f "$K3S_FILES/$file" ]; then',
+  '      echo "k3s $INSTALL_K3S_VERSION: $K3S_FILES/$file is missing. Cluster Lab puts the release there before the first VM boots: bring the lab up with Cluster Lab (Up, or cluster-lab up --dir DIR), not vagrant up alone." >&2',
+  '      exit 1',
+  '    fi',
+  '  done',
+  '  mkdir -p /usr/local/bin /var/lib/rancher/k3s/agent/images',
+  '  install_checked "$K3S_BIN" /usr/local/bin/k3s 755',
+  '  install_checked "$K3S_IMAGES" "/var/lib/rancher/k3s/agent/images/$K3S_IMAGES" 644',
+  '  INSTALL_K3S_SKIP_DOWNLOAD=true sh "$K3S_FILES/install.sh"',
+  '}',
 ];
 
 function registriesLines(config: LabConfig): string[] {
@@ -217,7 +266,7 @@ function serverScript(config: LabConfig): string[] {
     '# k3s would pick the NAT interface every VM shares (k3s-io/k3s#72): pin it to the bridged one. The node',
     "# is named explicitly: Vagrant gives only a dotted server name's first label to the host name.",
     'export INSTALL_K3S_EXEC="server --node-ip=$NODE_IP --node-external-ip=$NODE_IP --bind-address=$NODE_IP --advertise-address=$NODE_IP --flannel-iface=$IFACE --node-name=$NODE_NAME --tls-san=$SERVER_NAME"',
-    ...installK3s,
+    'install_k3s',
     '',
     'echo "Waiting for k3s to write its token and kubeconfig"',
     'for _ in $(seq 1 150); do',
@@ -260,20 +309,27 @@ function agentScript(config: LabConfig): string[] {
     'export K3S_TOKEN_FILE=/etc/rancher/k3s/cluster-token',
     '# Without these the agent advertises the NAT address every VM shares (k3s-io/k3s#72).',
     'export INSTALL_K3S_EXEC="agent --node-ip=$NODE_IP --node-external-ip=$NODE_IP --flannel-iface=$IFACE --node-name=$NODE_NAME"',
-    ...installK3s,
+    'install_k3s',
     'echo "k3s agent $NODE_NAME joined from $NODE_IP ($IFACE)"',
   ];
 }
 
 function labEnv(config: LabConfig): string[] {
-  const k3s = config.k3s.source === 'version' ? 'INSTALL_K3S_VERSION' : 'INSTALL_K3S_CHANNEL';
+  const version = pinnedK3sVersion(config.k3s);
+  const channel = config.k3s.source === 'channel' ? config.k3s.value : null;
   return [
     shellAssign('GATEWAY', config.network.gateway),
     shellAssign('DNS_SERVERS', config.network.dns.join(' ')),
     // The name `--tls-san` adds to the API server's certificate, spelled as the node and the registry are.
     shellAssign('SERVER_NAME', serverClusterName(config)),
     shellAssign('SERVER_IP', config.server.ip),
-    shellAssign(k3s, config.k3s.value, { exported: true }),
+    ...(channel === null
+      ? []
+      : version === null
+        ? // Only a preview of a draft gets here: writing the lab looks the channel up first.
+          [`# Empty until the lab is written: writing it looks up the release the ${channel} channel points at.`]
+        : [`# The k3s release the ${channel} channel pointed at when the lab was written: every node installs it.`]),
+    shellAssign('INSTALL_K3S_VERSION', version ?? '', { exported: true }),
   ];
 }
 
@@ -328,6 +384,8 @@ export function renderVagrantfile(config: LabConfig): string {
     '',
     `AGENT_SCRIPT = ${rubyHeredoc('SHELL', agentScript(config), '')}`,
     '',
+    `K3S_INSTALL_SCRIPT = ${rubyHeredoc('SHELL', installK3sScript, '')}`,
+    '',
     '# Provision scripts already run as root; the network one runs on every `vagrant up`, and first,',
     '# so k3s is installed over the LAN route.',
     'def lab_node(config, machine, hostname, ip, script, node_env)',
@@ -335,7 +393,7 @@ export function renderVagrantfile(config: LabConfig): string {
     '    node.vm.hostname = hostname',
     "    node.vm.network 'public_network', bridge: BRIDGE, ip: ip, netmask: NETMASK",
     "    node.vm.provision 'network', type: 'shell', run: 'always', inline: LAB_ENV + node_env + COMMON_SCRIPT + NETWORK_SCRIPT",
-    "    node.vm.provision 'k3s', type: 'shell', inline: LAB_ENV + node_env + COMMON_SCRIPT + script",
+    "    node.vm.provision 'k3s', type: 'shell', inline: LAB_ENV + node_env + COMMON_SCRIPT + K3S_INSTALL_SCRIPT + script",
     '  end',
     'end',
     '',
@@ -350,7 +408,8 @@ export function renderVagrantfile(config: LabConfig): string {
     // VirtualBox lets a guest create links in a shared folder unless it is told not to (vagrant 2.3.4
     // plugins/providers/virtualbox/synced_folder.rb, share_folders; its own warning says to turn it
     // off for a guest that is not trusted).
-    `  # The host's ./shared: the server leaves the node token, k3s.yaml${config.registry.enabled ? ' and registries.yaml' : ''} here.`,
+    `  # The host's ./shared: the host puts the k3s release in ${SHARED_K3S}/<version>/ before the first VM boots; the server leaves`,
+    `  # the node token, k3s.yaml${config.registry.enabled ? ' and registries.yaml' : ''} here.`,
     '  # Guests may not make links in it: the host never meets a link a guest made.',
     `  config.vm.synced_folder './shared', ${rubyString(GUEST_SHARED)}, SharedFoldersEnableSymlinksCreate: false`,
     "  config.vm.provider 'virtualbox' do |vb|",

@@ -6,7 +6,8 @@ import { defaultLabConfig } from '../../../shared/lab/schema';
 import type { Nic } from '../../../shared/nics';
 import { createContext } from '../context';
 import { doctorChecks, sizingFrom, runDoctor, type DoctorFacts } from '.';
-import { gatherFacts, kextLoaded, machineArch } from './facts';
+import { machineArch } from '../hostArch';
+import { gatherFacts, kextLoaded } from './facts';
 import { tempDirs } from '../../../fixtures/tmp';
 import { facts, GiB, goodTools, plan, tool, wifi } from '../../../fixtures/doctorFacts';
 

@@ -7,7 +7,9 @@ import { labSchema, MAX_AGENTS, type LabConfig } from '../../../shared/lab/schem
 import type { NicReport } from '../../../shared/nics';
 import type { ServiceContext } from '../context';
 import { hostFacts } from '../host';
+import { k3sCacheDir, listCache, type CachedVersion } from '../k3s/cache';
 import { openLab } from '../labFolder';
+import { machineArch, procTranslated } from '../hostArch';
 import { detectNics } from '../network';
 import { runTool } from '../process';
 import { installDirs, pathEntries } from '../toolSearch';
@@ -56,6 +58,15 @@ export interface DoctorFacts {
   disks: DiskSpace[];
   nics: NicReport | null;
   nicsProblem: string | null;
+  k3sCache: K3sCacheFacts;
+}
+
+/** The host's k3s cache, each file hashed again (listCache). */
+export interface K3sCacheFacts {
+  dir: string;
+  versions: CachedVersion[];
+  /** Why it could not be read; null when it was (a cache not made yet is empty, not a problem). */
+  problem: string | null;
 }
 
 /** The parts of the lab the doctor uses, from settings that may still be half filled in. */
@@ -76,8 +87,18 @@ export function sizingFrom(config: unknown): LabSizing | null {
     nic: text(network.nic),
     bridge: text(network.bridge),
     subnet: text(network.subnet),
-    k3sVersion: k3s.source === 'version' ? text(k3s.value) : null,
+    // The exact release every node installs: pinned directly, or what the channel resolved to when the lab was written.
+    k3sVersion: k3s.source === 'version' ? text(k3s.value) : text((k3s as { version?: unknown }).version),
   };
+}
+
+async function k3sCacheFacts(ctx: ServiceContext): Promise<K3sCacheFacts> {
+  const dir = k3sCacheDir(ctx.platform, ctx.env, ctx.homeDir);
+  try {
+    return { dir, versions: await listCache(dir), problem: null };
+  } catch (error) {
+    return { dir, versions: [], problem: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 async function loadedModules(): Promise<string[] | null> {
@@ -89,20 +110,6 @@ async function loadedModules(): Promise<string[] | null> {
   } catch {
     return null;
   }
-}
-
-/**
- * The Mac's own architecture: an Intel build of the app under Rosetta sees x64 from os.arch(), while
- * sysctl.proc_translated is 1 (Apple's "About the Rosetta translation environment"), so the Apple
- * silicon rules still apply.
- */
-export function machineArch(platform: NodeJS.Platform, processArch: string, procTranslated: string | null): string {
-  return platform === 'darwin' && processArch === 'x64' && procTranslated?.trim() === '1' ? 'arm64' : processArch;
-}
-
-async function procTranslated(ctx: ServiceContext): Promise<string | null> {
-  const result = await runTool('/usr/sbin/sysctl', ['-n', 'sysctl.proc_translated'], { env: ctx.env, timeoutMs: 5_000 });
-  return result.exitCode === 0 ? result.stdout : null;
 }
 
 /** Whether `kmutil showloaded` (macOS 11+) or, before it, `kextstat` lists VirtualBox's driver; null when neither answers. */
@@ -188,14 +195,15 @@ export async function gatherFacts(
       )
     : Promise.resolve({ report: null, problem: null });
   const mac = ctx.platform === 'darwin';
-  const [found, modules, hypervisor, translated, kexts, disks, nics] = await Promise.all([
+  const [found, modules, hypervisor, translated, kexts, disks, nics, k3sCache] = await Promise.all([
     hostFacts(ctx),
     ctx.platform === 'linux' ? loadedModules() : Promise.resolve(null),
     ctx.platform === 'win32' ? hypervisorPresent(ctx) : Promise.resolve(null),
-    mac ? procTranslated(ctx) : Promise.resolve(null),
+    procTranslated(ctx),
     mac ? vboxKextListing(ctx) : Promise.resolve(null),
     sizing ? Promise.all(diskNeeds(ctx, sizing, args.dir)) : Promise.resolve([]),
     nicsPromise,
+    k3sCacheFacts(ctx),
   ]);
   const facts = { ...found, host: { ...found.host, arch: machineArch(ctx.platform, found.host.arch, translated) } };
   const gathered: DoctorFacts = {
@@ -210,6 +218,7 @@ export async function gatherFacts(
     disks: disks.filter((d): d is DiskSpace => d !== null),
     nics: nics.report,
     nicsProblem: nics.problem,
+    k3sCache,
   };
   return { host: facts, facts: gathered };
 }

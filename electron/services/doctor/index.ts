@@ -8,6 +8,7 @@ import type { ServiceContext } from '../context';
 import { check } from './check';
 import { gatherFacts, type DoctorFacts } from './facts';
 import { diskCheck, sizeChecks } from './fit';
+import { k3sCacheCheck, k3sCacheReport } from './k3s';
 import { kernelChecks, platformChecks } from './machine';
 import { bridgeCheck, nicCheck } from './network';
 import {
@@ -20,7 +21,7 @@ import {
   virtualBoxCheck,
 } from './tools';
 
-export { sizingFrom, type DiskSpace, type DoctorFacts, type LabSizing } from './facts';
+export { sizingFrom, type DiskSpace, type DoctorFacts, type K3sCacheFacts, type LabSizing } from './facts';
 export { BOX_BYTES, DISK_HEADROOM, FULL_CLONE_EXTRA_BYTES, HOST_MEMORY_RESERVE, NODE_DISK_BYTES } from './fit';
 export { minimumVersions } from './tools';
 
@@ -42,11 +43,12 @@ export function doctorChecks(facts: DoctorFacts): Check[] {
     diskCheck(facts.disks),
     nicCheck(facts),
     bridgeCheck(facts),
+    k3sCacheCheck(facts),
   ];
   return checks.filter((c): c is Check => c !== null);
 }
 
 export async function runDoctor(ctx: ServiceContext, args: { dir?: string; config?: unknown } = {}): Promise<DoctorReport> {
   const { host, facts } = await gatherFacts(ctx, args);
-  return { ...host, checks: doctorChecks(facts) };
+  return { ...host, checks: doctorChecks(facts), k3sCache: k3sCacheReport(facts) };
 }

@@ -74,6 +74,7 @@ function fakeJob(
       removeChild: vi.fn(async (pid: number) => void record.push(`lock- ${pid}`)),
     },
     cancelRequested: false,
+    abort: new AbortController(),
     statusOutput: '',
   } as unknown as Job;
   return { job, record, childLog, drain: () => drained?.() };
@@ -193,6 +194,40 @@ describe('running a job’s command', () => {
     expect(failure.message).toBe('vagrant up failed on agent1 while "Running provisioner: k3s (shell)" (exited with 1).');
     expect(failure.machine).toBe('agent1');
     expect(record.slice(-3)).toEqual(['end', 'whereItStopped', 'lastLines 60']);
+  });
+
+  it("shows a failed provisioner's last plain sentences with the errors, but never Vagrant's progress lines", async () => {
+    const failureOf = async (tail: LogLine[], action: string) => {
+      const { job } = fakeJob('up', { tail, stopped: { node: 'agent1', action } });
+      const running = runChild(job, { step: 'Start the agents', file: '/usr/bin/vagrant', args: ['up', 'agent1'], env: {} });
+      lastSpawn().child.end({ exitCode: 1 });
+      return ((await running.catch((e: unknown) => e)) as StepFailure).failure;
+    };
+    const vagrantError = line('The SSH command responded with a non-zero exit status.', 'stderr', null);
+    const provisioned = await failureOf(
+      [
+        line('==> agent1: Running provisioner: network (shell)...', 'stdout', 'agent1'),
+        line('    agent1: Running: inline script', 'stdout', 'agent1'),
+        line("    agent1: After 30 s the default routes are not the lab's", 'stdout', 'agent1'),
+        vagrantError,
+      ],
+      'Running provisioner: network (shell)...',
+    );
+    expect(provisioned.lastLines).toEqual([
+      '    agent1: Running: inline script',
+      "    agent1: After 30 s the default routes are not the lab's",
+      'The SSH command responded with a non-zero exit status.',
+    ]);
+    const booting = await failureOf(
+      [
+        line('==> agent1: Booting VM...', 'stdout', 'agent1'),
+        line('    agent1: SSH address: 127.0.0.1:2222', 'stdout', 'agent1'),
+        line('    agent1: SSH username: vagrant', 'stdout', 'agent1'),
+        vagrantError,
+      ],
+      'Booting VM...',
+    );
+    expect(booting.lastLines).toEqual(['The SSH command responded with a non-zero exit status.']);
   });
 
   it('names the one machine a command works on, with where it stopped only when that is the same machine', async () => {

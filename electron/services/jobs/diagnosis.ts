@@ -21,11 +21,27 @@ export interface ChildEnd {
   stopped: { node: string | null; action: string | null };
 }
 
+/** How many of the failing machine's last lines a failure shows beside the error lines. */
+const GUEST_LAST_WORDS = 2;
+
+/** The lines a machine's guest printed after its last `==> NAME:` action line (Vagrant's detail lines, four spaces in). */
+function scriptOutput(tail: LogLine[], node: string): LogLine[] {
+  const own = tail.filter((line) => line.node === node);
+  const lastAction = own.findLastIndex((line) => stripAnsi(line.text).startsWith(`==> ${node}: `));
+  return own.slice(lastAction + 1).filter((line) => stripAnsi(line.text).startsWith(`    ${node}: `));
+}
+
 export function childFailure({ step, file, args, result, tail, stopped }: ChildEnd): StepFailure {
   const text = tail.map((line) => stripAnsi(line.text)).join('\n');
   const locked = lockedMachine(text);
   const cause = locked ? null : knownCause(tail.map((line) => line.text));
-  const errors = tail.filter((line) => line.stream === 'stderr' || isErrorLine(line.text)).map((line) => stripAnsi(line.text));
+  // The guest's own last words too, when a provisioner failed: Vagrant prints a guest's stderr on
+  // stdout, and the provisioners explain a failure in a plain sentence ("the default routes are not
+  // the lab's") that no error word marks, just before Vagrant's own "non-zero exit status". Only the
+  // script's output after "Running provisioner", never Vagrant's progress lines.
+  const provisioning = stopped.node !== null && /^Running provisioner\b/.test(stopped.action ?? '');
+  const guestLast = new Set(provisioning ? scriptOutput(tail, stopped.node!).slice(-GUEST_LAST_WORDS) : []);
+  const errors = tail.filter((line) => line.stream === 'stderr' || isErrorLine(line.text) || guestLast.has(line)).map((line) => stripAnsi(line.text));
   const lastLines = (errors.length ? errors : tail.map((line) => stripAnsi(line.text))).slice(-10);
   const tool = path.basename(file).replace(/\.exe$/i, '');
   const exit = result.exitCode === null ? `was stopped by ${result.signal ?? 'a signal'}` : `exited with ${result.exitCode}`;

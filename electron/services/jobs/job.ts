@@ -16,6 +16,8 @@ export interface Job {
   /** The lab's lock, held for the whole job: it records the processes the job starts, for the next start to find if this one dies. */
   lock: LabLock;
   cancelRequested: boolean;
+  /** Aborted on cancel: what a step does in-process (a download) stops on it, as a child stops on Ctrl-C. */
+  abort: AbortController;
   /** One machine at a time rather than side by side (a lab setting, or `--sequential`). */
   sequential: boolean;
   finished: Promise<JobInfo>;

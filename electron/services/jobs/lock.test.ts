@@ -133,9 +133,10 @@ describe('taking the lock', () => {
   });
 
   it("says when the holder is writing the lab's files, and which Cluster Lab that is", async () => {
-    const { dir } = await lockedBy({ pid: process.pid, kind: 'write', owner: 'cli' });
+    const startedAt = Date.now() - 1000;
+    const { dir } = await lockedBy({ pid: process.pid, kind: 'write', owner: 'cli', startedAt });
     await expect(labFolderLock(dir).acquire(job)).rejects.toThrow(
-      `Cluster Lab is writing this lab's files (process ${process.pid}, the cluster-lab CLI, since ${new Date(job.startedAt).toLocaleTimeString()}).`,
+      `Cluster Lab is writing this lab's files (process ${process.pid}, the cluster-lab CLI, since ${new Date(startedAt).toLocaleTimeString()}).`,
     );
   });
 
@@ -144,6 +145,25 @@ describe('taking the lock', () => {
     await expect(labFolderLock(dir).acquire(job)).rejects.toThrow(
       /^The down job is already running on this lab \(process \d+ on build-box, Cluster Lab in browser mode, since /,
     );
+  });
+
+  it('takes over a write lock started over ten minutes ago, wherever its process seems to run; a newer one is refused', async () => {
+    const elsewhere = { pid: process.pid, hostname: 'renamed-laptop', kind: 'write', jobId: 'write-x' };
+    const fresh = await lockedBy({ ...elsewhere, startedAt: Date.now() - 60_000 });
+    await expect(labFolderLock(fresh.dir).acquire(job)).rejects.toThrow(/^Cluster Lab is writing this lab's files \(process \d+ on renamed-laptop/);
+    const left = await lockedBy({ ...elsewhere, startedAt: Date.now() - 11 * 60_000 });
+    await labFolderLock(left.dir).acquire(job);
+    expect((await holderOf(left.lockFile)).jobId).toBe('up-1');
+  });
+
+  it.skipIf(!onLinux)('keeps an old write lock whose process this computer proves alive by its start time (a suspended render)', async () => {
+    const { dir } = await lockedBy({
+      pid: process.pid,
+      pidStart: await processStart(process.pid),
+      kind: 'write',
+      startedAt: Date.now() - 60 * 60_000,
+    });
+    await expect(labFolderLock(dir).acquire(job)).rejects.toThrow(/^Cluster Lab is writing this lab's files/);
   });
 
   it('takes over a lock whose process has ended', async () => {

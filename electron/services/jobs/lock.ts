@@ -64,12 +64,27 @@ export function lockOwner({ versions, env, argv }: Pick<NodeJS.Process, 'version
 
 const ownerText: Record<LockOwner, string> = { app: 'the Cluster Lab app', browser: 'Cluster Lab in browser mode', cli: 'the cluster-lab CLI' };
 
-const holderRunning = (holder: LockHolder) => holder.hostname !== os.hostname() || processAlive(holder.pid, holder.pidStart, holder.bootId ?? null);
+/**
+ * A write (lab files, Delete folder, the registry of labs) takes seconds. One recorded as started
+ * longer ago than this, where its process cannot be proved alive (another host name, or no start
+ * time recorded: macOS, Windows), was left by a process that died in it (a reused pid, a host name
+ * changed since): without this, such a lock would refuse every write there until someone deleted it
+ * by hand. A holder this computer proves alive by its start time keeps it, however long (a suspended
+ * `cluster-lab render`).
+ */
+const WRITE_LOCK_STALE_MS = 10 * 60_000;
+
+const holderRunning = async (holder: LockHolder) => {
+  const provable = holder.hostname === os.hostname() && Boolean(holder.pidStart);
+  if (holder.kind === 'write' && !provable && !(Date.now() - holder.startedAt < WRITE_LOCK_STALE_MS)) return false;
+  return holder.hostname !== os.hostname() || processAlive(holder.pid, holder.pidStart, holder.bootId ?? null);
+};
 
 /**
- * The children of a dead holder that still run: they were never stopped. Only those recorded with a
- * start time (Linux): without one, a pid the OS has given to another process since would be
- * reported, and --stop-orphans would stop a stranger.
+ * The children of a dead holder that still run: they were never stopped. Only those whose recorded
+ * start time is the one this computer gives for that pid now (Linux): without that, a pid the OS has
+ * given to another process since, or one a lock from elsewhere names, would be reported, and
+ * --stop-orphans would stop a stranger. Where no start time can be read (macOS, Windows) none is.
  */
 async function leftRunning(holder: LockHolder): Promise<LockChild[]> {
   // A lab folder may come from elsewhere with any record in it. Each child is stopped by signalling
@@ -77,7 +92,11 @@ async function leftRunning(holder: LockHolder): Promise<LockChild[]> {
   const children = (Array.isArray(holder.children) ? holder.children : []).filter(
     (child) => Number.isSafeInteger(child?.pid) && child.pid > 1 && typeof child.start === 'string',
   );
-  const alive = await Promise.all(children.map((child) => processAlive(child.pid, child.start, holder.bootId ?? null)));
+  const alive = await Promise.all(
+    children.map(
+      async (child) => (await processStart(child.pid)) === child.start && (await processAlive(child.pid, child.start, holder.bootId ?? null)),
+    ),
+  );
   return children.filter((_, i) => alive[i]);
 }
 
@@ -272,6 +291,45 @@ export function labFolderLock(dir: string): LabLock {
       const holder = text === null ? null : parseHolder(text);
       if (holder?.jobId === ours.jobId && holder.pid === ours.pid) await unlink(file).catch(() => {});
     },
+  };
+}
+
+/** The live holder of a lab's lock as others may show it: what it runs, and which Cluster Lab. */
+export interface RunningHolder {
+  pid: number;
+  hostname: string;
+  /** null: a record that names no program we know. */
+  owner: LockOwner | null;
+  /** Words for a person: "the cluster-lab CLI (process 1234)". */
+  description: string;
+  jobId: string;
+  kind: LockKind;
+  startedAt: number;
+  /** The holder is this very process. */
+  here: boolean;
+}
+
+/**
+ * Who holds the lock of lab `dir` now, if a live process does (null when nobody does, or the
+ * record cannot be read). The record is a lab folder's word: only its shape is checked here; what
+ * it names (a job id, a pid) is for showing and for matching, never a path or a signal.
+ */
+export async function runningHolder(dir: string): Promise<RunningHolder | null> {
+  const text = await readText(path.join(dir, LOCK_FILE));
+  const holder = text === null ? null : parseHolder(text);
+  if (!holder || typeof holder.jobId !== 'string' || typeof holder.hostname !== 'string' || !Number.isSafeInteger(holder.startedAt)) return null;
+  if (!(await holderRunning(holder))) return null;
+  const owner = Object.hasOwn(ownerText, holder.owner) ? holder.owner : null;
+  const where = holder.hostname !== os.hostname() ? ` on ${holder.hostname}` : '';
+  return {
+    pid: holder.pid,
+    hostname: holder.hostname,
+    owner,
+    description: `${owner ? ownerText[owner] : 'another program'} (process ${holder.pid}${where})`,
+    jobId: holder.jobId,
+    kind: holder.kind,
+    startedAt: holder.startedAt,
+    here: holder.pid === process.pid && holder.hostname === os.hostname(),
   };
 }
 

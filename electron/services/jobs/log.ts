@@ -26,6 +26,9 @@ export interface WhereItStopped {
 
 const CHILD_TAIL_LINES = 200;
 
+/** What starts Cluster Lab's own lines in the log file (the views show them apart). */
+export const APP_LINE_PREFIX = '[cluster-lab] ';
+
 /**
  * One child's part of the log. Children may run side by side (one `vagrant up` per agent), so
  * the file takes each child's output a whole line at a time: lines of two children never cut into
@@ -90,54 +93,25 @@ export class ChildLog {
   }
 }
 
-/** One job's log: the file (every byte), the lines (split per child and stream), the batches, the tail. */
-export class JobLog {
-  private readonly file: WriteStream;
+/**
+ * A job's lines on their way to the views: numbered, batched a few times a second (at most what a
+ * view's scrollback keeps, the rest counted as omitted), with a tail for a view that arrives late.
+ * A job run here feeds it from its children; another program's job from its log file (follow.ts).
+ */
+export class LineBatches {
   private pending: LogLine[] = [];
   private omitted = 0;
   private tail: LogLine[] = [];
   private readonly timer: NodeJS.Timeout;
-  private fileError: Error | null = null;
   seq = 0;
 
   constructor(
-    readonly path: string,
     private readonly machines: ReadonlySet<string>,
     private readonly options: LogOptions,
     private readonly emit: (lines: LogLine[], omitted: number, total: number) => void,
     private readonly onLine?: (line: LogLine) => void,
   ) {
-    // A child writes 64 KiB at a time: with the default 16 KiB mark every chunk would pause it until
-    // the disk caught up. A few MiB in flight still bound memory, and a slow disk still sets the pace.
-    this.file = createWriteStream(path, { flags: 'a', highWaterMark: 4 * 2 ** 20 });
-    this.file.on('error', (error) => (this.fileError = error));
     this.timer = setInterval(() => this.flush(), options.batchMs);
-  }
-
-  /** A child's own part of the log, for as long as it runs. */
-  child(): ChildLog {
-    return new ChildLog(this);
-  }
-
-  /** Whole lines only (ChildLog and app() see to it); false when the file wants the writer to wait. */
-  write(bytes: Uint8Array | string): boolean {
-    return this.file.write(bytes) || this.fileError !== null;
-  }
-
-  whenDrained(then: () => void): void {
-    const done = () => {
-      this.file.off('drain', done);
-      this.file.off('error', done);
-      then();
-    };
-    this.file.once('drain', done);
-    this.file.once('error', done);
-  }
-
-  /** Cluster Lab's own line. */
-  app(text: string): void {
-    this.write(`[cluster-lab] ${text}\n`);
-    this.add('app', text);
   }
 
   add(stream: LogLine['stream'], text: string): LogLine {
@@ -177,9 +151,60 @@ export class JobLog {
     return this.tail.slice(-count).map((line) => this.tag(line));
   }
 
-  async close(): Promise<void> {
+  /** No more batches on a timer; what is pending goes now. */
+  stop(): void {
     clearInterval(this.timer);
     this.flush();
+  }
+}
+
+/** One job's log: the file (every byte), the lines (split per child and stream), the batches, the tail. */
+export class JobLog extends LineBatches {
+  private readonly file: WriteStream;
+  private fileError: Error | null = null;
+
+  constructor(
+    readonly path: string,
+    machines: ReadonlySet<string>,
+    options: LogOptions,
+    emit: (lines: LogLine[], omitted: number, total: number) => void,
+    onLine?: (line: LogLine) => void,
+  ) {
+    super(machines, options, emit, onLine);
+    // A child writes 64 KiB at a time: with the default 16 KiB mark every chunk would pause it until
+    // the disk caught up. A few MiB in flight still bound memory, and a slow disk still sets the pace.
+    this.file = createWriteStream(path, { flags: 'a', highWaterMark: 4 * 2 ** 20 });
+    this.file.on('error', (error) => (this.fileError = error));
+  }
+
+  /** A child's own part of the log, for as long as it runs. */
+  child(): ChildLog {
+    return new ChildLog(this);
+  }
+
+  /** Whole lines only (ChildLog and app() see to it); false when the file wants the writer to wait. */
+  write(bytes: Uint8Array | string): boolean {
+    return this.file.write(bytes) || this.fileError !== null;
+  }
+
+  whenDrained(then: () => void): void {
+    const done = () => {
+      this.file.off('drain', done);
+      this.file.off('error', done);
+      then();
+    };
+    this.file.once('drain', done);
+    this.file.once('error', done);
+  }
+
+  /** Cluster Lab's own line. */
+  app(text: string): void {
+    this.write(`${APP_LINE_PREFIX}${text}\n`);
+    this.add('app', text);
+  }
+
+  async close(): Promise<void> {
+    this.stop();
     await new Promise<void>((resolve) => this.file.end(() => resolve()));
     if (this.fileError) throw ioError(this.fileError, this.path, 'write the log');
   }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, symlink, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, symlink, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import type { EventName, EventPayload } from '../../../shared/contract';
 import { LOG_BATCH_MAX_LINES, type LabStatus, type LogBatch, type LogLine } from '../../../shared/jobs';
 import { seedLab } from '../../../shared/render/testing';
 import { seedBridgeEnv } from '../../../fixtures/env';
+import { serveRelease, standInRelease, standInSources } from '../../../fixtures/k3sRelease';
+import { loopbackServer } from '../../../fixtures/loopbackServer';
 import { machineStates, parseMachineReadable } from '../../../shared/vagrantOutput';
 import { createContext, type ServiceContext } from '../context';
 import { LabRunner, LOCK_FILE, type RunnerOptions } from '.';
@@ -40,7 +42,7 @@ function setup(extraEnv: Record<string, string> = {}, options: RunnerOptions = {
     },
     homeDir: home,
   });
-  const seen: { [K in EventName]: EventPayload<K>[] } = { 'job.update': [], 'job.log': [], 'lab.status': [], 'lab.check': [] };
+  const seen: { [K in EventName]: EventPayload<K>[] } = { 'job.update': [], 'job.log': [], 'lab.status': [], 'lab.check': [], 'ui.state': [] };
   ctx.events.onAny((name, payload) => (seen[name] as unknown[]).push(payload));
   const runner = new LabRunner(ctx, { batchMs: 20, readyPollMs: 50, readyTimeoutMs: 3_000, ...options });
   return { ctx, runner, seen };
@@ -69,6 +71,7 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     const up = await runner.wait(started.id);
     expect(up.status, JSON.stringify(up.failure)).toBe('succeeded');
     expect(up.steps.map((s) => [s.id, s.status])).toEqual([
+      ['k3s-release', 'succeeded'],
       ['vagrant-up-server', 'succeeded'],
       ['vagrant-up-agents', 'succeeded'],
       ['kubeconfig', 'succeeded'],
@@ -161,7 +164,7 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
       const job = await runner.start(dir, 'up');
       // All three boots are held at once: only agents started side by side can be.
       await gate.allBooting('agent1', 'agent2', 'agent3');
-      expect(seen['job.update'].at(-1)!.steps[1]!.machines!.map((m) => [m.machine, m.status])).toEqual([
+      expect(seen['job.update'].at(-1)!.steps[2]!.machines!.map((m) => [m.machine, m.status])).toEqual([
         ['agent1', 'running'],
         ['agent2', 'running'],
         ['agent3', 'running'],
@@ -180,7 +183,7 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
       expect(new Set(agents.map((a) => a.pid)).size).toBe(3);
       // No agent starts before the server is up.
       for (const agent of agents) expect(agent.start!).toBeGreaterThanOrEqual(server.end!);
-      expect(up.steps[1]!.label).toBe('vagrant up the agents, side by side');
+      expect(up.steps[2]!.label).toBe('vagrant up the agents, side by side');
     });
 
     it('brings the agents up one after another when the lab says so, or when asked', async () => {
@@ -194,12 +197,12 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
         const { runner } = setup({ FAKE_VAGRANT_MACHINE_MS: '150', FAKE_VAGRANT_TIMELINE: timeline });
         const up = await runner.wait((await runner.start(dir, 'up', options)).id);
         expect(up.status).toBe('succeeded');
-        expect(up.steps[1]!.label).toBe('vagrant up the agents, one after another');
+        expect(up.steps[2]!.label).toBe('vagrant up the agents, one after another');
         const agents = (await readTimeline(timeline)).filter((e) => e.command === 'up' && e.machine !== 'server');
         expect(agents.map((a) => a.machine)).toEqual(['agent1', 'agent2', 'agent3']);
         for (let i = 1; i < agents.length; i++) expect(agents[i]!.start!).toBeGreaterThanOrEqual(agents[i - 1]!.end!);
       }
-    });
+    }, 60_000);
 
     it('cancels every agent at once with Ctrl-C, and leaves no vagrant running', async () => {
       await writeLab(dir, fourNodes());
@@ -214,7 +217,7 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
       await gate.allBooting('agent1', 'agent2', 'agent3');
       const cancelled = await runner.cancel(job.id);
       expect(cancelled.status).toBe('cancelled');
-      expect(cancelled.steps[1]!.machines!.map((m) => m.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+      expect(cancelled.steps[2]!.machines!.map((m) => m.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
       const pids = (await readTimeline(timeline)).filter((e) => e.started === 'up').map((e) => e.pid);
       expect(pids).toHaveLength(4);
       for (const pid of pids) expect(alive(pid)).toBe(false);
@@ -235,13 +238,13 @@ describe('LabRunner with the fake vagrant and kubectl', () => {
     expect(job.exitCode).toBe(1);
     expect(job.failure?.machine).toBe('agent1');
     expect(job.failure?.message).toMatch(
-      /^vagrant up failed on agent1 while "Running provisioner: k3s \(shell\)" \(exited with 1\)\. agent2 came up\.$/,
+      /^vagrant up failed on agent1 while "Running provisioner: network \(shell\)" \(exited with 1\)\. agent2 came up\.$/,
     );
-    expect(job.failure?.lastLines.join('\n')).toContain('curl: (6) Could not resolve host');
-    expect(job.steps.map((s) => s.status)).toEqual(['succeeded', 'failed', 'skipped', 'skipped', 'skipped', 'skipped']);
-    // The guest could not reach the internet: the hint names the lab's network fields.
+    expect(job.failure?.lastLines.join('\n')).toContain("After 30 s the default routes are not the lab's");
+    expect(job.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'failed', 'skipped', 'skipped', 'skipped', 'skipped']);
+    // The guest's routes are not the lab's: the hint names the lab's network fields.
     expect(job.failure?.hint).toContain('`network.gateway`, `network.dns`, `network.subnet`');
-    expect(job.steps[1]!.machines).toEqual([
+    expect(job.steps[2]!.machines).toEqual([
       { machine: 'agent1', status: 'failed' },
       { machine: 'agent2', status: 'succeeded' },
     ]);
@@ -510,4 +513,110 @@ describe('vagrant status --machine-readable', () => {
     expect(shape(fake)).toEqual(shape(real));
     expect(machineStates(parseMachineReadable('')).length).toBe(0);
   }, 60_000);
+});
+
+describe("Up's k3s step: the pinned release fetched once and placed in shared/", () => {
+  const release = standInRelease();
+  let requests: string[] = [];
+  /** When set, the binary's body stops half-way and stays open (a download to cancel). */
+  let stall = false;
+  const serve = serveRelease(release);
+  const served = loopbackServer((req, res) => {
+    requests.push(req.url!);
+    if (stall && req.url!.endsWith('/k3s')) {
+      const binary = release.files.get('k3s')!;
+      res.writeHead(200, { 'content-length': binary.length * 64 });
+      res.write(Buffer.concat(Array.from({ length: 32 }, () => binary)));
+      return;
+    }
+    serve(req, res);
+  });
+  beforeEach(() => {
+    requests = [];
+    stall = false;
+  });
+  const cacheOf = (version: string) => path.join(home, '.cache', 'cluster-lab', 'k3s', version);
+  const placedOf = (version: string) => path.join(dir, 'shared', 'k3s', version);
+
+  it('downloads each file once, places copies of them, checked, and a second Up downloads nothing', async () => {
+    const { runner } = setup(standInSources(served.base));
+    const lines: LogLine[] = [];
+    runner.onLine((_, line) => lines.push(line));
+    const first = await runner.wait((await runner.start(dir, 'up')).id);
+    expect(first.status, JSON.stringify(first.failure)).toBe('succeeded');
+    expect(requests.sort()).toEqual(
+      [
+        '/install.sh',
+        ...['k3s', 'k3s-airgap-images-amd64.tar.zst', 'sha256sum-amd64.txt'].map((f) => `/releases/${encodeURIComponent(release.version)}/${f}`),
+      ].sort(),
+    );
+    for (const [name, data] of release.files) {
+      expect(await readFile(path.join(placedOf(release.version), name))).toEqual(data);
+      // A copy, never the cache's own file: what a guest writes in its share stays in its lab.
+      expect((await stat(path.join(placedOf(release.version), name))).ino).not.toBe((await stat(path.join(cacheOf(release.version), name))).ino);
+    }
+    expect(lines.map((l) => l.text)).toContainEqual(expect.stringMatching(/^k3s: 28 B of 28 B, .*\/s$/));
+    expect(lines.map((l) => l.text)).toContainEqual(
+      expect.stringMatching(/^Placed sha256sum-amd64\.txt, k3s, k3s-airgap-images-amd64\.tar\.zst, install\.sh in .*, copied from the cache/),
+    );
+
+    requests = [];
+    // A guest swapped a file in its share: the next Up puts the release's back (a rename, the cache untouched).
+    await rm(path.join(placedOf(release.version), 'k3s'));
+    await writeFile(path.join(placedOf(release.version), 'k3s'), 'swapped');
+    const second = await runner.wait((await runner.start(dir, 'up')).id);
+    expect(second.status).toBe('succeeded');
+    expect(requests).toEqual([]);
+    expect(await readFile(path.join(placedOf(release.version), 'k3s'))).toEqual(release.files.get('k3s'));
+    expect(await readdir(placedOf(release.version))).toHaveLength(4);
+  }, 90_000);
+
+  it('cancel aborts the download before any VM starts and leaves the .part for the next fetch to resume', async () => {
+    stall = true;
+    const { runner } = setup(standInSources(served.base));
+    const progressed = new Promise<void>((resolve) => runner.onLine((_, line) => line.text.startsWith('k3s: ') && resolve()));
+    const job = await runner.start(dir, 'up');
+    await progressed;
+    const cancelled = await runner.cancel(job.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.steps.map((s) => s.status)).toEqual(['cancelled', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect((await readdir(cacheOf(release.version))).filter((n) => n.startsWith('k3s'))).toEqual(['k3s.part']);
+    expect(existsSync(path.join(dir, '.vagrant'))).toBe(false);
+  });
+
+  it('refuses a shared/k3s that is a link, without following it', async () => {
+    const elsewhere = path.join(home, 'elsewhere');
+    await mkdir(elsewhere);
+    await mkdir(path.join(dir, 'shared'), { recursive: true });
+    await symlink(elsewhere, path.join(dir, 'shared', 'k3s'));
+    const { runner } = setup(standInSources(served.base));
+    const job = await runner.wait((await runner.start(dir, 'up')).id);
+    expect(job.status).toBe('failed');
+    expect(job.failure).toMatchObject({ step: 'Fetch k3s once, place in shared/' });
+    expect(job.failure!.message).toBe(
+      `${path.join(dir, 'shared', 'k3s')} is a symbolic link, not a folder; Cluster Lab does not follow it to place k3s there.`,
+    );
+    expect(await readdir(elsewhere)).toEqual([]);
+  });
+
+  it('Provision places the release too (a lab pinned anew since its Up installs the new one): a shared/k3s gone is put back', async () => {
+    const { runner } = setup(standInSources(served.base));
+    expect((await runner.wait((await runner.start(dir, 'up')).id)).status).toBe('succeeded');
+    await rm(path.join(dir, 'shared', 'k3s'), { recursive: true });
+    const provision = await runner.wait((await runner.start(dir, 'provision')).id);
+    expect(provision.steps.map((s) => [s.id, s.status])).toEqual([
+      ['k3s-release', 'succeeded'],
+      ['vagrant-provision-server', 'succeeded'],
+      ['vagrant-provision-agents', 'succeeded'],
+    ]);
+    expect((await readdir(placedOf(release.version))).sort()).toEqual([...release.files.keys()].sort());
+  }, 90_000);
+
+  it('fails before any VM starts when lab.json has a channel with no release', async () => {
+    await writeLab(dir, { ...seedLab(), k3s: { source: 'channel', value: 'stable' } });
+    const { runner } = setup(standInSources(served.base));
+    const job = await runner.wait((await runner.start(dir, 'up')).id);
+    expect(job.failure!.message).toBe("lab.json follows the k3s channel 'stable' but names no release to install.");
+    expect(requests).toEqual([]);
+  });
 });

@@ -6,16 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
-import {
-  LOG_BATCH_MAX_LINES,
-  VIEW_SCROLLBACK_LINES,
-  type JobInfo,
-  type JobKind,
-  type JobStep,
-  type LabStatus,
-  type LogLine,
-} from '../../../shared/jobs';
+import { LOG_BATCH_MAX_LINES, VIEW_SCROLLBACK_LINES, type JobInfo, type JobKind, type LabStatus, type LogLine } from '../../../shared/jobs';
 import { labMachines } from '../../../shared/lab/machines';
+import type { LabConfig } from '../../../shared/lab/schema';
 import { machineStates, parseMachineReadable } from '../../../shared/vagrantOutput';
 import type { ServiceContext } from '../context';
 import { makeFolders } from '../files';
@@ -26,13 +19,16 @@ import { requireTools } from '../tools';
 import { vagrantStatus } from '../vagrant';
 import { stopTree, type StopTimings } from './child';
 import { Cancelled, snapshot, StepFailure, type Job } from './job';
-import { labFolderLock, stopOrphans, type LockChild } from './lock';
+import { ForeignJob, foreignJobOf, LabWatch, type ForeignTimings } from './foreign';
+import { labFolderLock, runningHolder, stopOrphans, type LockChild, type RunningHolder } from './lock';
+import { listPastJobs, readPastLog } from './logFiles';
 import { JobLog, type LogOptions } from './log';
+import { jobId, logFileName, type JobName } from './logNames';
 import type { ReadyTimings } from './nodesReady';
-import { jobSteps, jobTools, steps, type StepId } from './steps';
+import { jobStepList, jobTools, steps, type StepId } from './steps';
 import { labStatusFrom, unknownLabStatus } from './status';
 
-export type RunnerOptions = Partial<LogOptions & ReadyTimings & StopTimings>;
+export type RunnerOptions = Partial<LogOptions & ReadyTimings & StopTimings & ForeignTimings>;
 
 /** Every line of every job, unbatched and never omitted, as it is split (the CLI prints them all). */
 export type LineListener = (jobId: string, line: LogLine) => void;
@@ -45,19 +41,18 @@ const defaults: Required<RunnerOptions> = {
   readyPollMs: 3_000,
   sigintWaitMs: 30_000,
   sigtermWaitMs: 10_000,
+  followPollMs: 1_000,
 };
-
-const fileStamp = (ms: number) =>
-  new Date(ms)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
 
 export class LabRunner {
   private readonly options: Required<RunnerOptions>;
   /** The latest job of each lab folder (running or finished), for attach. */
   private readonly latest = new Map<string, Job>();
   private readonly byId = new Map<string, Job>();
+  /** Jobs other programs run (or ran) on a lab, followed from their log files while a view is attached. */
+  private readonly foreign = new Map<string, ForeignJob>();
+  /** The labs views show now, each looked at for a job another program starts on it. */
+  private readonly watches = new Map<string, LabWatch>();
   private readonly lineListeners = new Set<LineListener>();
 
   constructor(
@@ -92,22 +87,13 @@ export class LabRunner {
     // over them: both need the bridge. Down and Destroy work on what is there.
     if (kind === 'up' || kind === 'provision') await assertBridgeUsable(this.ctx, tools.VBoxManage, config.network.bridge);
     const startedAt = Date.now();
-    const id = `${kind}-${startedAt.toString(36)}-${randomBytes(3).toString('hex')}`;
+    const id = jobId(kind, startedAt, randomBytes(3).toString('hex'));
     const lock = labFolderLock(dir);
     await lock.acquire({ jobId: id, kind, startedAt });
     try {
       const logsDir = path.join(dir, 'logs');
       await makeFolders(logsDir);
       const sequential = options.sequential ?? !config.vm.parallel;
-      const jobStepList: JobStep[] = jobSteps[kind].map((id) => {
-        const machines = steps[id].machines?.(config);
-        return {
-          id,
-          label: machines && machines.length > 1 ? `${steps[id].label}, ${sequential ? 'one after another' : 'side by side'}` : steps[id].label,
-          status: steps[id].skip?.(config) ? 'skipped' : 'pending',
-          ...(machines?.length ? { machines: machines.map((machine) => ({ machine, status: 'pending' as const })) } : {}),
-        };
-      });
       const info: JobInfo = {
         id,
         dir,
@@ -116,9 +102,9 @@ export class LabRunner {
         startedAt,
         endedAt: null,
         exitCode: null,
-        steps: jobStepList,
+        steps: jobStepList(kind, config, sequential),
         currentStep: null,
-        logFile: path.join(logsDir, `${fileStamp(startedAt)}-${id}.log`),
+        logFile: path.join(logsDir, logFileName(id, startedAt)),
         lineCount: 0,
       };
       const machines = new Set(labMachines(config).map((m) => m.machine));
@@ -141,6 +127,7 @@ export class LabRunner {
         children: new Set(),
         lock,
         cancelRequested: false,
+        abort: new AbortController(),
         sequential,
         finished: Promise.resolve(info),
         statusOutput: '',
@@ -162,10 +149,17 @@ export class LabRunner {
   /** Cancel a job: Ctrl-C for Vagrant's cleanup, then SIGTERM, then SIGKILL, the whole tree; resolves when it has ended. */
   async cancel(jobId: string): Promise<JobInfo> {
     const job = this.byId.get(jobId);
+    const foreign = [...this.foreign.values()].find((followed) => followed.info.id === jobId);
+    if (!job && foreign?.running)
+      // Its pid comes from the lab folder's lock, a record anyone could have written: it is not signalled on that word.
+      throw new AppError('busy', `The ${foreign.info.kind} job runs in ${foreign.info.owner!.description}: it cannot be cancelled from here.`, {
+        hint: 'Cancel it where it runs: Ctrl-C in its terminal cancels it cleanly (Vagrant gets Ctrl-C first), as closing that terminal does.',
+      });
     if (!job) throw new AppError('not_found', `There is no job ${jobId}.`, { hint: 'It may have ended already; refresh the status.' });
     if (job.info.status !== 'running') return snapshot(job.info);
     if (!job.cancelRequested) {
       job.cancelRequested = true;
+      job.abort.abort();
       job.log.app('Cancel requested: stopping the running command (Ctrl-C first, so Vagrant can clean up and release its machine locks).');
       // Every running vagrant gets its Ctrl-C at once, then each goes through the staged stop.
       await Promise.all([...job.children].map((child) => stopTree(job, child, this.options)));
@@ -181,12 +175,92 @@ export class LabRunner {
     return stopOrphans(path.resolve(dirInput), this.options);
   }
 
-  /** The lab's running (or last) job and the tail of its log, for a view that arrives late. */
-  attach(dirInput: string): { job: JobInfo | null; tail: LogLine[] } {
-    const job = this.latest.get(path.resolve(dirInput));
-    if (!job) return { job: null, tail: [] };
+  /**
+   * The lab's running (or last) job and the tail of its log, for a view that arrives late; also a
+   * job another program runs on the lab (from the lock), followed from its log file until the view
+   * detaches or the job ends. `view: false` only looks: it starts no following.
+   */
+  async attach(dirInput: string, { view = true }: { view?: boolean } = {}): Promise<{ job: JobInfo | null; tail: LogLine[] }> {
+    const dir = path.resolve(dirInput);
+    if (view) {
+      let watch = this.watches.get(dir);
+      if (!watch) this.watches.set(dir, (watch = new LabWatch(dir, this.options.followPollMs, () => this.lookForForeign(dir))));
+      watch.views++;
+      await watch.check();
+    }
+    const own = this.latest.get(dir);
+    if (own?.info.status === 'running') return this.ownTail(own);
+    const followed = this.foreign.get(dir);
+    if (followed && (!own || followed.info.startedAt > own.info.startedAt)) {
+      await followed.catchUp();
+      return { job: snapshot(followed.info), tail: followed.batches.lastLines(this.options.tailLines) };
+    }
+    return own ? this.ownTail(own) : { job: null, tail: [] };
+  }
+
+  /** A view left the lab: once none shows it, it is looked at no more, and another program's job on it is followed no more. */
+  async detach(dirInput: string): Promise<void> {
+    const dir = path.resolve(dirInput);
+    const watch = this.watches.get(dir);
+    if (!watch || --watch.views > 0) return;
+    watch.stop();
+    this.watches.delete(dir);
+    const followed = this.foreign.get(dir);
+    if (followed?.running) {
+      this.foreign.delete(dir);
+      await followed.stop();
+    }
+  }
+
+  /** Start following the job another program runs on the lab, if it does and it is not followed yet. */
+  private async lookForForeign(dir: string): Promise<void> {
+    if (this.foreign.get(dir)?.running || this.latest.get(dir)?.info.status === 'running') return;
+    const holder = await runningHolder(dir);
+    const job = foreignJobOf(holder);
+    if (!job || !holder || this.foreign.get(dir)?.info.id === job.id) return;
+    const config = await openLab(dir).catch(() => null);
+    const followed = this.followForeign(dir, job, holder, config);
+    this.foreign.set(dir, followed);
+    // Views learn of the job before its first lines: a batch of a job a view does not show is dropped.
+    this.ctx.events.emit('job.update', snapshot(followed.info));
+    await followed.catchUp();
+  }
+
+  /** The lab's past jobs from its logs/ folder, newest first. */
+  async history(dirInput: string) {
+    const dir = path.resolve(dirInput);
+    return { jobs: await listPastJobs(dir, (await this.runningJobId(dir)) ?? null) };
+  }
+
+  /** One past job's log (its end, when long). */
+  async pastLog(dirInput: string, jobId: string) {
+    const dir = path.resolve(dirInput);
+    const config = await openLab(dir).catch(() => null);
+    const machines = new Set(config ? labMachines(config).map((m) => m.machine) : []);
+    return readPastLog(dir, jobId, machines, (await this.runningJobId(dir)) ?? null);
+  }
+
+  private async runningJobId(dir: string): Promise<string | undefined> {
+    const own = this.latest.get(dir);
+    if (own?.info.status === 'running') return own.info.id;
+    return (await runningHolder(dir))?.jobId;
+  }
+
+  private ownTail(job: Job): { job: JobInfo; tail: LogLine[] } {
     job.log.flush();
     return { job: snapshot(job.info), tail: job.log.lastLines(this.options.tailLines) };
+  }
+
+  private followForeign(dir: string, job: JobName, holder: RunningHolder, config: LabConfig | null): ForeignJob {
+    return new ForeignJob(dir, job, holder, config, this.options, {
+      update: (info) => this.ctx.events.emit('job.update', info),
+      log: (lines, omitted, total) => this.ctx.events.emit('job.log', { jobId: job.id, lines, omitted, total }),
+      ended: (info) => {
+        this.ctx.events.emit('job.update', info);
+        // As after a job of ours: the node table is read again, so it never shows what was true before the job.
+        void this.status(dir).then((status) => this.ctx.events.emit('lab.status', status));
+      },
+    });
   }
 
   /** A job's end (for the CLI and tests). */
@@ -215,7 +289,11 @@ export class LabRunner {
 
   /** Cancel every running job and wait for each to end: nothing is left half-killed. */
   async dispose(): Promise<void> {
-    await Promise.all(this.runningJobs().map((job) => this.cancel(job.id).catch(() => {})));
+    const followed = [...this.foreign.values()];
+    this.foreign.clear();
+    for (const watch of this.watches.values()) watch.stop();
+    this.watches.clear();
+    await Promise.all([...this.runningJobs().map((job) => this.cancel(job.id).catch(() => {})), ...followed.map((job) => job.stop())]);
   }
 
   private update(job: Job): void {

@@ -7,6 +7,7 @@ import type { LabConfig } from '../../../shared/lab/schema';
 import type { MachineState } from '../../../shared/vagrantOutput';
 import type { ServiceContext } from '../context';
 import { getNodes, LAB_KUBECONFIG } from '../kubectl';
+import { recordStates } from '../labs/recorded';
 import { findExecutable } from '../tools';
 
 export async function labStatusFrom(ctx: ServiceContext, dir: string, config: LabConfig, states: MachineState[]): Promise<LabStatus> {
@@ -15,6 +16,8 @@ export async function labStatusFrom(ctx: ServiceContext, dir: string, config: La
     () => true,
     () => false,
   );
+  // The list of labs shows these states without running Vagrant again.
+  await recordStates(dir, states);
   const serverRunning = states.find((s) => s.name === 'server')?.state === 'running';
   let readiness: Map<string, boolean> | null = null;
   if (hasKubeconfig && serverRunning) {

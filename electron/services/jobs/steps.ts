@@ -16,7 +16,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ToolName } from '../../../shared/host';
-import type { JobKind, StepStatus } from '../../../shared/jobs';
+import type { JobKind, JobStep, StepStatus } from '../../../shared/jobs';
 import { labMachines } from '../../../shared/lab/machines';
 import type { LabConfig } from '../../../shared/lab/schema';
 import type { ServiceContext } from '../context';
@@ -28,6 +28,7 @@ import { childEnv } from '../tools';
 import { vagrantArgs, vagrantEnv } from '../vagrant';
 import { runChild } from './child';
 import { Cancelled, StepFailure, type Job } from './job';
+import { fetchAndPlaceK3s } from './k3sStep';
 import { waitNodesReady, type ReadyTimings } from './nodesReady';
 
 /** What a step may use while it runs. */
@@ -130,6 +131,11 @@ const vagrant = (label: string, command: VagrantCommand, which: (config: LabConf
 const labKubeconfig = (job: Job) => path.join(job.info.dir, LAB_KUBECONFIG);
 
 const table = {
+  'k3s-release': {
+    label: 'Fetch k3s once, place in shared/',
+    tools: [],
+    run: (step) => fetchAndPlaceK3s(step),
+  },
   'vagrant-up-server': vagrant('vagrant up server (the box, the linked-clone master, the k3s server)', 'up', server),
   'vagrant-up-agents': vagrant('vagrant up the agents', 'up', agents),
   kubeconfig: {
@@ -273,8 +279,9 @@ export type StepId = keyof typeof table;
 export const steps: Record<StepId, Step> = table;
 
 export const jobSteps: Record<JobKind, readonly StepId[]> = {
-  up: ['vagrant-up-server', 'vagrant-up-agents', 'kubeconfig', 'registry', 'nodes-ready', 'lab-check'],
-  provision: ['vagrant-provision-server', 'vagrant-provision-agents'],
+  up: ['k3s-release', 'vagrant-up-server', 'vagrant-up-agents', 'kubeconfig', 'registry', 'nodes-ready', 'lab-check'],
+  // Provision installs k3s again, maybe a release pinned since the last Up: it places it first too.
+  provision: ['k3s-release', 'vagrant-provision-server', 'vagrant-provision-agents'],
   down: ['vagrant-halt'],
   destroy: ['vagrant-destroy'],
   status: ['vagrant-status'],
@@ -283,3 +290,15 @@ export const jobSteps: Record<JobKind, readonly StepId[]> = {
 
 /** Every tool a job kind's steps run. */
 export const jobTools = (kind: JobKind): ToolName[] => [...new Set(jobSteps[kind].flatMap((id) => steps[id].tools))];
+
+/** A job's steps as they start: each labelled for this lab, skipped where it has nothing to do. */
+export const jobStepList = (kind: JobKind, config: LabConfig, sequential: boolean): JobStep[] =>
+  jobSteps[kind].map((id) => {
+    const machines = steps[id].machines?.(config);
+    return {
+      id,
+      label: machines && machines.length > 1 ? `${steps[id].label}, ${sequential ? 'one after another' : 'side by side'}` : steps[id].label,
+      status: steps[id].skip?.(config) ? 'skipped' : 'pending',
+      ...(machines?.length ? { machines: machines.map((machine) => ({ machine, status: 'pending' as const })) } : {}),
+    };
+  });

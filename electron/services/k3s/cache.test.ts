@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { AppError } from '../../../shared/errors';
 import { loopbackServer } from '../../../fixtures/loopbackServer';
 import { tempDirs } from '../../../fixtures/tmp';
 import { compareK3sVersions, fetchRelease, k3sCacheDir, listCache, parseChecksums, pruneCache, resolveChannel } from './cache';
+import { placeRelease } from './place';
 
 const tempDir = tempDirs('k3s');
 const VERSION = 'v1.33.1+k3s1';
@@ -258,8 +259,32 @@ describe('listCache and pruneCache', () => {
     expect(list.map((v) => v.version)).toEqual([VERSION, 'v1.33.1-rc1+k3s1', 'v1.32.5+k3s1']);
     expect(list[0]!.files.find((f) => f.name === 'k3s')).toEqual({ name: 'k3s', size: binary.length, verified: true });
     expect(list[1]!.files.find((f) => f.name === 'k3s')!.verified).toBe(false);
-    expect(await pruneCache(cacheDir, 1)).toEqual(['v1.33.1-rc1+k3s1', 'v1.32.5+k3s1']);
+    expect((await pruneCache(cacheDir, 1)).removed.map((v) => v.version)).toEqual(['v1.33.1-rc1+k3s1', 'v1.32.5+k3s1']);
     expect(await readdir(cacheDir)).toEqual([VERSION]);
+  });
+
+  it('prunes by the release files alone: a stray file is no mismatch, and a pinned half-fetch or a fetch running now stays', async () => {
+    const cacheDir = await tempDir();
+    await fetchInto(cacheDir);
+    await writeFile(path.join(cacheDir, VERSION, '.DS_Store'), 'finder');
+    expect((await listCache(cacheDir))[0]!.files.find((f) => f.name === '.DS_Store')!.verified).toBeNull();
+    const half = (version: string) =>
+      mkdir(path.join(cacheDir, version))
+        .then(() => writeFile(path.join(cacheDir, version, 'sha256sum-amd64.txt'), sums()))
+        .then(() => writeFile(path.join(cacheDir, version, 'k3s.part'), binary.subarray(0, 100)));
+    await half('v1.34.0+k3s1');
+    await half('v1.35.0+k3s1');
+    await half('v1.31.0+k3s1');
+    const later = Date.now() + 11 * 60_000;
+    const { removed, kept } = await pruneCache(cacheDir, 0, new Set([VERSION, 'v1.34.0+k3s1']), later);
+    expect(kept.map(({ version, why }) => [version.version, why])).toEqual([
+      ['v1.34.0+k3s1', 'pinned'],
+      [VERSION, 'pinned'],
+    ]);
+    expect(removed.map((v) => v.version)).toEqual(['v1.35.0+k3s1', 'v1.31.0+k3s1']);
+    // A .part written in the last 10 minutes may be another window's fetch: it stays whatever --keep says.
+    await half('v1.36.0+k3s1');
+    expect((await pruneCache(cacheDir, 0)).kept.map(({ version, why }) => [version.version, why])).toContainEqual(['v1.36.0+k3s1', 'fetching']);
   });
 
   it('orders versions as releases do', () => {
@@ -279,5 +304,80 @@ describe('listCache and pruneCache', () => {
       ]),
     );
     expect(() => parseChecksums('<html>', 'sha256sum-amd64.txt')).toThrow(/sha256sum-amd64\.txt: '<html>' is not a sha256sum line/);
+  });
+});
+
+describe('placeRelease', () => {
+  it('gives each lab copies, so a guest writing its share in place changes neither the cache nor what the next lab is given', async () => {
+    const cacheDir = await tempDir();
+    await fetchInto(cacheDir);
+    const [labA, labB] = [await tempDir(), await tempDir()];
+    const a = await placeRelease({ cacheDir, labDir: labA, version: VERSION, arch: 'amd64' });
+    expect(a.placed).toEqual(['sha256sum-amd64.txt', 'k3s', 'k3s-airgap-images-amd64.tar.zst', 'install.sh']);
+    // Root in lab A's VM rewrites the files through its share: open with O_TRUNC, no rename.
+    const evil = Buffer.from('#!/bin/sh\necho not k3s\n');
+    await writeFile(path.join(a.dir, 'k3s'), evil);
+    await writeFile(path.join(a.dir, 'sha256sum-amd64.txt'), `${sha(evil)}  k3s\n${sha(images)}  k3s-airgap-images-amd64.tar.zst\n`);
+    await writeFile(path.join(a.dir, 'install.sh'), '#!/bin/sh\necho not the installer\n');
+    for (const [name, data] of [
+      ['k3s', binary],
+      ['sha256sum-amd64.txt', Buffer.from(sums())],
+      ['install.sh', install],
+    ] as const)
+      expect(await readFile(path.join(cacheDir, VERSION, name))).toEqual(data);
+    const b = await placeRelease({ cacheDir, labDir: labB, version: VERSION, arch: 'amd64' });
+    expect(await readFile(path.join(b.dir, 'k3s'))).toEqual(binary);
+    expect(await readFile(path.join(b.dir, 'install.sh'))).toEqual(install);
+    // Lab A's next Up puts the release back.
+    expect((await placeRelease({ cacheDir, labDir: labA, version: VERSION, arch: 'amd64' })).placed).toEqual([
+      'sha256sum-amd64.txt',
+      'k3s',
+      'install.sh',
+    ]);
+    expect(await readFile(path.join(a.dir, 'k3s'))).toEqual(binary);
+  });
+
+  it('places into shared/k3s/<version>/ of real folders only: a link there is refused and nothing is written through it', async () => {
+    const cacheDir = await tempDir();
+    await fetchInto(cacheDir);
+    const lab = await tempDir();
+    expect((await placeRelease({ cacheDir, labDir: lab, version: VERSION, arch: 'amd64' })).dir).toBe(path.join(lab, 'shared', 'k3s', VERSION));
+    const other = await tempDir();
+    const outside = await tempDir();
+    await mkdir(path.join(other, 'shared'));
+    await symlink(outside, path.join(other, 'shared', 'k3s'));
+    await expect(placeRelease({ cacheDir, labDir: other, version: VERSION, arch: 'amd64' })).rejects.toThrow(
+      `${path.join(other, 'shared', 'k3s')} is a symbolic link, not a folder; Cluster Lab does not follow it to place k3s there.`,
+    );
+    expect(await readdir(outside)).toEqual([]);
+  });
+
+  it('refuses a cache changed since it was checked, leaving neither the file nor a temporary one in the lab', async () => {
+    const cacheDir = await tempDir();
+    await fetchInto(cacheDir);
+    await writeFile(path.join(cacheDir, VERSION, 'k3s'), 'changed in the cache');
+    const lab = await tempDir();
+    await expect(placeRelease({ cacheDir, labDir: lab, version: VERSION, arch: 'amd64' })).rejects.toThrow(
+      /^k3s of k3s v1\.33\.1\+k3s1 in the cache does not match sha256sum-amd64\.txt/,
+    );
+    expect(await readdir(path.join(lab, 'shared', 'k3s', VERSION))).toEqual(['sha256sum-amd64.txt']);
+
+    await writeFile(path.join(cacheDir, VERSION, 'k3s'), binary);
+    await writeFile(path.join(cacheDir, VERSION, 'sha256sum-amd64.txt'), `${sha(binary)}  k3s\n`);
+    await expect(placeRelease({ cacheDir, labDir: lab, version: VERSION, arch: 'amd64' })).rejects.toThrow(
+      'sha256sum-amd64.txt of v1.33.1+k3s1 has no line for k3s-airgap-images-amd64.tar.zst.',
+    );
+  });
+
+  it('replaces a placed file that is a hard link to another file, though its bytes are right', async () => {
+    const cacheDir = await tempDir();
+    await fetchInto(cacheDir);
+    const lab = await tempDir();
+    const { dir } = await placeRelease({ cacheDir, labDir: lab, version: VERSION, arch: 'amd64' });
+    await rm(path.join(dir, 'k3s'));
+    await link(path.join(cacheDir, VERSION, 'k3s'), path.join(dir, 'k3s'));
+    expect((await placeRelease({ cacheDir, labDir: lab, version: VERSION, arch: 'amd64' })).placed).toEqual(['k3s']);
+    expect((await stat(path.join(dir, 'k3s'))).nlink).toBe(1);
+    expect((await stat(path.join(cacheDir, VERSION, 'k3s'))).nlink).toBe(1);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * The host's cache of k3s releases (issue 24): a channel resolved to an exact version, and that
  * version's files fetched once into `<cache>/<version>/`, each checked against the release's
- * checksum list before it takes its final name. Nothing here uses the cache yet: the provisioners
- * still install k3s from the network.
+ * checksum list before it takes its final name. Up fills it with the lab's release and places that
+ * in the lab's shared/ folder (jobs/k3sStep.ts, place.ts), which the provisioners install from.
  *
  * Release layout, from k3s-io/k3s: the binary is `k3s` on amd64 and `k3s-<arch>` otherwise
  * (scripts/package-cli, BIN_SUFFIX), the images `k3s-airgap-images-<arch>.tar` (scripts/package-airgap;
@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 import { makeFolders, renameRetrying } from '../files';
@@ -30,6 +30,16 @@ export const INSTALL_SCRIPT = 'install.sh';
 export const checksumFile = (arch: K3sArch) => `sha256sum-${arch}.txt`;
 export const binaryFile = (arch: K3sArch) => (arch === 'amd64' ? 'k3s' : `k3s-${arch}`);
 export const imagesFile = (arch: K3sArch) => `k3s-airgap-images-${arch}.tar.zst`;
+/** Every file of a version for one architecture, the checksum list first: what the guests install from. */
+export const releaseFiles = (arch: K3sArch, images: boolean) => [
+  checksumFile(arch),
+  binaryFile(arch),
+  ...(images ? [imagesFile(arch)] : []),
+  INSTALL_SCRIPT,
+];
+
+/** The lab's guests run the host's own architecture under VirtualBox: arm64 on Apple silicon, amd64 elsewhere. */
+export const guestK3sArch = (hostArch: string): K3sArch => (hostArch === 'arm64' ? 'arm64' : 'amd64');
 
 /** The sources, each overridable for a mirror or a test. */
 export function k3sSources(env: NodeJS.ProcessEnv) {
@@ -68,9 +78,7 @@ export async function resolveChannel(
   const response = await fetchWithin(
     url,
     { redirect: 'manual', signal },
-    options.timeoutMs ?? DEFAULT_LIMITS.headersTimeoutMs,
-    stall,
-    `the k3s channel ${channel}`,
+    { ms: options.timeoutMs ?? DEFAULT_LIMITS.headersTimeoutMs, stall, file: `the k3s channel ${channel}`, env: options.env },
   );
   await response.body?.cancel();
   const location = response.headers.get('location');
@@ -111,21 +119,42 @@ export async function fetchRelease(options: FetchOptions): Promise<FetchResult> 
   if (!isK3sVersion(version))
     throw new AppError('invalid_input', `'${version}' is not a k3s version.`, { hint: "Give the exact release tag, e.g. 'v1.33.1+k3s1'." });
   const dir = path.join(options.cacheDir, version);
-  const sources = k3sSources(options.env);
-  const releaseUrl = (file: string) => `${sources.releases}/${encodeURIComponent(version)}/${file}`;
-  const assets = [binaryFile(arch), ...(options.images ? [imagesFile(arch)] : [])];
-  const files = [checksumFile(arch), ...assets, INSTALL_SCRIPT];
+  const files = releaseFiles(arch, options.images);
   const present = async (file: string) => (await stat(path.join(dir, file)).catch(() => null))?.isFile() ?? false;
   const missing: string[] = [];
   for (const file of files) if (!(await present(file))) missing.push(file);
   if (missing.length === 0) return { version, dir, files, downloadedBytes: 0 };
 
   await makeFolders(dir);
+  try {
+    return await fetchMissing(options, dir, files, missing);
+  } catch (error) {
+    // A fetch that got nothing (a version the server does not have, offline) leaves no folder to
+    // list as a version; one with a .part or a verified file stays, for the next fetch to finish.
+    await rmdir(dir).catch(() => {});
+    throw error;
+  }
+}
+
+async function fetchMissing(options: FetchOptions, dir: string, files: string[], missing: string[]): Promise<FetchResult> {
+  const { version, arch } = options;
+  const sources = k3sSources(options.env);
+  const releaseUrl = (file: string) => `${sources.releases}/${encodeURIComponent(version)}/${file}`;
+  const assets = files.filter((file) => file !== checksumFile(arch) && file !== INSTALL_SCRIPT);
   let downloadedBytes = 0;
-  const get = async (file: string, url: string, verify: (part: string) => Promise<void>) => {
+  const get = async (file: string, url: string, verify: (part: string, sha256: string) => Promise<void>) => {
     const part = path.join(dir, `${file}.part`);
-    downloadedBytes += await downloadToPart({ url, part, file, signal: options.signal, onProgress: options.onProgress, limits: options.limits });
-    await verify(part);
+    const downloaded = await downloadToPart({
+      url,
+      part,
+      file,
+      env: options.env,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      limits: options.limits,
+    });
+    downloadedBytes += downloaded.received;
+    await verify(part, downloaded.sha256);
     await renameRetrying(part, path.join(dir, file));
   };
 
@@ -147,8 +176,7 @@ export async function fetchRelease(options: FetchOptions): Promise<FetchResult> 
             ? 'This release may have no .tar.zst image archive: fetch with --no-images.'
             : 'Check the version and the mirror.',
       });
-    await get(file, releaseUrl(file), async (part) => {
-      const actual = await sha256(part);
+    await get(file, releaseUrl(file), async (part, actual) => {
       if (actual !== expected) {
         await rm(part, { force: true });
         throw new AppError(
@@ -201,7 +229,7 @@ async function sha256(file: string): Promise<string> {
 export interface CachedFile {
   name: string;
   size: number;
-  /** Checked again now against the version's checksum lists; null for install.sh, which has none. */
+  /** Checked again now against the version's checksum lists; null for install.sh and the lists, which have none, and for a file no release has (a .DS_Store). */
   verified: boolean | null;
 }
 
@@ -212,7 +240,12 @@ export interface CachedVersion {
   bytes: number;
   /** `.part` files of an interrupted fetch, which the next fetch resumes. */
   partial: string[];
+  /** When a `.part` last grew (ms since the epoch); null without one. A recent one may be a fetch running now. */
+  partialChangedAt: number | null;
 }
+
+/** The files a release publishes with a checksum line, either architecture. */
+const RELEASE_ASSETS: ReadonlySet<string> = new Set(K3S_ARCHES.flatMap((arch) => [binaryFile(arch), imagesFile(arch)]));
 
 /** Every version in the cache, newest first, each file re-hashed against its checksum line. */
 export async function listCache(cacheDir: string): Promise<CachedVersion[]> {
@@ -234,29 +267,59 @@ export async function listCache(cacheDir: string): Promise<CachedVersion[]> {
     for (const name of names.filter((n) => !n.endsWith('.part'))) {
       const size = (await stat(path.join(dir, name))).size;
       const expected = sums.get(name);
-      const checksumList = name.startsWith('sha256sum-');
       files.push({
         name,
         size,
-        verified: checksumList || name === INSTALL_SCRIPT ? null : expected !== undefined && (await sha256(path.join(dir, name))) === expected,
+        verified: RELEASE_ASSETS.has(name) ? expected !== undefined && (await sha256(path.join(dir, name))) === expected : null,
       });
     }
+    const partial = names.filter((n) => n.endsWith('.part'));
+    const changed = await Promise.all(partial.map(async (n) => (await stat(path.join(dir, n)).catch(() => null))?.mtimeMs ?? 0));
     versions.push({
       version: entry.name,
       dir,
       files,
       bytes: files.reduce((sum, f) => sum + f.size, 0),
-      partial: names.filter((n) => n.endsWith('.part')),
+      partial,
+      partialChangedAt: changed.length ? Math.max(...changed) : null,
     });
   }
   return versions.sort((a, b) => compareK3sVersions(b.version, a.version));
 }
 
-/** Remove all but the `keep` newest versions; returns the versions removed. */
-export async function pruneCache(cacheDir: string, keep: number): Promise<string[]> {
-  const removed = (await listCache(cacheDir)).slice(keep);
+const mismatching = (version: CachedVersion) => version.files.some((f) => f.verified === false);
+/** A version Up can place: a binary that matches its checksum line, and no release file that does not match. */
+const complete = (version: CachedVersion) =>
+  version.files.some((f) => K3S_ARCHES.some((arch) => f.name === binaryFile(arch)) && f.verified === true) && !mismatching(version);
+
+/** A `.part` written to this recently may belong to a fetch running now (another window, the CLI). */
+const FETCHING_MS = 10 * 60_000;
+
+export interface PruneResult {
+  removed: CachedVersion[];
+  /** Each version kept, and why: a lab installs it, it is among the newest, or a fetch may be writing it. */
+  kept: { version: CachedVersion; why: 'pinned' | 'newest' | 'fetching' }[];
+}
+
+/**
+ * Keep the `keep` newest complete versions, every version in `pinned` (the releases known labs
+ * install: removing one would send the next Up to the network) that is complete or half-fetched (its
+ * `.part` resumes), and any version a fetch may be writing now; remove the rest. A pinned version
+ * whose files do not match goes too: Up could not place it, and fetches it whole again.
+ */
+export async function pruneCache(cacheDir: string, keep: number, pinned: ReadonlySet<string> = new Set(), now = Date.now()): Promise<PruneResult> {
+  const versions = await listCache(cacheDir);
+  const newest = versions.filter((v) => !pinned.has(v.version) && complete(v)).slice(0, keep);
+  const fetching = (v: CachedVersion) => v.partialChangedAt !== null && now - v.partialChangedAt < FETCHING_MS;
+  const why = (v: CachedVersion): PruneResult['kept'][number]['why'] | null => {
+    if (pinned.has(v.version) && (complete(v) || (v.partial.length > 0 && !mismatching(v)))) return 'pinned';
+    if (newest.includes(v)) return 'newest';
+    return fetching(v) ? 'fetching' : null;
+  };
+  const judged = versions.map((version) => ({ version, why: why(version) }));
+  const removed = judged.flatMap(({ version, why: kept }) => (kept ? [] : [version]));
   for (const version of removed) await rm(version.dir, { recursive: true, force: true });
-  return removed.map((v) => v.version);
+  return { removed, kept: judged.flatMap(({ version, why: kept }) => (kept ? [{ version, why: kept }] : [])) };
 }
 
 /** Release order: by x.y.z, a release candidate before its release, then by the k3s build number. */

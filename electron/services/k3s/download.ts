@@ -3,14 +3,21 @@
  * request, a cancelled one leaves its `.part` for the next run. Verification and the rename into
  * place are the caller's (cache.ts), so a file under its final name has always been checked.
  *
- * Node's fetch, with redirects followed by hand: the count is ours, and a channel's redirect is read
- * rather than followed (resolveChannel). HTTPS_PROXY is not honoured yet: Node 20's fetch ignores it,
- * and undici (whose EnvHttpProxyAgent would be passed as `dispatcher`) is no dependency of ours.
+ * undici's fetch, with redirects followed by hand: the count is ours, and a channel's redirect is read
+ * rather than followed (resolveChannel). Each request (each redirect hop too) goes through the proxy
+ * the environment names for its URL (proxy.ts); Node 20's own fetch would ignore HTTPS_PROXY.
  */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { fetch, type RequestInit, type Response } from 'undici';
+import { formatBytes } from '../../../shared/bytes';
 import { AppError } from '../../../shared/errors';
+import { makeFolders } from '../files';
+import { dispatcherFor } from './proxy';
 
 export interface DownloadProgress {
   file: string;
@@ -20,6 +27,18 @@ export interface DownloadProgress {
   /** Bytes a second over this attempt. */
   rate: number;
   etaSeconds: number | null;
+}
+
+/** One line per file about once a second, and one when it completes: bytes, rate and time left. */
+export function progressLines(emit: (line: string) => void, now: () => number = Date.now): (p: DownloadProgress) => void {
+  let last = { file: '', at: 0 };
+  return (p) => {
+    const done = p.total !== null && p.bytes === p.total;
+    if (!done && p.file === last.file && now() - last.at < 1000) return;
+    last = { file: p.file, at: now() };
+    const left = done || p.etaSeconds === null ? '' : `, ${Math.ceil(p.etaSeconds)} s left`;
+    emit(`${p.file}: ${formatBytes(p.bytes)}${p.total === null ? '' : ` of ${formatBytes(p.total)}`}, ${formatBytes(p.rate)}/s${left}`);
+  };
 }
 
 export interface DownloadLimits {
@@ -47,20 +66,28 @@ export interface DownloadOptions {
   part: string;
   /** The name a person knows the file by, for messages and progress. */
   file: string;
+  /** Where the proxy settings come from (HTTPS_PROXY, NO_PROXY...). */
+  env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onProgress?: (progress: DownloadProgress) => void;
   limits?: Partial<DownloadLimits>;
   now?: () => number;
 }
 
-/** Bytes this call received from the network (not those already in the `.part`). */
-export async function downloadToPart(options: DownloadOptions): Promise<number> {
+export interface Downloaded {
+  /** Bytes this call received from the network (not those already in the `.part`). */
+  received: number;
+  /** The sha256 of the whole `.part`, hashed as its bytes were written (a resumed one's first part read back first). */
+  sha256: string;
+}
+
+export async function downloadToPart(options: DownloadOptions): Promise<Downloaded> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   let received = 0;
   for (let attempt = 0; ; attempt++) {
     try {
-      received += await attemptDownload(options, limits);
-      return received;
+      const done = await attemptDownload(options, limits);
+      return { received: received + done.received, sha256: done.sha256 };
     } catch (error) {
       if (error instanceof Interrupted) {
         received += error.received;
@@ -89,7 +116,7 @@ class Interrupted extends Error {
   }
 }
 
-async function attemptDownload(options: DownloadOptions, limits: DownloadLimits): Promise<number> {
+async function attemptDownload(options: DownloadOptions, limits: DownloadLimits): Promise<Downloaded> {
   const { file, part } = options;
   const now = options.now ?? Date.now;
   const have = await stat(part).then(
@@ -98,7 +125,7 @@ async function attemptDownload(options: DownloadOptions, limits: DownloadLimits)
   );
   const stall = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
-  const response = await request(options.url, have > 0 ? { range: `bytes=${have}-` } : {}, signal, stall, limits, file);
+  const response = await request(options, have > 0 ? { range: `bytes=${have}-` } : {}, signal, stall, limits);
 
   let start: number;
   let total: number | null;
@@ -137,6 +164,8 @@ async function attemptDownload(options: DownloadOptions, limits: DownloadLimits)
   }
   if (!response.body) throw new AppError('failed', `Downloading ${file}: the server sent no body.`, { hint: 'Try again.' });
 
+  const hash = createHash('sha256');
+  if (start > 0) await hashPrefix(part, start, hash);
   const began = now();
   let received = 0;
   let idle: NodeJS.Timeout | undefined;
@@ -145,6 +174,8 @@ async function attemptDownload(options: DownloadOptions, limits: DownloadLimits)
     idle = setTimeout(() => stall.abort(new AppError('timeout', `${file}: no data for ${limits.idleTimeoutMs / 1000} s.`)), limits.idleTimeoutMs);
   };
   // Each chunk is on disk before it is reported, so a cancel from a progress handler keeps all it saw.
+  // Its folder made again here: another process's fetch of this version that failed meanwhile removes the folder it left empty.
+  await makeFolders(path.dirname(part));
   const handle = await open(part, start > 0 ? 'a' : 'w');
   try {
     armIdle();
@@ -152,6 +183,7 @@ async function attemptDownload(options: DownloadOptions, limits: DownloadLimits)
       armIdle();
       if (start + received + chunk.length > limits.maxBytes) throw tooBig(file, limits.maxBytes);
       await handle.write(chunk);
+      hash.update(chunk);
       received += chunk.length;
       const rate = received / Math.max((now() - began) / 1000, 0.001);
       const bytes = start + received;
@@ -168,21 +200,25 @@ async function attemptDownload(options: DownloadOptions, limits: DownloadLimits)
     await handle.close();
   }
   if (total !== null && start + received !== total) throw new Interrupted(received, new Error(`${start + received} of ${total} bytes`));
-  return received;
+  return { received, sha256: hash.digest('hex') };
+}
+
+/** The first `bytes` of a resumed `.part`, into the hash before the rest arrives. */
+async function hashPrefix(part: string, bytes: number, hash: Hash): Promise<void> {
+  for await (const chunk of createReadStream(part, { start: 0, end: bytes - 1 })) hash.update(chunk as Buffer);
 }
 
 /** A GET that follows redirects itself, up to the limit, each within the headers timeout. */
 async function request(
-  url: string,
+  { url, file, env }: DownloadOptions,
   headers: Record<string, string>,
   signal: AbortSignal,
   stall: AbortController,
   limits: DownloadLimits,
-  file: string,
 ): Promise<Response> {
   let current = url;
   for (let hop = 0; hop <= limits.maxRedirects; hop++) {
-    const response = await fetchWithin(current, { headers, redirect: 'manual', signal }, limits.headersTimeoutMs, stall, file);
+    const response = await fetchWithin(current, { headers, redirect: 'manual', signal }, { ms: limits.headersTimeoutMs, stall, file, env });
     const location = response.headers.get('location');
     if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response;
     await response.body?.cancel();
@@ -193,27 +229,45 @@ async function request(
   });
 }
 
-/** fetch, aborted with a timeout error when the headers take longer than `ms`; cancellation stays cancellation. */
+/**
+ * fetch through the environment's proxy for `url`, aborted with a timeout error when the headers take
+ * longer than `ms`; cancellation stays cancellation. Errors name the proxy without its credentials.
+ */
 export async function fetchWithin(
   url: string,
-  init: RequestInit & { signal?: AbortSignal },
-  ms: number,
-  stall: AbortController,
-  file: string,
+  init: RequestInit & { signal: AbortSignal },
+  { ms, stall, file, env }: { ms: number; stall: AbortController; file: string; env: NodeJS.ProcessEnv },
 ): Promise<Response> {
-  const timer = setTimeout(() => stall.abort(new AppError('timeout', `${file}: ${new URL(url).host} did not answer within ${ms / 1000} s.`)), ms);
+  const { dispatcher, proxy } = dispatcherFor(new URL(url), env);
+  const via = proxy ? ` through the proxy ${proxy.shown} (${proxy.variable})` : '';
+  const timer = setTimeout(
+    () => stall.abort(new AppError('timeout', `${file}: ${new URL(url).host} did not answer${via} within ${ms / 1000} s.`)),
+    ms,
+  );
   try {
-    return await fetch(url, init);
+    return await fetch(url, { ...init, dispatcher });
   } catch (error) {
     if (stall.signal.aborted) throw stall.signal.reason;
-    if (init.signal?.aborted) throw cancelled(file);
-    throw new AppError('failed', `Could not reach ${new URL(url).host} for ${file}: ${(error as Error).cause ?? (error as Error).message}.`, {
-      hint: 'Check the network. Behind a proxy, set CLUSTER_LAB_K3S_RELEASES to a mirror you can reach (HTTPS_PROXY is not supported yet).',
+    if (init.signal.aborted) throw cancelled(file);
+    const detail = innermost(error);
+    throw new AppError('failed', `Could not reach ${new URL(url).host}${via} for ${file}: ${detail}.`, {
+      hint: proxy
+        ? /\(407\)/.test(detail)
+          ? `The proxy wants credentials: set ${proxy.variable} to http://USER:PASSWORD@HOST:PORT (percent-encode special characters).`
+          : `Check the proxy in ${proxy.variable}, or exempt the host with NO_PROXY.`
+        : 'Check the network. Behind a proxy, set HTTPS_PROXY (and HTTP_PROXY for http:// mirrors), or point CLUSTER_LAB_K3S_RELEASES at a mirror you can reach.',
       cause: error,
     });
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** fetch wraps what went wrong (`fetch failed`, then for a proxy's refusal `Request was cancelled.`): the last cause says it. */
+function innermost(error: unknown): string {
+  let current = error as Error;
+  while (current.cause instanceof Error) current = current.cause;
+  return current.message;
 }
 
 function describeCause(cause: unknown): string {

@@ -1,11 +1,11 @@
 /**
  * Whether the last lab check still speaks for the machines: a verdict read from inside a VM holds
  * only while that VM runs as it was checked. Derived from what the Run step already has (the
- * machine states, the jobs it saw, the check's time), so the node table never shows "Loop-proof"
- * for a lab that was stopped, destroyed or re-provisioned since.
+ * machine states, the jobs it saw, the check's time), or what the list of labs reads from the lab
+ * folder, so neither shows "Loop-proof" for a lab that was stopped, destroyed or re-provisioned since.
  */
-import type { JobInfo, LabStatus } from '../shared/jobs';
-import type { LabCheck } from '../shared/labCheck';
+import type { JobInfo, LabStatus, NodeStatus } from './jobs';
+import type { LabCheck } from './labCheck';
 
 export interface StaleCheck {
   /** Everything that changed since the check, for one line ("server stopped after the check"). */
@@ -20,7 +20,14 @@ const names = (list: string[]) => (list.length > 1 ? `${list.slice(0, -1).join('
 const reworks = new Set<JobInfo['kind']>(['up', 'provision']);
 const kindWord: Partial<Record<JobInfo['kind'], string>> = { up: 'Up', provision: 'Provision' };
 
-export function staleCheck(check: LabCheck | null, status: LabStatus | null, jobs: readonly JobInfo[]): StaleCheck | null {
+/** What the verdict is judged against: the machine states and when they were read, the jobs seen (the Run step's, or the list of labs' from the folder). */
+export type StateSeen = Pick<LabStatus, 'checkedAt'> & { nodes: readonly Pick<NodeStatus, 'machine' | 'vagrantState'>[] };
+
+export function staleCheck<J extends Pick<JobInfo, 'kind' | 'startedAt'>>(
+  check: LabCheck | null,
+  status: StateSeen | null,
+  jobs: readonly J[],
+): StaleCheck | null {
   if (!check) return null;
   const at = Date.parse(check.checkedAt);
   const checked = check.nodes.filter((n) => n.ok !== null).map((n) => n.machine);

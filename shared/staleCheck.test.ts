@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { JobInfo, LabStatus, NodeStatus, VagrantState } from '../shared/jobs';
-import type { LabCheck } from '../shared/labCheck';
+import type { JobInfo, LabStatus, NodeStatus, VagrantState } from './jobs';
+import type { LabCheck } from './labCheck';
 import { staleCheck } from './staleCheck';
 
 const checkedAt = Date.parse('2026-12-06T03:00:00.000Z');

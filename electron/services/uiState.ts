@@ -1,0 +1,40 @@
+/**
+ * The wizard's saved state (shared/uiState.ts) in the app's data folder: one reader, one writer.
+ * The file is read like anything from outside (bounded, plain, any garbage falls back field by
+ * field); every save is an atomic replace and is announced, so a second tab follows the first.
+ */
+import path from 'node:path';
+import { readUiState, toSaved, type SavedUiState } from '../../shared/uiState';
+import { appDataDir } from './appFolders';
+import type { ServiceContext } from './context';
+import { atomicWrite, readPlainFile } from './files';
+
+/** Far more than the bounded state ever takes (about 20 KiB at most). */
+const MAX_BYTES = 64 * 1024;
+
+export const uiStateFile = (ctx: ServiceContext) => path.join(appDataDir(ctx.platform, ctx.env, ctx.homeDir), 'ui-state.json');
+
+export async function getUiState(ctx: ServiceContext): Promise<{ state: SavedUiState | null }> {
+  const file = uiStateFile(ctx);
+  const text = await readPlainFile(file, {
+    maxBytes: MAX_BYTES,
+    hint: `Cluster Lab keeps the wizard's draft there; remove ${file} and the wizard starts afresh.`,
+  });
+  if (text === null) return { state: null };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // A torn or hand-broken file: the wizard starts from its defaults, and the next save replaces it.
+    return { state: null };
+  }
+  const state = readUiState(json);
+  return { state: state && toSaved(state) };
+}
+
+export async function saveUiState(ctx: ServiceContext, state: SavedUiState, client: string): Promise<{ savedAt: number }> {
+  // Private like the rest of the app's folder: the draft names this machine's addresses.
+  await atomicWrite(uiStateFile(ctx), `${JSON.stringify(state)}\n`, { mode: 0o600 });
+  ctx.events.emit('ui.state', { state, client });
+  return { savedAt: state.savedAt };
+}
