@@ -11,13 +11,14 @@ import type { FilePreview, FileState, LabPreview, WriteReport } from '../../shar
 import { labMachines } from '../../shared/lab/machines';
 import { assertLab, LAB_SCHEMA_VERSION, type LabConfig } from '../../shared/lab/schema';
 import { LAB_JSON, REGISTRY_MANIFEST, renderLab, VAGRANTFILE } from '../../shared/render';
+import { LAB_STATE_DIR } from '../../shared/render/vagrantfile';
 import { appOwnFolders } from './appFolders';
 import type { ServiceContext } from './context';
 import { atomicWrite, ioError, lstatIfAny, makeFolders, notAPlainFile, readPlainFile, sweepAtomicTemps } from './files';
 import { LOCK_FILE } from './jobs/lock';
 
 /** Cluster Lab's own bookkeeping inside a lab folder. */
-export const STATE_DIR = '.cluster-lab';
+export const STATE_DIR = LAB_STATE_DIR;
 export const MANIFEST = path.join(STATE_DIR, 'written.json');
 /** Folders a lab needs besides its files: the synced folder and the job logs. */
 export const LAB_DIRS = ['shared', 'logs'] as const;

@@ -137,14 +137,16 @@ describe.skipIf(missing !== null)('provisioning in a guest like Ubuntu under Vir
     'the k3s provisioners name each node as the lab does, on the bridged NIC, and hand the token from the server to the agent',
     async () => {
       const lab = lans[1]!.lab;
-      const machines = await provisioningOf(renderVagrantfile(lab), work);
-      const synced = await mkdtemp(path.join(work, 'synced-'));
-      // What Up places before the first VM boots; the recorder install.sh leaves what k3s would.
+      const labDir = await mkdtemp(path.join(work, 'lab-'));
+      const synced = path.join(labDir, 'shared');
+      // What Up places before the first VM boots; the recorder install.sh leaves what k3s would. The
+      // Vagrantfile reads the hashes Up placed the files with when Vagrant loads it, in the lab folder.
       const release = standInRelease({
         version: pinnedK3sVersion(lab.k3s)!,
         installScript: recorderInstallScript('/run/guest/k3s-install.env', serverLeavings),
       });
-      await placeRelease(synced, release);
+      await placeRelease(labDir, release);
+      const machines = await provisioningOf(renderVagrantfile(lab), labDir);
       const server = await guestFor(lab, machines.get('server')!, synced);
       const agent = await guestFor(lab, machines.get('agent1')!, synced);
       try {
@@ -197,30 +199,38 @@ describe.skipIf(missing !== null)('provisioning in a guest like Ubuntu under Vir
   );
 
   it.concurrent(
-    'the k3s provisioner refuses a tampered binary or image archive in shared/: nothing installed, install.sh not run, a message naming the file',
+    'the k3s provisioner refuses a binary, image archive or install.sh another guest swapped in shared/, its checksum line too: nothing installed, install.sh not run, a message naming the file',
     async () => {
       const lab = lans[0]!.lab;
-      const provisioning = (await provisioningOf(renderVagrantfile(lab), work)).get('server')!;
-      const synced = await mkdtemp(path.join(work, 'synced-'));
+      const labDir = await mkdtemp(path.join(work, 'lab-'));
+      const synced = path.join(labDir, 'shared');
       const release = standInRelease({
         version: pinnedK3sVersion(lab.k3s)!,
         installScript: recorderInstallScript('/run/guest/k3s-install.env', serverLeavings),
       });
-      const dir = await placeRelease(synced, release);
+      const dir = await placeRelease(labDir, release);
+      const provisioning = (await provisioningOf(renderVagrantfile(lab), labDir)).get('server')!;
       const guest = await guestFor(lab, provisioning, synced);
       const absent = async (file: string) => expect((await guest.exec(['test', '-e', file])).exitCode, `${file} exists`).toBe(1);
       try {
         expect((await guest.provision(provisioning.scripts.network!)).exitCode).toBe(0);
-        for (const file of ['k3s', 'k3s-airgap-images-amd64.tar.zst']) {
-          const tampered = Buffer.from(`tampered ${file}\n`);
-          for (const [name, data] of release.files) await writeFile(path.join(dir, name), name === file ? tampered : data);
+        for (const file of ['k3s', 'k3s-airgap-images-amd64.tar.zst', 'install.sh']) {
+          // A sibling guest with root writes the share: the file, and its line in the release's list to match.
+          const tampered = Buffer.from(`#!/bin/sh\ntouch /run/guest/k3s-install.env # tampered ${file}\n`);
+          const sums = release.files
+            .get('sha256sum-amd64.txt')!
+            .toString()
+            .replace(sha256Hex(release.files.get(file)!), sha256Hex(tampered));
+          for (const [name, data] of release.files)
+            await writeFile(path.join(dir, name), name === file ? tampered : name === 'sha256sum-amd64.txt' ? sums : data);
           const refused = await guest.provision(provisioning.scripts.k3s!);
           expect(refused.exitCode, refused.stdout).not.toBe(0);
           expect(refused.stderr).toContain(
-            `/k3s/${release.version}/${file} does not match its line in sha256sum-amd64.txt (expected ${sha256Hex(release.files.get(file)!)}, got ${sha256Hex(tampered)}); nothing was installed.`,
+            `/k3s/${release.version}/${file} is not the file Cluster Lab placed there (expected ${sha256Hex(release.files.get(file)!)}, got ${sha256Hex(tampered)}); nothing was installed.`,
           );
+          // install.sh (which the tampered one would have run too) is checked last, after the binary and images.
           await absent('/run/guest/k3s-install.env');
-          await absent('/var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst');
+          if (file !== 'install.sh') await absent('/var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst');
           if (file === 'k3s') await absent('/usr/local/bin/k3s');
         }
         expect(await guest.downloads()).toEqual([]);

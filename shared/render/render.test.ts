@@ -64,7 +64,9 @@ describe('the Vagrantfile for the seed lab', () => {
       expect(text).not.toContain('INSTALL_K3S_CHANNEL');
       expect(text).not.toContain('get.k3s.io');
       expect(text).not.toMatch(/\b(curl|wget)\b/);
-      expect(text).toContain('INSTALL_K3S_SKIP_DOWNLOAD=true sh "$K3S_FILES/install.sh"');
+      // install.sh runs from a checked copy, never from the share a guest can write.
+      expect(text).toContain('INSTALL_K3S_SKIP_DOWNLOAD=true sh "$installer/install.sh"');
+      expect(text).not.toMatch(/sh "\$K3S_FILES/);
       expect(text.match(/COMMON_SCRIPT \+ K3S_INSTALL_SCRIPT \+ script/g)).toHaveLength(1);
     }
     const sized = renderVagrantfile({ ...seedLab(), vm: { ...seedLab().vm, memoryMb: 2048, cpus: 3, box: 'bento/debian-12', linkedClone: false } });

@@ -143,21 +143,25 @@ describe('the k3s scripts', () => {
 
 /**
  * install_k3s as the k3s provisioner defines it, run by the real shell with the guest's fixed paths
- * moved into a temporary folder, `uname` answering for the guest, and curl and wget that record a
- * call and fail: the install must not need them.
+ * moved into a temporary lab folder, `uname` answering for the guest, and curl and wget that record a
+ * call and fail: the install must not need them. The release is placed as Up places it (the files in
+ * shared/, their hashes in .cluster-lab/) and `tamper` changes the lab folder before the Vagrantfile
+ * is loaded from it, as Vagrant loads it at `vagrant up`.
  */
-async function runInstallK3s(options: { lab?: LabConfig; machine?: string; uname?: string; tamper?: (dir: string) => Promise<void> } = {}) {
+async function runInstallK3s(
+  options: { lab?: LabConfig; machine?: string; uname?: string; tamper?: (files: string, labDir: string) => Promise<void> } = {},
+) {
   const lab = options.lab ?? seedLab();
-  const script = (await scriptsOf(renderVagrantfile(lab))).get(options.machine ?? 'agent1')!.k3s!;
-  const labEnv = script.slice(0, script.indexOf('set -eu'));
-  const functions = script.slice(script.indexOf('# install_k3s:'), script.indexOf('\n}\n', script.indexOf('install_k3s() {')) + 3);
   const dir = await mkdtemp(path.join(work, 'k3s-'));
   const release = standInRelease({
     version: pinnedK3sVersion(lab.k3s) ?? 'v1.33.5+k3s1',
     installScript: recorderInstallScript(path.join(dir, 'install.env')),
   });
-  const files = await placeRelease(path.join(dir, 'shared'), release);
-  await options.tamper?.(files);
+  const files = await placeRelease(dir, release);
+  await options.tamper?.(files, dir);
+  const script = (await provisioningOf(renderVagrantfile(lab), dir)).get(options.machine ?? 'agent1')!.scripts.k3s!;
+  const labEnv = script.slice(0, script.indexOf('set -eu'));
+  const functions = script.slice(script.indexOf('# install_k3s:'), script.indexOf('\n}\n', script.indexOf('install_k3s() {')) + 3);
   const bin = path.join(dir, 'bin');
   await mkdir(bin);
   await writeFile(path.join(bin, 'uname'), `#!/bin/sh\necho ${options.uname ?? 'x86_64'}\n`);
@@ -194,22 +198,59 @@ describe('install_k3s, run by the shell', () => {
     expect(await readdir(path.dirname(result.binary))).toEqual(['k3s']);
   });
 
-  it('refuses a binary that does not match its checksum line: nothing installed, install.sh not run', async () => {
-    const result = await runInstallK3s({ tamper: (files) => writeFile(path.join(files, 'k3s'), '#!/bin/sh\necho swapped\n') });
+  it("refuses a binary another guest swapped in the share, though it rewrote the release's checksum line to match: nothing installed, install.sh not run", async () => {
+    const swapped = '#!/bin/sh\necho swapped\n';
+    const result = await runInstallK3s({
+      tamper: async (files) => {
+        await writeFile(path.join(files, 'k3s'), swapped);
+        await writeFile(path.join(files, 'sha256sum-amd64.txt'), `${sha256Hex(swapped)}  k3s\n`);
+      },
+    });
     expect(result.run.exitCode).toBe(1);
     expect(result.run.stderr).toContain(
-      `k3s ${result.release.version}: ${result.dir}/shared/k3s/${result.release.version}/k3s does not match its line in sha256sum-amd64.txt (expected ${sha256Hex(result.release.files.get('k3s')!)}, got ${sha256Hex('#!/bin/sh\necho swapped\n')}); nothing was installed.`,
+      `k3s ${result.release.version}: ${result.dir}/shared/k3s/${result.release.version}/k3s is not the file Cluster Lab placed there (expected ${sha256Hex(result.release.files.get('k3s')!)}, got ${sha256Hex(swapped)}); nothing was installed.`,
     );
     expect(await readdir(path.dirname(result.binary))).toEqual([]);
     expect(result.installEnv).toBeNull();
     expect(result.network).toBeNull();
   });
 
-  it('refuses a file the checksum list has no line for, and names a missing file and how to get it there', async () => {
-    const unlisted = await runInstallK3s({ tamper: (files) => writeFile(path.join(files, 'sha256sum-amd64.txt'), `${'0'.repeat(64)}  k3s-other\n`) });
+  it('runs only the install.sh Cluster Lab placed: a swapped one is refused, a copy of the checked one is what runs', async () => {
+    const swapped = await runInstallK3s({
+      tamper: (files, labDir) => writeFile(path.join(files, 'install.sh'), `#!/bin/sh\ntouch '${labDir}/install.env'\n`),
+    });
+    expect(swapped.run.exitCode).toBe(1);
+    expect(swapped.run.stderr).toContain('/install.sh is not the file Cluster Lab placed there');
+    expect(swapped.installEnv).toBeNull();
+  });
+
+  it('takes only hash lines from .cluster-lab/k3s-placed.sha256: a file it has no line for is refused, anything else in it never reaches the shell', async () => {
+    const placedSums = (labDir: string) => path.join(labDir, '.cluster-lab', 'k3s-placed.sha256');
+    const unlisted = await runInstallK3s({
+      tamper: async (_files, labDir) => {
+        const sums = await readFile(placedSums(labDir), 'utf8');
+        await writeFile(placedSums(labDir), sums.replace(/^.* {2}k3s\n/m, ''));
+      },
+    });
     expect(unlisted.run.exitCode).toBe(1);
-    expect(unlisted.run.stderr).toContain('(expected a line for it, got ');
+    expect(unlisted.run.stderr).toContain('(expected a hash for it in .cluster-lab/k3s-placed.sha256, got ');
     expect(unlisted.installEnv).toBeNull();
+
+    const hostile = await runInstallK3s({
+      tamper: async (_files, labDir) => {
+        const sums = await readFile(placedSums(labDir), 'utf8');
+        await writeFile(placedSums(labDir), `'; touch '${labDir}/pwned'; '\n${sums}#{\`touch ${labDir}/pwned\`}\n`);
+      },
+    });
+    expect(hostile.run.exitCode, hostile.run.stderr).toBe(0);
+    expect(await readdir(hostile.dir)).not.toContain('pwned');
+
+    const none = await runInstallK3s({ tamper: (_files, labDir) => rm(placedSums(labDir)) });
+    expect(none.run.exitCode).toBe(1);
+    expect(none.run.stderr).toContain(
+      'the lab folder has no .cluster-lab/k3s-placed.sha256, the hashes Cluster Lab places the release with. Bring the lab up with Cluster Lab (Up, or cluster-lab up --dir DIR), not vagrant up alone.',
+    );
+    expect(none.installEnv).toBeNull();
 
     const missing = await runInstallK3s({ tamper: (files) => rm(path.join(files, 'k3s-airgap-images-amd64.tar.zst')) });
     expect(missing.run.exitCode).toBe(1);

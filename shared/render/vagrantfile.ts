@@ -16,6 +16,14 @@ import { registryHost, renderRegistriesYaml } from './registries';
 export const GUEST_SHARED = '/vagrant_shared';
 /** The k3s release files' folder in `shared/`, one folder per version (`shared/k3s/<version>/`). */
 export const SHARED_K3S = 'k3s';
+/** Cluster Lab's own bookkeeping in a lab folder, beside the Vagrantfile: out of every guest's reach. */
+export const LAB_STATE_DIR = '.cluster-lab';
+/**
+ * In it, the sha256 of each k3s file as Up placed it in `shared/` (electron/services/k3s/place.ts),
+ * one `<hash>  <file>` line each: what a guest checks the files against, since any guest of the lab
+ * can rewrite the share, checksum list included.
+ */
+export const PLACED_K3S_SUMS_FILE = 'k3s-placed.sha256';
 
 /** A URL or a local `.box` file is not a box name: Vagrant needs a name to store it under. */
 export function boxSource(box: string): { name: string; url: string | null } {
@@ -202,20 +210,24 @@ exit 1
  * /usr/local/bin/k3s (k3s-io/k3s install.sh at 0136cf2: can_skip_download_binary,
  * can_skip_download_selinux, verify_k3s_is_executable; BIN_DIR in setup_env). The guest's own
  * architecture picks the files, named as the release names them (install.sh, setup_verify_arch:
- * `k3s` on amd64, `k3s-arm64`; `sha256sum-<arch>.txt`). The synced folder is writable by every
- * guest, so each file is copied out first and the copy is checked against the checksum list,
- * as install.sh's verify_binary would have: what is installed is what was checked.
+ * `k3s` on amd64, `k3s-arm64`). The synced folder is writable by every guest, the release's
+ * checksum list in it included, so a guest of the lab could swap what its siblings install: each
+ * file (install.sh too) is copied out first and the copy is checked against the hash the host
+ * placed it with (PLACED_K3S_SUMS, read by the Vagrantfile from the lab folder, where no guest
+ * writes): what is installed and run is what the host checked. It is a plain shell variable, never
+ * exported: install.sh copies every exported K3S_* variable into the service's environment file
+ * (k3s-io/k3s install.sh at 0136cf2, create_env_file).
  */
 const installK3sScript = [
   '# install_k3s: k3s from the release the host placed in the synced folder; nothing is downloaded.',
   'install_checked() {',
-  '  expected=$(awk -v f="$1" \'$2 == f || $2 == "*" f { print $1; exit }\' "$K3S_FILES/sha256sum-$K3S_ARCH.txt")',
+  '  expected=$(printf \'%s\\n\' "$PLACED_K3S_SUMS" | awk -v f="$1" \'$2 == f { print $1; exit }\')',
   '  tmp="$2.cluster-lab-tmp"',
   '  cp "$K3S_FILES/$1" "$tmp"',
   '  actual=$(sha256sum "$tmp" | awk \'{ print $1 }\')',
   '  if [ -z "$expected" ] || [ "$actual" != "$expected" ]; then',
   '    rm -f "$tmp"',
-  '    echo "k3s $INSTALL_K3S_VERSION: $K3S_FILES/$1 does not match its line in sha256sum-$K3S_ARCH.txt (expected ${expected:-a line for it}, got $actual); nothing was installed. Bring the lab up again with Cluster Lab: it places the files again from its checked cache." >&2',
+  `    echo "k3s $INSTALL_K3S_VERSION: $K3S_FILES/$1 is not the file Cluster Lab placed there (expected \${expected:-a hash for it in ${LAB_STATE_DIR}/${PLACED_K3S_SUMS_FILE}}, got $actual); nothing was installed. Bring the lab up again with Cluster Lab: it places the files again from its checked cache." >&2`,
   '    exit 1',
   '  fi',
   '  chmod "$3" "$tmp"',
@@ -233,7 +245,11 @@ const installK3sScript = [
   '    *) echo "This guest is $(uname -m): Cluster Lab installs k3s on amd64 and arm64 guests only." >&2; exit 1 ;;',
   '  esac',
   '  K3S_IMAGES="k3s-airgap-images-$K3S_ARCH.tar.zst"',
-  '  for file in install.sh "$K3S_BIN" "sha256sum-$K3S_ARCH.txt" "$K3S_IMAGES"; do',
+  '  if [ -z "$PLACED_K3S_SUMS" ]; then',
+  `    echo "k3s $INSTALL_K3S_VERSION: the lab folder has no ${LAB_STATE_DIR}/${PLACED_K3S_SUMS_FILE}, the hashes Cluster Lab places the release with. Bring the lab up with Cluster Lab (Up, or cluster-lab up --dir DIR), not vagrant up alone." >&2`,
+  '    exit 1',
+  '  fi',
+  '  for file in install.sh "$K3S_BIN" "$K3S_IMAGES"; do',
   '    if [ ! -f "$K3S_FILES/$file" ]; then',
   '      echo "k3s $INSTALL_K3S_VERSION: $K3S_FILES/$file is missing. Cluster Lab puts the release there before the first VM boots: bring the lab up with Cluster Lab (Up, or cluster-lab up --dir DIR), not vagrant up alone." >&2',
   '      exit 1',
@@ -242,7 +258,10 @@ const installK3sScript = [
   '  mkdir -p /usr/local/bin /var/lib/rancher/k3s/agent/images',
   '  install_checked "$K3S_BIN" /usr/local/bin/k3s 755',
   '  install_checked "$K3S_IMAGES" "/var/lib/rancher/k3s/agent/images/$K3S_IMAGES" 644',
-  '  INSTALL_K3S_SKIP_DOWNLOAD=true sh "$K3S_FILES/install.sh"',
+  '  installer=$(mktemp -d)',
+  '  install_checked install.sh "$installer/install.sh" 700',
+  '  INSTALL_K3S_SKIP_DOWNLOAD=true sh "$installer/install.sh"',
+  '  rm -rf "$installer"',
   '}',
 ];
 
@@ -386,6 +405,17 @@ export function renderVagrantfile(config: LabConfig): string {
     '',
     `K3S_INSTALL_SCRIPT = ${rubyHeredoc('SHELL', installK3sScript, '')}`,
     '',
+    '# The sha256 of each k3s file as Cluster Lab checked it when Up placed the release in ./shared, read',
+    `# from ${LAB_STATE_DIR}/${PLACED_K3S_SUMS_FILE} beside this file, where no guest writes: a guest installs only`,
+    '# files that match, whatever another guest wrote into the share since. Only lines of a hash and a',
+    '# file name are taken, so nothing else in that file can reach the script.',
+    'PLACED_K3S_SUMS = begin',
+    `  sums = File.join(__dir__, ${rubyString(LAB_STATE_DIR)}, ${rubyString(PLACED_K3S_SUMS_FILE)})`,
+    "  File.file?(sums) && !File.symlink?(sums) && File.size(sums) <= 4096 ? File.binread(sums) : ''",
+    'rescue SystemCallError',
+    "  ''",
+    'end.lines.grep(/\\A[0-9a-f]{64}  [A-Za-z0-9][A-Za-z0-9._+-]{0,99}\\n\\z/).join',
+    '',
     '# Provision scripts already run as root; the network one runs on every `vagrant up`, and first,',
     '# so k3s is installed over the LAN route.',
     'def lab_node(config, machine, hostname, ip, script, node_env)',
@@ -393,7 +423,7 @@ export function renderVagrantfile(config: LabConfig): string {
     '    node.vm.hostname = hostname',
     "    node.vm.network 'public_network', bridge: BRIDGE, ip: ip, netmask: NETMASK",
     "    node.vm.provision 'network', type: 'shell', run: 'always', inline: LAB_ENV + node_env + COMMON_SCRIPT + NETWORK_SCRIPT",
-    "    node.vm.provision 'k3s', type: 'shell', inline: LAB_ENV + node_env + COMMON_SCRIPT + K3S_INSTALL_SCRIPT + script",
+    "    node.vm.provision 'k3s', type: 'shell', inline: LAB_ENV + node_env + \"PLACED_K3S_SUMS='\" + PLACED_K3S_SUMS + \"'\\n\" + COMMON_SCRIPT + K3S_INSTALL_SCRIPT + script",
     '  end',
     'end',
     '',

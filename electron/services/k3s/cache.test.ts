@@ -337,6 +337,30 @@ describe('placeRelease', () => {
     expect(await readFile(path.join(a.dir, 'k3s'))).toEqual(binary);
   });
 
+  it("records the hashes it placed with in the lab's .cluster-lab/, which a guest's rewrite of the share leaves alone", async () => {
+    const cacheDir = await tempDir();
+    await fetchInto(cacheDir);
+    const lab = await tempDir();
+    const { dir } = await placeRelease({ cacheDir, labDir: lab, version: VERSION, arch: 'amd64' });
+    const recorded = path.join(lab, '.cluster-lab', 'k3s-placed.sha256');
+    const expected = `${sha(Buffer.from(sums()))}  sha256sum-amd64.txt\n${sha(binary)}  k3s\n${sha(images)}  k3s-airgap-images-amd64.tar.zst\n${sha(install)}  install.sh\n`;
+    expect(await readFile(recorded, 'utf8')).toBe(expected);
+    // A guest rewrites the binary and its checksum line alike: the record is the host's, not the list's.
+    const evil = Buffer.from('#!/bin/sh\necho not k3s\n');
+    await writeFile(path.join(dir, 'k3s'), evil);
+    await writeFile(path.join(dir, 'sha256sum-amd64.txt'), `${sha(evil)}  k3s\n${sha(images)}  k3s-airgap-images-amd64.tar.zst\n`);
+    await placeRelease({ cacheDir, labDir: lab, version: VERSION, arch: 'amd64' });
+    expect(await readFile(recorded, 'utf8')).toBe(expected);
+
+    const linked = await tempDir();
+    const outside = await tempDir();
+    await symlink(outside, path.join(linked, '.cluster-lab'));
+    await expect(placeRelease({ cacheDir, labDir: linked, version: VERSION, arch: 'amd64' })).rejects.toThrow(
+      `${path.join(linked, '.cluster-lab')} is a symbolic link, not a folder`,
+    );
+    expect(await readdir(outside)).toEqual([]);
+  });
+
   it('places into shared/k3s/<version>/ of real folders only: a link there is refused and nothing is written through it', async () => {
     const cacheDir = await tempDir();
     await fetchInto(cacheDir);

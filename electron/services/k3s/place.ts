@@ -3,7 +3,10 @@
  * where the provisioners install it from without the network (shared/render/vagrantfile.ts,
  * install_k3s). The lab folder is not trusted: no link in it is followed (a folder that is a link is
  * refused; a file is replaced by a rename, which replaces a link itself), and every file is checked
- * against the release's checksum list as it stands in its new place.
+ * against the release's checksum list as it stands in its new place. The hashes the files were
+ * placed with go to the lab's `.cluster-lab/k3s-placed.sha256`, beside the Vagrantfile, where no
+ * guest writes: the Vagrantfile hands them to the k3s provisioner, which installs only files that
+ * match them (shared/render/vagrantfile.ts, install_k3s), whatever a guest wrote into the share.
  *
  * Files are cloned from the cache where the file system can (APFS, btrfs, XFS: copy-on-write, no
  * second copy of ~250 MB) and copied where it cannot, never hard-linked: a hard link is the cache's
@@ -16,8 +19,8 @@ import { constants, createReadStream } from 'node:fs';
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
-import { SHARED_K3S } from '../../../shared/render/vagrantfile';
-import { describeKind, lstatIfAny, renameRetrying } from '../files';
+import { LAB_STATE_DIR, PLACED_K3S_SUMS_FILE, SHARED_K3S } from '../../../shared/render/vagrantfile';
+import { atomicWrite, describeKind, lstatIfAny, renameRetrying } from '../files';
 import { binaryFile, checksumFile, imagesFile, INSTALL_SCRIPT, parseChecksums, type K3sArch } from './cache';
 
 export interface Placed {
@@ -32,10 +35,10 @@ async function sha256(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** `shared/`, `shared/k3s/`, `shared/k3s/<version>/`: each a real folder, made where missing. */
-async function realFolders(labDir: string, version: string): Promise<string> {
+/** `labDir/<parts...>`, each a real folder, made where missing; a link is never followed. */
+async function realFolders(labDir: string, ...parts: string[]): Promise<string> {
   let at = labDir;
-  for (const part of ['shared', SHARED_K3S, version]) {
+  for (const part of parts) {
     at = path.join(at, part);
     const found = await lstatIfAny(at);
     if (!found) await mkdir(at);
@@ -50,17 +53,19 @@ async function realFolders(labDir: string, version: string): Promise<string> {
 export async function placeRelease(options: { cacheDir: string; labDir: string; version: string; arch: K3sArch }): Promise<Placed> {
   const { version, arch } = options;
   const from = path.join(options.cacheDir, version);
-  const dir = await realFolders(options.labDir, version);
+  const dir = await realFolders(options.labDir, 'shared', SHARED_K3S, version);
   const sums = parseChecksums(await readFile(path.join(from, checksumFile(arch)), 'utf8'), checksumFile(arch));
   // install.sh has no published checksum: it must be byte for byte the cache's.
   const expected = async (file: string) => (file === INSTALL_SCRIPT || file === checksumFile(arch) ? sha256(path.join(from, file)) : sums.get(file));
   const result: Placed = { dir, placed: [] };
+  const placedSums: string[] = [];
   for (const file of [checksumFile(arch), binaryFile(arch), imagesFile(arch), INSTALL_SCRIPT]) {
     const want = await expected(file);
     if (!want)
       throw new AppError('failed', `${checksumFile(arch)} of ${version} has no line for ${file}.`, {
         hint: 'Fetch the release again: cluster-lab k3s prune (it removes a version that does not match), then Up.',
       });
+    placedSums.push(`${want}  ${file}\n`);
     const target = path.join(dir, file);
     const there = await lstatIfAny(target);
     if (there?.isFile() && there.nlink === 1 && (await sha256(target)) === want) continue;
@@ -83,5 +88,7 @@ export async function placeRelease(options: { cacheDir: string; labDir: string; 
     }
     result.placed.push(file);
   }
+  const state = await realFolders(options.labDir, LAB_STATE_DIR);
+  await atomicWrite(path.join(state, PLACED_K3S_SUMS_FILE), placedSums.join(''));
   return result;
 }

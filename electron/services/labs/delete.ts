@@ -9,7 +9,7 @@
 import { readdir, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
-import { SHARED_K3S } from '../../../shared/render/vagrantfile';
+import { PLACED_K3S_SUMS_FILE, SHARED_K3S } from '../../../shared/render/vagrantfile';
 import type { DeleteFolderReport } from '../../../shared/labs';
 import type { ServiceContext } from '../context';
 import { atomicTempOf, ioError, lstatIfAny, readPlainFile } from '../files';
@@ -24,7 +24,7 @@ import { forgetLab } from './registry';
 /** What the guests leave in shared/ (shared/render/vagrantfile.ts: the server's token, k3s.yaml, registries.yaml). */
 const GUEST_FILES: ReadonlySet<string> = new Set(['token', 'k3s.yaml', '.k3s.yaml.tmp', 'registries.yaml']);
 /** Cluster Lab's own bookkeeping in .cluster-lab/. */
-const STATE_FILES: ReadonlySet<string> = new Set([path.basename(MANIFEST), path.basename(RECORDED_FILE)]);
+const STATE_FILES: ReadonlySet<string> = new Set([path.basename(MANIFEST), path.basename(RECORDED_FILE), PLACED_K3S_SUMS_FILE]);
 /** A generated file is compared by its hash: read within the renderer's largest output, and some. */
 const GENERATED_MAX_BYTES = 4 * 1024 * 1024;
 
