@@ -69,6 +69,16 @@ describe('the PATH a child gets', () => {
     expect(childEnv(ctx).PATH!.split(path.delimiter)[0]).toBe(fakeBinDir);
     expect(vagrantEnv(ctx)).toMatchObject({ VAGRANT_DEFAULT_PROVIDER: 'virtualbox', PATH: childEnv(ctx).PATH });
   });
+
+  it('drops what would point vagrant at another lab than the folder it runs in', () => {
+    const env = { PATH: '/usr/bin', VAGRANT_CWD: '/elsewhere', VAGRANT_VAGRANTFILE: 'Other', VAGRANT_DOTFILE_PATH: '/tmp/.v', VAGRANT_HOME: '/h' };
+    const passed = vagrantEnv({ platform: 'linux', env });
+    expect(Object.keys(passed).filter((key) => key.startsWith('VAGRANT_'))).toEqual([
+      'VAGRANT_HOME',
+      'VAGRANT_DEFAULT_PROVIDER',
+      'VAGRANT_CHECKPOINT_DISABLE',
+    ]);
+  });
 });
 
 describe('each rule at its edges', () => {

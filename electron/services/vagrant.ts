@@ -8,8 +8,18 @@ import type { ServiceContext } from './context';
 import { runTool } from './process';
 import { childEnv } from './tools';
 
+/**
+ * Variables that point Vagrant at another lab than the folder it runs in: another folder
+ * (VAGRANT_CWD), another Vagrantfile name (VAGRANT_VAGRANTFILE), another machine-data folder than
+ * `.vagrant`, where Cluster Lab looks for VM ids (VAGRANT_DOTFILE_PATH); vagrant 2.3.4
+ * lib/vagrant/environment.rb, initialize. One set in the user's shell must not steer the app.
+ */
+const ELSEWHERE = ['VAGRANT_CWD', 'VAGRANT_VAGRANTFILE', 'VAGRANT_DOTFILE_PATH'];
+
 export function vagrantEnv(ctx: Pick<ServiceContext, 'env' | 'platform'>): NodeJS.ProcessEnv {
-  return { ...childEnv(ctx), VAGRANT_DEFAULT_PROVIDER: 'virtualbox', VAGRANT_CHECKPOINT_DISABLE: '1' };
+  const env: NodeJS.ProcessEnv = { ...childEnv(ctx), VAGRANT_DEFAULT_PROVIDER: 'virtualbox', VAGRANT_CHECKPOINT_DISABLE: '1' };
+  for (const key of Object.keys(env)) if (ELSEWHERE.includes(key.toUpperCase())) delete env[key];
+  return env;
 }
 
 /** The vagrant command line of each job kind. `destroy -f` because stdin is closed: there is no one to answer its prompt. */

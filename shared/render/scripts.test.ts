@@ -4,7 +4,7 @@
  * against a stand-in `ip`, and what the k3s scripts hand the installer. guest.test.ts runs them
  * for real in a guest with systemd-networkd and netplan.
  */
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -239,18 +239,31 @@ describe('install_k3s, run by the shell', () => {
     const hostile = await runInstallK3s({
       tamper: async (_files, labDir) => {
         const sums = await readFile(placedSums(labDir), 'utf8');
-        await writeFile(placedSums(labDir), `'; touch '${labDir}/pwned'; '\n${sums}#{\`touch ${labDir}/pwned\`}\n`);
+        // A line with no hash, and a hash with a file name that would close the shell's quotes.
+        await writeFile(placedSums(labDir), `'; touch '${labDir}/pwned'; '\n${sums}${'a'.repeat(64)}  x';touch '${labDir}/pwned';'\n`);
       },
     });
     expect(hostile.run.exitCode, hostile.run.stderr).toBe(0);
     expect(await readdir(hostile.dir)).not.toContain('pwned');
 
-    const none = await runInstallK3s({ tamper: (_files, labDir) => rm(placedSums(labDir)) });
-    expect(none.run.exitCode).toBe(1);
-    expect(none.run.stderr).toContain(
-      'the lab folder has no .cluster-lab/k3s-placed.sha256, the hashes Cluster Lab places the release with. Bring the lab up with Cluster Lab (Up, or cluster-lab up --dir DIR), not vagrant up alone.',
-    );
-    expect(none.installEnv).toBeNull();
+    // Missing, a link (even to the right hashes), or larger than any real one: no hashes at all.
+    const elsewhere = path.join(work, 'elsewhere.sha256');
+    for (const tamper of [
+      (labDir: string) => rm(placedSums(labDir)),
+      async (labDir: string) => {
+        await writeFile(elsewhere, await readFile(placedSums(labDir)));
+        await rm(placedSums(labDir));
+        await symlink(elsewhere, placedSums(labDir));
+      },
+      async (labDir: string) => writeFile(placedSums(labDir), `${await readFile(placedSums(labDir), 'utf8')}${'#'.repeat(4096)}\n`),
+    ]) {
+      const none = await runInstallK3s({ tamper: (_files, labDir) => tamper(labDir) });
+      expect(none.run.exitCode).toBe(1);
+      expect(none.run.stderr).toContain(
+        'the lab folder has no .cluster-lab/k3s-placed.sha256, the hashes Cluster Lab places the release with. Bring the lab up with Cluster Lab (Up, or cluster-lab up --dir DIR), not vagrant up alone.',
+      );
+      expect(none.installEnv).toBeNull();
+    }
 
     const missing = await runInstallK3s({ tamper: (files) => rm(path.join(files, 'k3s-airgap-images-amd64.tar.zst')) });
     expect(missing.run.exitCode).toBe(1);

@@ -259,9 +259,9 @@ const installK3sScript = [
   '  install_checked "$K3S_BIN" /usr/local/bin/k3s 755',
   '  install_checked "$K3S_IMAGES" "/var/lib/rancher/k3s/agent/images/$K3S_IMAGES" 644',
   '  installer=$(mktemp -d)',
+  '  trap \'rm -rf "$installer"\' EXIT',
   '  install_checked install.sh "$installer/install.sh" 700',
   '  INSTALL_K3S_SKIP_DOWNLOAD=true sh "$installer/install.sh"',
-  '  rm -rf "$installer"',
   '}',
 ];
 

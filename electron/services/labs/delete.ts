@@ -93,7 +93,7 @@ async function planDeletion(root: string): Promise<Plan> {
     } else if (name === LAB_KUBECONFIG && (await isFile(file))) plan.files.push(name);
     else if (name === 'logs') await planFolder(root, name, { files: (entry) => parseLogFileName(entry) !== null }, plan);
     else if (name === 'shared') await planFolder(root, name, sharedRules, plan);
-    else if (name === STATE_DIR) await planFolder(root, name, { files: (entry) => STATE_FILES.has(entry) }, plan);
+    else if (name === STATE_DIR) await planFolder(root, name, { files: (entry) => STATE_FILES.has(atomicTempOf(entry) ?? entry) }, plan);
     else if (name === '.vagrant' && (await isFolder(file))) plan.vagrantData = true;
     else {
       const kept = keptCopyOf(name);

@@ -465,7 +465,9 @@ describe('Delete folder', () => {
     await mkdir(path.join(dir, release), { recursive: true });
     for (const file of ['k3s', 'sha256sum-amd64.txt', 'k3s-airgap-images-amd64.tar.zst', 'install.sh', '.k3s.0123456789ab.tmp'])
       await writeFile(path.join(dir, release, file), 'placed');
+    // The hashes Up placed the release with, and the temp of a write of them that was cut short.
     await writeFile(path.join(dir, '.cluster-lab', 'k3s-placed.sha256'), `${'a'.repeat(64)}  k3s\n`);
+    await writeFile(path.join(dir, '.cluster-lab', '.k3s-placed.sha256.0123456789ab.tmp'), '');
     await writeFile(path.join(dir, 'kubeconfig.yaml'), 'apiVersion: v1\n');
     await mkdir(path.join(dir, '.vagrant', 'machines', 'server', 'virtualbox'), { recursive: true });
     await writeFile(path.join(dir, '.vagrant', 'machines', 'server', 'virtualbox', 'vagrant_cwd'), dir);
@@ -482,6 +484,7 @@ describe('Delete folder', () => {
         path.join(release, 'k3s'),
         path.join(release, '.k3s.0123456789ab.tmp'),
         path.join('.cluster-lab', 'k3s-placed.sha256'),
+        path.join('.cluster-lab', '.k3s-placed.sha256.0123456789ab.tmp'),
         `${release}/`,
         'shared/',
         '.vagrant',
