@@ -48,14 +48,14 @@ test('Network → Addresses → Lab → Review: the preview follows the answers,
   const vagrantfile = page.getByLabel('Vagrantfile as it will be written');
   await expect(vagrantfile).toContainText('vb.memory = 3072');
   await expect(vagrantfile).toContainText("export INSTALL_K3S_VERSION='v1.33.5+k3s1'");
-  await expect(vagrantfile).toContainText(`lab_node(config, 'server', 'multi', '${serverIp}', SERVER_SCRIPT`);
+  await expect(vagrantfile).toContainText(`lab_node(config, 'server', 'cluster-lab-server', '${serverIp}', SERVER_SCRIPT`);
   // Highlighted, yet the text is the file's own: a token is a span, never markup from the file.
   await expect(vagrantfile.locator('.tok-comment').first()).toContainText('# -*- mode: ruby -*-');
   const tabs = page.getByRole('tablist', { name: 'Files' });
   await expect(tabs.getByRole('tab', { name: /Vagrantfile/ })).toContainText('new');
   await tabs.getByRole('tab', { name: /registry\.yaml/ }).click();
   await expect(page.getByLabel('registry.yaml as it will be written')).toContainText('kind: Deployment');
-  await expect(page.getByLabel('registry.yaml as it will be written')).toContainText('kubernetes.io/hostname: multi');
+  await expect(page.getByLabel('registry.yaml as it will be written')).toContainText('kubernetes.io/hostname: cluster-lab-server');
   await tabs.getByRole('tab', { name: /Vagrantfile/ }).click();
 
   const dir = path.join(labEnv.home, 'labs', 'e2e lab');
@@ -124,4 +124,23 @@ test('a lab folder that is not a full path is refused inline, naming the field',
   await expect(folder).toHaveValue('labs/relative');
   await expect(page.locator('.field-error').filter({ hasText: 'Give a full path such as' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Write lab' })).toBeDisabled();
+});
+
+test('the server is named after the lab and follows a rename, until it is given a name of its own', async ({ appPage: page }) => {
+  const next = page.getByRole('button', { name: 'Next' });
+  const back = page.getByRole('button', { name: 'Back' });
+  for (const step of ['Network', 'Addresses', 'Lab']) {
+    await expect(next).toBeEnabled();
+    await next.click();
+    await expect(page.getByRole('heading', { name: step, exact: true })).toBeVisible();
+  }
+  await page.getByLabel('Lab name').fill('demo');
+  await back.click();
+  const serverName = page.getByLabel('Server name', { exact: true });
+  await expect(serverName).toHaveValue('demo-server');
+  await serverName.fill('k3s-main');
+  await next.click();
+  await page.getByLabel('Lab name').fill('demo-two');
+  await back.click();
+  await expect(serverName).toHaveValue('k3s-main');
 });

@@ -57,7 +57,7 @@ test.describe('with VirtualBox (the fake VBoxManage) on PATH', () => {
     await page.getByRole('button', { name: 'Add agent' }).click();
     await expect(page.getByLabel('Agent 3 name')).toHaveValue('agent3');
     await page.getByLabel('Agent 3 name').fill('worker');
-    await expect(page.getByLabel('Hosts file line')).toContainText(`${prefix}.200  multi`);
+    await expect(page.getByLabel('Hosts file line')).toContainText(`${prefix}.200  cluster-lab-server`);
     await expect(page.getByLabel('Hosts file line')).toContainText('Not in /etc/hosts yet');
     await expect(page.getByRole('button', { name: 'Next' })).toBeEnabled();
     await screenshot(page, 'addresses-step');

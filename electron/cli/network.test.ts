@@ -42,7 +42,7 @@ describe('cluster-lab nics and plan', () => {
     expect(code).toBe(0);
     const plan = jsonOut<{ server: { ip: string }; agents: { name: string; ip: string }[] }>('plan', out);
     expect(Object.keys(plan)).toEqual(['schemaVersion', 'nic', 'bridge', 'subnet', 'gateway', 'dns', 'server', 'agents', 'skipped']);
-    expect(plan).toMatchObject({ nic: lan.name, bridge: lan.name, dns: ['1.1.1.1', '8.8.8.8'], server: { name: 'multi' } });
+    expect(plan).toMatchObject({ nic: lan.name, bridge: lan.name, dns: ['1.1.1.1', '8.8.8.8'], server: { name: 'cluster-lab-server' } });
     expect(plan.agents.map((a) => a.name)).toEqual(['agent1', 'agent2', 'agent3']);
     const prefix = lan.address.split('.').slice(0, 3).join('.');
     for (const ip of [plan.server.ip, ...plan.agents.map((a) => a.ip)]) expect(ip.startsWith(`${prefix}.`)).toBe(true);

@@ -237,7 +237,7 @@ export function AddressesStep() {
         <div className="card form-card hosts-card">
           <h3>Reach the server by name</h3>
           <p className="muted small">
-            So that <code>{config.server.name || 'multi'}</code> resolves on this computer, its hosts file needs this line:
+            So that <code>{config.server.name || 'the server'}</code> resolves on this computer, its hosts file needs this line:
           </p>
           <HostsLine
             name={config.server.name.trim()}

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { hostFit } from '../../shared/lab/fit';
 import { DEFAULT_BOX, DEFAULT_CPUS, DEFAULT_MEMORY_MB, type LabConfig } from '../../shared/lab/schema';
+import { serverNameFor } from '../../shared/labs';
 import { registryHost } from '../../shared/render/registries';
 import { Field } from '../components/Field';
 import { useCall } from '../useCall';
@@ -206,9 +207,19 @@ export function LabStep() {
           <Field
             label="Lab name"
             path="name"
-            help="Lower-case letters, digits and hyphens; it names the default lab folder and the kubeconfig context."
+            help="Lower-case letters, digits and hyphens; it names the default lab folder, the kubeconfig context and the server (NAME-server), unless the server was given a name of its own on Addresses."
           >
-            <input value={config.name} onChange={(e) => edit((d) => void (d.name = e.target.value))} spellCheck={false} />
+            <input
+              value={config.name}
+              onChange={(e) =>
+                edit((d) => {
+                  // A server still named after the lab follows a rename; one the user named stays.
+                  if (d.server.name === serverNameFor(d.name)) d.server.name = serverNameFor(e.target.value);
+                  d.name = e.target.value;
+                })
+              }
+              spellCheck={false}
+            />
           </Field>
         </div>
       </div>

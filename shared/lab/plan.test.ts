@@ -38,7 +38,7 @@ describe('suggestPlan', () => {
       gateway: '192.168.1.1',
       dns: ['1.1.1.1', '8.8.8.8'],
     });
-    expect(config.server.name).toBe('multi');
+    expect(config.server.name).toBe('cluster-lab-server');
     expect(validateLab(config)).toMatchObject({ ok: true });
   });
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { AppError, type FieldIssue } from '../errors';
 import { formatCidr, inSubnet, isUsableHost, parseCidr, parseIPv4, usableRangeText } from './net';
+import { serverNameFor } from '../labs';
 
 export const LAB_SCHEMA_VERSION = 1;
 export const MAX_AGENTS = 9;
@@ -243,13 +244,13 @@ export function assertLab(input: unknown): LabConfig {
   });
 }
 
-/** A new lab before a NIC is chosen: the seed's names and sizes, addresses still empty. */
+/** A new lab before a NIC is chosen: the seed's sizes, a server named after the lab, addresses still empty. */
 export function defaultLabConfig(): LabConfig {
   return {
     schemaVersion: LAB_SCHEMA_VERSION,
     name: 'cluster-lab',
     network: { nic: '', bridge: '', subnet: '', hostIp: '', gateway: '', dns: ['1.1.1.1', '8.8.8.8'] },
-    server: { name: 'multi', ip: '' },
+    server: { name: serverNameFor('cluster-lab'), ip: '' },
     agents: [
       { name: 'agent1', ip: '' },
       { name: 'agent2', ip: '' },
