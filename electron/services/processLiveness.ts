@@ -4,6 +4,7 @@
  * another process once it is free. So a record holds the start time too, and on Linux the boot.
  */
 import { readFile } from 'node:fs/promises';
+import { runTool } from './process';
 
 /** proc(5): /proc/PID/stat's state (field 3) and start time in clock ticks since boot (field 22); null when there is no such file. */
 async function procStat(pid: number): Promise<{ state: string; start: string } | null> {
@@ -14,8 +15,26 @@ async function procStat(pid: number): Promise<{ state: string; start: string } |
   return fields[0] && fields[19] ? { state: fields[0], start: fields[19] } : null;
 }
 
-/** The start time of process `pid` (Linux), null where there is no /proc or the process has gone. */
-export const processStart = async (pid: number): Promise<string | null> => (await procStat(pid))?.start ?? null;
+/**
+ * Process `pid`'s start time as ps(1) gives it (`Sun Dec  6 22:27:40 2026`, to the second), null
+ * when there is no such process. On macOS, which has no /proc, /bin/ps is the system's own (ps(1):
+ * `-o lstart=`, `-p`); the C locale keeps the text the same whoever runs it.
+ */
+export async function psStart(pid: number, ps = '/bin/ps'): Promise<string | null> {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+  const result = await runTool(ps, ['-o', 'lstart=', '-p', String(pid)], { env: { LC_ALL: 'C', PATH: '/usr/bin:/bin' }, timeoutMs: 5_000 });
+  const text = result.exitCode === 0 ? result.stdout.trim().replace(/\s+/g, ' ') : '';
+  return /^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} \d{4}$/.test(text) ? `lstart ${text}` : null;
+}
+
+/**
+ * The start time of process `pid`: /proc's clock ticks on Linux, ps's on macOS; null on Windows or
+ * when the process has gone. A pid given to another process since starts at another time.
+ */
+export async function processStart(pid: number, platform: NodeJS.Platform = process.platform): Promise<string | null> {
+  if (platform === 'darwin') return psStart(pid);
+  return (await procStat(pid))?.start ?? null;
+}
 
 let bootIdRead: Promise<string | null> | null = null;
 /** /proc/sys/kernel/random/boot_id (Linux): a record from before a reboot names no live process. */
@@ -40,9 +59,14 @@ export async function processAlive(pid: number, start: string | null, bootId: st
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
     othersProcess = true;
   }
+  if (process.platform === 'darwin') {
+    if (start === null) return true;
+    // A start ps cannot give (the process ended between the two questions) is not the one recorded.
+    return (await psStart(pid)) === start;
+  }
   const stat = await procStat(pid);
-  // No /proc (macOS, Windows), or another user's process that /proc hides (hidepid): kill(0) is all
-  // there is to ask. Else the process ended between the two questions.
+  // No /proc (Windows), or another user's process that /proc hides (hidepid): kill(0) is all there
+  // is to ask. Else the process ended between the two questions.
   if (!stat) return !boot || othersProcess;
   if (stat.state === 'Z' || stat.state === 'X') return false;
   return start === null || stat.start === start;

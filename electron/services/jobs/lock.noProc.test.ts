@@ -1,5 +1,5 @@
 /**
- * The lab lock where no start time can be read (macOS and Windows have no /proc): a lock from a lab
+ * The lab lock where no start time can be read (Windows: no /proc, no ps): a lock from a lab
  * folder from elsewhere that names a live process as a dead holder's child must neither hold the lab
  * nor get that process stopped by --stop-orphans.
  */

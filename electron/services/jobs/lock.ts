@@ -82,9 +82,9 @@ const holderRunning = async (holder: LockHolder) => {
 
 /**
  * The children of a dead holder that still run: they were never stopped. Only those whose recorded
- * start time is the one this computer gives for that pid now (Linux): without that, a pid the OS has
- * given to another process since, or one a lock from elsewhere names, would be reported, and
- * --stop-orphans would stop a stranger. Where no start time can be read (macOS, Windows) none is.
+ * start time is the one this computer gives for that pid now (Linux, macOS): without that, a pid the
+ * OS has given to another process since, or one a lock from elsewhere names, would be reported, and
+ * --stop-orphans would stop a stranger. Where no start time can be read (Windows) none is.
  */
 async function leftRunning(holder: LockHolder): Promise<LockChild[]> {
   // A lab folder may come from elsewhere with any record in it. Each child is stopped by signalling
