@@ -18,7 +18,9 @@ async function procStat(pid: number): Promise<{ state: string; start: string } |
 /**
  * Process `pid`'s start time as ps(1) gives it (`Sun Dec  6 22:27:40 2026`, to the second), null
  * when there is no such process. On macOS, which has no /proc, /bin/ps is the system's own (ps(1):
- * `-o lstart=`, `-p`); the C locale keeps the text the same whoever runs it.
+ * `-o lstart=`, `-p`); its lstart is strftime's `%c` of the start in local time (apple-oss-distributions
+ * adv_cmds, ps/print.c, lstarted; procps prints the same), which the C locale, and no TZ of the
+ * caller's, keep the same text for every call.
  */
 export async function psStart(pid: number, ps = '/bin/ps'): Promise<string | null> {
   if (!Number.isSafeInteger(pid) || pid <= 0) return null;
