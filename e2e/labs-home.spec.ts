@@ -127,6 +127,22 @@ test.describe('with the fake vagrant', () => {
     await second.close();
   });
 
+  test("a job this window started is cancelled from its row, which then shows it as the lab's last job", async ({ appPage: page, labEnv }) => {
+    const gamma = await labInClusterLab(labEnv.home, 'gamma', 130);
+    await page.goto(new URL('/', page.url()).href);
+    await expect(stepHeading(page)).toHaveText('Your labs');
+    await expect(page.getByRole('button', { name: 'Cancel Up of gamma' })).toHaveCount(0);
+    await page.getByRole('button', { name: 'Up gamma' }).click();
+    await expect(labCard(page, gamma)).toHaveAttribute('data-busy', 'true');
+    // The machines wait at the gate, which is never opened: only Cancel ends this Up.
+    await page.getByRole('button', { name: 'Cancel Up of gamma' }).click();
+    await expect(labCard(page, gamma)).toHaveAttribute('data-busy', 'false', { timeout: 60_000 });
+    await expect(page.getByRole('button', { name: 'Cancel Up of gamma' })).toHaveCount(0);
+    const lastJob = labCard(page, gamma).locator('dt', { hasText: 'Last job' }).locator('xpath=following-sibling::dd');
+    await expect(lastJob).toContainText('Up cancelled');
+    await expect(page.getByRole('button', { name: 'Up gamma' })).toBeEnabled();
+  });
+
   test('Back and Forward move between steps, and a double click on Next still moves one', async ({ appPage: page }) => {
     await expect(stepHeading(page)).toBeVisible();
     await stepBar(page)

@@ -114,6 +114,8 @@ export function HomeScreen() {
       return null;
     });
   const check = (lab: LabSummary) => act(lab, 'Checking…', async () => envelopeError(await api.invoke('lab.check', { dir: lab.dir })));
+  const cancel = (lab: LabSummary, job: JobInfo) =>
+    act(lab, 'Cancelling…', async () => envelopeError(await api.invoke('job.cancel', { jobId: job.id })));
 
   /** A new draft from this lab's settings: a name and folder no lab has, and addresses no lab uses. */
   const copy = (lab: LabSummary) =>
@@ -193,6 +195,7 @@ export function HomeScreen() {
               onOpen={() => void open(lab)}
               onStart={(kind) => void start(lab, kind)}
               onCheck={() => void check(lab)}
+              onCancel={(job) => void cancel(lab, job)}
               onCopy={() => void copy(lab)}
               onForget={() => setConfirm({ kind: 'forget', lab })}
               onDelete={() => setConfirm({ kind: 'delete', lab })}
@@ -265,6 +268,7 @@ function LabCard({
   onOpen,
   onStart,
   onCheck,
+  onCancel,
   onCopy,
   onForget,
   onDelete,
@@ -276,6 +280,7 @@ function LabCard({
   onOpen: () => void;
   onStart: (kind: JobKind) => void;
   onCheck: () => void;
+  onCancel: (job: JobInfo) => void;
   onCopy: () => void;
   onForget: () => void;
   onDelete: () => void;
@@ -286,6 +291,8 @@ function LabCard({
   // The lock names whoever runs a job (the CLI too); this window's events name a job here before the list is read again.
   const running = lab.running ?? (liveJob && { kind: liveJob.kind, owner: null, startedAt: new Date(liveJob.startedAt).toISOString() });
   const step = liveJob?.steps.find((s) => s.status === 'running');
+  // Only a job this host runs can be cancelled here; another program's is cancelled where it runs.
+  const cancellable = liveJob && !liveJob.owner ? liveJob : null;
   const anyRunning = lab.machines.some((m) => m.state === 'running');
   const allGone = lab.machines.length > 0 && lab.machines.every((m) => m.state === 'not_created');
   const blocked = Boolean(running || busy || lab.problem);
@@ -370,6 +377,16 @@ function LabCard({
         <button type="button" onClick={onCheck} aria-label={`Check ${name}`} disabled={blocked || !anyRunning}>
           Check
         </button>
+        {cancellable && (
+          <button
+            type="button"
+            onClick={() => onCancel(cancellable)}
+            aria-label={`Cancel ${kindLabel[cancellable.kind]} of ${name}`}
+            disabled={busy !== undefined}
+          >
+            Cancel {kindLabel[cancellable.kind]}
+          </button>
+        )}
         <button type="button" onClick={onCopy} aria-label={`New lab from ${name}`} disabled={busy !== undefined || Boolean(lab.problem)}>
           New lab from this one
         </button>
