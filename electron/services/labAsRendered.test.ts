@@ -88,4 +88,31 @@ describe('a lab folder from elsewhere runs no Ruby on the host', () => {
     expect(existsSync(mark)).toBe(false);
     expect(existsSync(timeline)).toBe(false);
   }, 60_000);
+
+  it('Up, status and the lab check refuse a folder with a .vagrantplugins, which Vagrant loads before the Vagrantfile', async () => {
+    const { home, dir } = await writtenLab();
+    const mark = path.join(home, 'ruby-ran');
+    await writeFile(path.join(dir, '.vagrantplugins'), planted(mark));
+    const timeline = path.join(home, 'timeline');
+    const ctx = createContext({
+      env: {
+        ...process.env,
+        PATH: [fakeBin, process.env.PATH ?? ''].join(path.delimiter),
+        HOME: home,
+        FAKE_VAGRANT_TIMELINE: timeline,
+        ...seedBridgeEnv(),
+      },
+      homeDir: home,
+    });
+    const runner = new LabRunner(ctx);
+    const refused = `${path.join(dir, '.vagrantplugins')} is in the lab folder: Vagrant runs it as Ruby on this computer before the Vagrantfile`;
+    await expect(runner.start(dir, 'up')).rejects.toMatchObject({
+      message: expect.stringContaining(refused),
+      hint: expect.stringContaining('remove it'),
+    });
+    expect((await runner.status(dir)).error).toContain(refused);
+    await expect(checkLab(ctx, dir)).rejects.toMatchObject({ message: expect.stringContaining(refused) });
+    expect(existsSync(mark)).toBe(false);
+    expect(existsSync(timeline)).toBe(false);
+  }, 60_000);
 });

@@ -31,6 +31,8 @@ const fieldCases: [string, (c: LabConfig) => unknown, RegExp | string][] = [
   ['agents.0.name', (c) => (c.agents[0]!.name = 'agent_1'), /letters, digits or hyphens/],
   ['agents.1.name', (c) => (c.agents[1]!.name = 'AGENT1'), /already used by agent 1/],
   ['agents.0.name', (c) => (c.agents[0]!.name = 'multi'), /already used by the server/],
+  ['agents.0.name', (c) => (c.agents[0]!.name = 'db'), /Vagrant takes a name of only 0-9 and a-f for the id of another project's machine/],
+  ['agents.1.name', (c) => (c.agents[1]!.name = '42'), /must have a letter from g to z or a hyphen/],
   ['network.subnet', (c) => (c.network.subnet = '192.168.1.110/32'), /single address, too small .* \/30 or larger/],
   ['network.subnet', (c) => (c.network.subnet = '192.168.1.110/31'), /point-to-point .* \/30 or larger/],
   ['network.subnet', (c) => (c.network.subnet = '10.0.0.0/7'), /^Subnet 10\.0\.0\.0\/7 is wider than any LAN .* from a \/8 to a \/30/],

@@ -55,6 +55,13 @@ const machineName = (what: string) =>
     .trim()
     .refine((v) => label.test(v), {
       message: `${what} must be 1 to 63 letters, digits or hyphens, not starting or ending with a hyphen.`,
+    })
+    // `vagrant destroy -f NAME` looks NAME up as a prefix of the ids in Vagrant's global machine index
+    // before the lab's own machines (vagrant 2.3.4 lib/vagrant/plugin/v2/command.rb, with_target_vms;
+    // lib/vagrant/machine_index.rb, find_by_prefix), and those ids are hex: `db` could be another
+    // project's VM. A name with any other letter or a hyphen can never be such a prefix.
+    .refine((v) => !/^[0-9a-f]+$/i.test(v), {
+      message: `${what} must have a letter from g to z or a hyphen: Vagrant takes a name of only 0-9 and a-f for the id of another project's machine (such as agent-db instead of db).`,
     });
 
 const freeText = (what: string, max: number) =>
