@@ -15,26 +15,55 @@ async function procStat(pid: number): Promise<{ state: string; start: string } |
   return fields[0] && fields[19] ? { state: fields[0], start: fields[19] } : null;
 }
 
+/** What ps says of a process: its start (seconds since 1970, digits only), that there is none, or nothing (ps did not answer). */
+type PsAnswer = { start: string } | 'gone' | 'unknown';
+
 /**
- * Process `pid`'s start time as ps(1) gives it (`Sun Dec  6 22:27:40 2026`, to the second), null
- * when there is no such process. On macOS, which has no /proc, /bin/ps is the system's own (ps(1):
- * `-o lstart=`, `-p`); its lstart is strftime's `%c` of the start in local time (apple-oss-distributions
- * adv_cmds, ps/print.c, lstarted; procps prints the same), which the C locale, and no TZ of the
- * caller's, keep the same text for every call.
+ * Ask ps(1) for process `pid`'s state and start. On macOS, which has no /proc, /bin/ps is the
+ * system's own (`-o stat= -o lstart= -p PID`); its lstart is strftime's `%c` of the start in local
+ * time (apple-oss-distributions adv_cmds, ps/print.c, lstarted; procps prints the same). Run in the C
+ * locale and in UTC, and kept as seconds, the start is the same text whatever time zone the computer
+ * moves to, and fits in a file name (the kubeconfig writer's temporary files carry it).
  */
+async function askPs(pid: number, ps: string): Promise<PsAnswer> {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return 'gone';
+  const result = await runTool(ps, ['-o', 'stat=', '-o', 'lstart=', '-p', String(pid)], {
+    env: { LC_ALL: 'C', TZ: 'UTC0', PATH: '/usr/bin:/bin' },
+    timeoutMs: 5_000,
+  });
+  const text = result.stdout.trim().replace(/\s+/g, ' ');
+  // ps exits 1, printing nothing, when no process matched.
+  if (result.exitCode === 1 && text === '') return 'gone';
+  const match = result.exitCode === 0 ? /^(\S+) [A-Z][a-z]{2} ([A-Z][a-z]{2}) (\d{1,2}) (\d{2}:\d{2}:\d{2}) (\d{4})$/.exec(text) : null;
+  if (!match) return 'unknown';
+  // A zombie has exited: it only waits for a parent that may never reap it.
+  if (match[1]!.startsWith('Z')) return 'gone';
+  const seconds = Date.parse(`${match[2]} ${match[3]} ${match[5]} ${match[4]} UTC`) / 1000;
+  return Number.isSafeInteger(seconds) ? { start: String(seconds) } : 'unknown';
+}
+
+/** Process `pid`'s start by ps, in seconds since 1970; null when it has gone or ps cannot say. */
 export async function psStart(pid: number, ps = '/bin/ps'): Promise<string | null> {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
-  const result = await runTool(ps, ['-o', 'lstart=', '-p', String(pid)], { env: { LC_ALL: 'C', PATH: '/usr/bin:/bin' }, timeoutMs: 5_000 });
-  const text = result.exitCode === 0 ? result.stdout.trim().replace(/\s+/g, ' ') : '';
-  return /^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} \d{4}$/.test(text) ? `lstart ${text}` : null;
+  const answer = await askPs(pid, ps);
+  return typeof answer === 'object' ? answer.start : null;
+}
+
+/** kill(pid, 0): whether there is such a process at all (another user's too), without asking ps. */
+function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
- * The start time of process `pid`: /proc's clock ticks on Linux, ps's on macOS; null on Windows or
- * when the process has gone. A pid given to another process since starts at another time.
+ * The start time of process `pid`: /proc's clock ticks on Linux, ps's seconds on macOS; null on
+ * Windows or when the process has gone. A pid given to another process since starts at another time.
  */
 export async function processStart(pid: number, platform: NodeJS.Platform = process.platform): Promise<string | null> {
-  if (platform === 'darwin') return psStart(pid);
+  if (platform === 'darwin') return Number.isSafeInteger(pid) && pid > 0 && pidExists(pid) ? psStart(pid) : null;
   return (await procStat(pid))?.start ?? null;
 }
 
@@ -63,8 +92,9 @@ export async function processAlive(pid: number, start: string | null, bootId: st
   }
   if (process.platform === 'darwin') {
     if (start === null) return true;
-    // A start ps cannot give (the process ended between the two questions) is not the one recorded.
-    return (await psStart(pid)) === start;
+    const answer = await askPs(pid, '/bin/ps');
+    // A ps that did not answer tells nothing: kill(0) found the process, so it is taken as alive.
+    return answer === 'unknown' || (answer !== 'gone' && answer.start === start);
   }
   const stat = await procStat(pid);
   // No /proc (Windows), or another user's process that /proc hides (hidepid): kill(0) is all there

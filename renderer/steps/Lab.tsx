@@ -214,7 +214,7 @@ export function LabStep() {
               onChange={(e) =>
                 edit((d) => {
                   // A server still named after the lab follows a rename; one the user named stays.
-                  if (d.server.name === serverNameFor(d.name)) d.server.name = serverNameFor(e.target.value);
+                  if (d.server.name.trim() === serverNameFor(d.name.trim())) d.server.name = serverNameFor(e.target.value.trim());
                   d.name = e.target.value;
                 })
               }

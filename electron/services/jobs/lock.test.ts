@@ -423,6 +423,8 @@ describe('the processes a job starts', () => {
           { pid: goneProcessPid(), start: '5', command: 'vagrant up server' },
           { pid: process.pid, start: '1', command: 'vagrant up agent3' },
           { pid: process.pid, start: null, command: 'vagrant up agent4' },
+          // A pid recorded twice is named, and stopped, once.
+          { pid: polite.pid!, start: await processStart(polite.pid!), command: 'vagrant up agent1' },
         ];
         const { dir, lockFile } = await lockedBy({ pid: goneProcessPid(), children });
         const refused = await labFolderLock(dir)

@@ -86,18 +86,23 @@ const holderRunning = async (holder: LockHolder) => {
  * OS has given to another process since, or one a lock from elsewhere names, would be reported, and
  * --stop-orphans would stop a stranger. Where no start time can be read (Windows) none is.
  */
+/** Far more Vagrants than a job of the largest lab starts (one per machine, a few tries each). */
+const MAX_RECORDED_CHILDREN = 64;
+
 async function leftRunning(holder: LockHolder): Promise<LockChild[]> {
   // A lab folder may come from elsewhere with any record in it. Each child is stopped by signalling
   // its group (-pid): pid 1 would make that every process there is (kill(2): -1), 0 our own group.
-  const children = (Array.isArray(holder.children) ? holder.children : []).filter(
-    (child) => Number.isSafeInteger(child?.pid) && child.pid > 1 && typeof child.start === 'string',
-  );
-  const alive = await Promise.all(
-    children.map(
-      async (child) => (await processStart(child.pid)) === child.start && (await processAlive(child.pid, child.start, holder.bootId ?? null)),
-    ),
-  );
-  return children.filter((_, i) => alive[i]);
+  const seen = new Set<number>();
+  const children = (Array.isArray(holder.children) ? holder.children : [])
+    .filter((child) => Number.isSafeInteger(child?.pid) && child.pid > 1 && typeof child.start === 'string')
+    .filter((child) => !seen.has(child.pid) && seen.add(child.pid))
+    // One Vagrant per machine and job: a record of thousands would only have each asked of ps (macOS).
+    .slice(0, MAX_RECORDED_CHILDREN);
+  const running: LockChild[] = [];
+  // One at a time: on macOS each question is a ps process.
+  for (const child of children)
+    if ((await processStart(child.pid)) === child.start && (await processAlive(child.pid, child.start, holder.bootId ?? null))) running.push(child);
+  return running;
 }
 
 function parseHolder(text: string): LockHolder | null {
