@@ -12,6 +12,7 @@ import type { LabConfig } from '../../../shared/lab/schema';
 import { machineStates, parseMachineReadable } from '../../../shared/vagrantOutput';
 import type { ServiceContext } from '../context';
 import { makeFolders } from '../files';
+import { refuseVmsOfAnotherFolder } from '../copiedVms';
 import { assertLabAsRendered } from '../labAsRendered';
 import { openLab } from '../labFolder';
 import { assertBridgeUsable } from '../network';
@@ -72,7 +73,10 @@ export class LabRunner {
   async start(dirInput: string, kind: JobKind, options: { sequential?: boolean } = {}): Promise<JobInfo> {
     const dir = path.resolve(dirInput);
     const config = await openLab(dir);
-    if (kind !== 'route-controller') await assertLabAsRendered(dir, config);
+    if (kind !== 'route-controller') {
+      await assertLabAsRendered(dir, config);
+      await refuseVmsOfAnotherFolder(dir);
+    }
     const running = this.latest.get(dir);
     if (running?.info.status === 'running')
       throw new AppError(
