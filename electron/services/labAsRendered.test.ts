@@ -65,54 +65,42 @@ describe('assertLabAsRendered', () => {
 });
 
 describe('a lab folder from elsewhere runs no Ruby on the host', () => {
-  it('Up, status and the lab check refuse a planted Vagrantfile before any vagrant loads it', async () => {
-    const { home, dir } = await writtenLab();
-    const mark = path.join(home, 'ruby-ran');
-    await appendFile(path.join(dir, 'Vagrantfile'), planted(mark));
-    const timeline = path.join(home, 'timeline');
-    const ctx = createContext({
-      env: {
-        ...process.env,
-        PATH: [fakeBin, process.env.PATH ?? ''].join(path.delimiter),
-        HOME: home,
-        FAKE_VAGRANT_TIMELINE: timeline,
-        ...seedBridgeEnv(),
-      },
-      homeDir: home,
-    });
-    const runner = new LabRunner(ctx);
-    await expect(runner.start(dir, 'up')).rejects.toMatchObject({ message: expect.stringContaining('Vagrant runs it as Ruby on this computer') });
-    const status = await runner.status(dir);
-    expect(status.error).toContain('is not what Cluster Lab writes');
-    await expect(checkLab(ctx, dir)).rejects.toMatchObject({ message: expect.stringContaining('is not what Cluster Lab writes') });
-    expect(existsSync(mark)).toBe(false);
-    expect(existsSync(timeline)).toBe(false);
-  }, 60_000);
-
-  it('Up, status and the lab check refuse a folder with a .vagrantplugins, which Vagrant loads before the Vagrantfile', async () => {
-    const { home, dir } = await writtenLab();
-    const mark = path.join(home, 'ruby-ran');
-    await writeFile(path.join(dir, '.vagrantplugins'), planted(mark));
-    const timeline = path.join(home, 'timeline');
-    const ctx = createContext({
-      env: {
-        ...process.env,
-        PATH: [fakeBin, process.env.PATH ?? ''].join(path.delimiter),
-        HOME: home,
-        FAKE_VAGRANT_TIMELINE: timeline,
-        ...seedBridgeEnv(),
-      },
-      homeDir: home,
-    });
-    const runner = new LabRunner(ctx);
-    const refused = `${path.join(dir, '.vagrantplugins')} is in the lab folder: Vagrant runs it as Ruby on this computer before the Vagrantfile`;
-    await expect(runner.start(dir, 'up')).rejects.toMatchObject({
-      message: expect.stringContaining(refused),
-      hint: expect.stringContaining('remove it'),
-    });
-    expect((await runner.status(dir)).error).toContain(refused);
-    await expect(checkLab(ctx, dir)).rejects.toMatchObject({ message: expect.stringContaining(refused) });
-    expect(existsSync(mark)).toBe(false);
-    expect(existsSync(timeline)).toBe(false);
-  }, 60_000);
+  it.each([
+    {
+      what: 'a planted Vagrantfile',
+      plant: (dir: string, ruby: string) => appendFile(path.join(dir, 'Vagrantfile'), ruby),
+      refused: (dir: string) => `${path.join(dir, 'Vagrantfile')} is not what Cluster Lab writes for this lab's lab.json`,
+    },
+    {
+      what: 'a .vagrantplugins, which Vagrant loads before the Vagrantfile',
+      plant: (dir: string, ruby: string) => writeFile(path.join(dir, '.vagrantplugins'), ruby),
+      refused: (dir: string) =>
+        `${path.join(dir, '.vagrantplugins')} is in the lab folder: Vagrant runs it as Ruby on this computer before the Vagrantfile`,
+    },
+  ])(
+    'Up, status and the lab check refuse $what before any vagrant loads it',
+    async ({ plant, refused }) => {
+      const { home, dir } = await writtenLab();
+      const mark = path.join(home, 'ruby-ran');
+      await plant(dir, planted(mark));
+      const timeline = path.join(home, 'timeline');
+      const ctx = createContext({
+        env: {
+          ...process.env,
+          PATH: [fakeBin, process.env.PATH ?? ''].join(path.delimiter),
+          HOME: home,
+          FAKE_VAGRANT_TIMELINE: timeline,
+          ...seedBridgeEnv(),
+        },
+        homeDir: home,
+      });
+      const runner = new LabRunner(ctx);
+      await expect(runner.start(dir, 'up')).rejects.toMatchObject({ message: expect.stringContaining(refused(dir)), hint: expect.any(String) });
+      expect((await runner.status(dir)).error).toContain(refused(dir));
+      await expect(checkLab(ctx, dir)).rejects.toMatchObject({ message: expect.stringContaining(refused(dir)) });
+      expect(existsSync(mark)).toBe(false);
+      expect(existsSync(timeline)).toBe(false);
+    },
+    60_000,
+  );
 });
