@@ -48,13 +48,13 @@ export async function psStart(pid: number, ps = '/bin/ps'): Promise<string | nul
   return typeof answer === 'object' ? answer.start : null;
 }
 
-/** kill(pid, 0): whether there is such a process at all (another user's too), without asking ps. */
-function pidExists(pid: number): boolean {
+/** kill(pid, 0): whether there is such a process at all, and whether it is another user's (EPERM), without asking ps. */
+function signalZero(pid: number): 'gone' | 'ours' | 'others' {
   try {
     process.kill(pid, 0);
-    return true;
+    return 'ours';
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'others' : 'gone';
   }
 }
 
@@ -63,7 +63,7 @@ function pidExists(pid: number): boolean {
  * Windows or when the process has gone. A pid given to another process since starts at another time.
  */
 export async function processStart(pid: number, platform: NodeJS.Platform = process.platform): Promise<string | null> {
-  if (platform === 'darwin') return Number.isSafeInteger(pid) && pid > 0 && pidExists(pid) ? psStart(pid) : null;
+  if (platform === 'darwin') return signalZero(pid) === 'gone' ? null : psStart(pid);
   return (await procStat(pid))?.start ?? null;
 }
 
@@ -83,13 +83,8 @@ export const thisBoot = () =>
 export async function processAlive(pid: number, start: string | null, bootId: string | null): Promise<boolean> {
   const boot = await thisBoot();
   if (bootId && boot && bootId !== boot) return false;
-  let othersProcess = false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-    othersProcess = true;
-  }
+  const found = signalZero(pid);
+  if (found === 'gone') return false;
   if (process.platform === 'darwin') {
     if (start === null) return true;
     const answer = await askPs(pid, '/bin/ps');
@@ -99,7 +94,7 @@ export async function processAlive(pid: number, start: string | null, bootId: st
   const stat = await procStat(pid);
   // No /proc (Windows), or another user's process that /proc hides (hidepid): kill(0) is all there
   // is to ask. Else the process ended between the two questions.
-  if (!stat) return !boot || othersProcess;
+  if (!stat) return !boot || found === 'others';
   if (stat.state === 'Z' || stat.state === 'X') return false;
   return start === null || stat.start === start;
 }

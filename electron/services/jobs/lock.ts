@@ -80,15 +80,15 @@ const holderRunning = async (holder: LockHolder) => {
   return holder.hostname !== os.hostname() || processAlive(holder.pid, holder.pidStart, holder.bootId ?? null);
 };
 
+/** Far more Vagrants than a job of the largest lab starts (one per machine, a few tries each). */
+const MAX_RECORDED_CHILDREN = 64;
+
 /**
  * The children of a dead holder that still run: they were never stopped. Only those whose recorded
  * start time is the one this computer gives for that pid now (Linux, macOS): without that, a pid the
  * OS has given to another process since, or one a lock from elsewhere names, would be reported, and
  * --stop-orphans would stop a stranger. Where no start time can be read (Windows) none is.
  */
-/** Far more Vagrants than a job of the largest lab starts (one per machine, a few tries each). */
-const MAX_RECORDED_CHILDREN = 64;
-
 async function leftRunning(holder: LockHolder): Promise<LockChild[]> {
   // A lab folder may come from elsewhere with any record in it. Each child is stopped by signalling
   // its group (-pid): pid 1 would make that every process there is (kill(2): -1), 0 our own group.
