@@ -151,17 +151,21 @@ test.describe('with the fake vagrant', () => {
     await expect(stepHeading(page)).toHaveText('Network');
     expect(new URL(page.url()).searchParams.get('step')).toBe('network');
     await page.goBack();
-    await expect(stepHeading(page)).not.toHaveText('Network');
+    await expect(stepHeading(page)).toHaveText('Check this machine');
     expect(new URL(page.url()).searchParams.get('step')).toBe('check');
     await page.goForward();
     await expect(stepHeading(page)).toHaveText('Network');
+    const next = page.getByRole('button', { name: 'Next' });
+    // Once the NIC is planned Next moves on; a double click then moves one step, one history entry.
+    await expect(next).toBeEnabled();
+    await next.dblclick();
+    await expect(stepHeading(page)).toHaveText('Addresses');
+    // Addresses' own Next is enabled at once: a second click that got through would have opened Lab by now.
+    await expect(next).toBeEnabled();
+    await expect(stepHeading(page)).toHaveText('Addresses');
     await page.goBack();
-    await page.getByRole('button', { name: 'Next' }).dblclick();
     await expect(stepHeading(page)).toHaveText('Network');
-    await expect(page.getByRole('button', { name: 'Next' })).toBeEnabled({ enabled: false });
-    // One history entry for the one step moved.
-    await page.goBack();
-    expect(new URL(page.url()).searchParams.get('step')).toBe('check');
+    expect(new URL(page.url()).searchParams.get('step')).toBe('network');
   });
 
   test('a restarted host (a new port, the same home) brings back the draft, the step and the opened lab', async ({
