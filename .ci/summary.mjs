@@ -19,3 +19,15 @@ if (e2e) {
   skipped += e2e.stats.skipped;
 }
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+for (const title of e2e ? flakyTitles(e2e.suites) : []) console.log(`flaky (passed on its second try): ${title}`);
+
+/** The titles of the e2e tests that failed once and then passed, from Playwright's JSON report. */
+function flakyTitles(suites, parents = []) {
+  return suites.flatMap((suite) => {
+    const path = suite.title ? [...parents, suite.title] : parents;
+    const own = (suite.specs ?? []).flatMap((spec) =>
+      spec.tests.filter((test) => test.status === 'flaky').map(() => [...path, spec.title].join(' › ')),
+    );
+    return [...own, ...flakyTitles(suite.suites ?? [], path)];
+  });
+}
