@@ -127,17 +127,27 @@ test.describe('with the fake vagrant', () => {
     await second.close();
   });
 
-  test("a job this window started is cancelled from its row, which then shows it as the lab's last job", async ({ appPage: page, labEnv }) => {
+  test("a job this host runs is cancelled from its row, after a reload too, which then shows it as the lab's last job", async ({
+    appPage: page,
+    labEnv,
+  }) => {
     const gamma = await labInClusterLab(labEnv.home, 'gamma', 130);
     await page.goto(new URL('/', page.url()).href);
     await expect(stepHeading(page)).toHaveText('Your labs');
     await expect(page.getByRole('button', { name: 'Cancel Up of gamma' })).toHaveCount(0);
     await page.getByRole('button', { name: 'Up gamma' }).click();
     await expect(labCard(page, gamma)).toHaveAttribute('data-busy', 'true');
+    // After a reload the page has heard no event of the job: the list itself says this host runs it.
+    await page.reload();
+    await expect(labCard(page, gamma)).toHaveAttribute('data-busy', 'true');
+    await expect(page.getByRole('button', { name: 'Cancel Up of gamma' })).toBeVisible();
+    await screenshot(page, 'home-cancel-after-reload');
     // The machines wait at the gate, which is never opened: only Cancel ends this Up.
     await page.getByRole('button', { name: 'Cancel Up of gamma' }).click();
     await expect(labCard(page, gamma)).toHaveAttribute('data-busy', 'false', { timeout: 60_000 });
     await expect(page.getByRole('button', { name: 'Cancel Up of gamma' })).toHaveCount(0);
+    // The focus the gone button had is on the lab's name, where Tab reaches its actions next.
+    await expect(labCard(page, gamma).getByRole('heading', { name: 'gamma' })).toBeFocused();
     const lastJob = labCard(page, gamma).locator('dt', { hasText: 'Last job' }).locator('xpath=following-sibling::dd');
     await expect(lastJob).toContainText('Up cancelled');
     await expect(page.getByRole('button', { name: 'Up gamma' })).toBeEnabled();

@@ -48,6 +48,8 @@ export interface LabRunningJob {
   hostname: string;
   jobId: string;
   startedAt: string;
+  /** Run by the very process that answered (the app or browser-mode host showing the list): only such a job can be cancelled from it. */
+  here: boolean;
 }
 
 /** The Run step's words for a check: Loop-proof, At risk, Not checked. */

@@ -34,6 +34,8 @@ const stateBadge = (state: string) => (state === 'running' ? 'ok' : state === 'n
 const stateWord = (state: string) => (state === 'not_created' ? 'not created' : state === 'poweroff' ? 'stopped' : state.replace(/_/g, ' '));
 
 type Confirm = { kind: 'forget' | 'delete'; lab: LabSummary };
+/** A job the list can cancel: one this host runs. */
+type CancellableJob = { id: string; kind: JobKind };
 
 export function HomeScreen() {
   const go = useContext(GoContext);
@@ -114,7 +116,7 @@ export function HomeScreen() {
       return null;
     });
   const check = (lab: LabSummary) => act(lab, 'Checking…', async () => envelopeError(await api.invoke('lab.check', { dir: lab.dir })));
-  const cancel = (lab: LabSummary, job: JobInfo) =>
+  const cancel = (lab: LabSummary, job: CancellableJob) =>
     act(lab, 'Cancelling…', async () => envelopeError(await api.invoke('job.cancel', { jobId: job.id })));
 
   /** A new draft from this lab's settings: a name and folder no lab has, and addresses no lab uses. */
@@ -280,7 +282,7 @@ function LabCard({
   onOpen: () => void;
   onStart: (kind: JobKind) => void;
   onCheck: () => void;
-  onCancel: (job: JobInfo) => void;
+  onCancel: (job: CancellableJob) => void;
   onCopy: () => void;
   onForget: () => void;
   onDelete: () => void;
@@ -291,8 +293,23 @@ function LabCard({
   // The lock names whoever runs a job (the CLI too); this window's events name a job here before the list is read again.
   const running = lab.running ?? (liveJob && { kind: liveJob.kind, owner: null, startedAt: new Date(liveJob.startedAt).toISOString() });
   const step = liveJob?.steps.find((s) => s.status === 'running');
-  // Only a job this host runs can be cancelled here; another program's is cancelled where it runs.
-  const cancellable = liveJob && !liveJob.owner ? liveJob : null;
+  // Only a job this host runs can be cancelled here (this window's events name it, or after a reload
+  // the list does); another program's is cancelled where it runs.
+  const listed = lab.running;
+  const cancellable: CancellableJob | null =
+    liveJob && !liveJob.owner
+      ? liveJob
+      : listed?.here && listed.kind !== 'write' && live?.id !== listed.jobId
+        ? { id: listed.jobId, kind: listed.kind }
+        : null;
+  // The Cancel button goes once its job has ended: the focus it leaves on the page goes to the lab's name, not to the top of the page.
+  const heading = useRef<HTMLHeadingElement>(null);
+  const hadCancel = useRef(false);
+  const cancelId = cancellable?.id ?? null;
+  useEffect(() => {
+    if (hadCancel.current && !cancelId && (document.activeElement === document.body || document.activeElement === null)) heading.current?.focus();
+    hadCancel.current = cancelId !== null;
+  }, [cancelId]);
   const anyRunning = lab.machines.some((m) => m.state === 'running');
   const allGone = lab.machines.length > 0 && lab.machines.every((m) => m.state === 'not_created');
   const blocked = Boolean(running || busy || lab.problem);
@@ -300,7 +317,9 @@ function LabCard({
   return (
     <li className="card home-lab" aria-labelledby={titleId} data-lab-dir={lab.dir} data-busy={running ? 'true' : 'false'}>
       <div className="home-lab-head">
-        <h3 id={titleId}>{name}</h3>
+        <h3 id={titleId} ref={heading} tabIndex={-1}>
+          {name}
+        </h3>
         <span className="mono muted home-lab-dir">{lab.dir}</span>
         {!lab.registered && <span className="badge quiet">found in ~/ClusterLab</span>}
       </div>

@@ -21,6 +21,7 @@ import { createContext, type ServiceContext } from '../context';
 import { createServices } from '../index';
 import { labFolderLock } from '../jobs/lock';
 import { runTool } from '../process';
+import { listLabs } from './list';
 import { recordCheck, recordStates } from './recorded';
 import { forgetLab, readRegistry, recordLab, registryFile } from './registry';
 
@@ -303,7 +304,7 @@ async function otherProgram(dir: string) {
 
 describe('jobs and checks in the rows', () => {
   it('shows a job another process runs on the lab (from its lock: kind, owner, pid, start), and the last one its logs tell', async () => {
-    const { homeDir, handlers } = await home();
+    const { homeDir, ctx, handlers } = await home();
     const dir = path.join(homeDir, 'ClusterLab', 'busy');
     await handlers['lab.write']({ dir, config: lab('busy') });
     const t0 = Date.parse('2026-12-06T04:00:00.000Z');
@@ -312,7 +313,10 @@ describe('jobs and checks in the rows', () => {
     const other = await otherProgram(dir);
     try {
       const [row] = (await handlers['labs.list']({})).labs;
-      expect(row!.running).toMatchObject({ kind: 'up', owner: 'cli', pid: other.pid, jobId: other.id });
+      // Another program's job: this process cannot cancel it. Listed by the process running it, it can.
+      expect(row!.running).toMatchObject({ kind: 'up', owner: 'cli', pid: other.pid, jobId: other.id, here: false });
+      expect((await listLabs(ctx, new Set([other.id]))).labs[0]!.running).toMatchObject({ jobId: other.id, here: true });
+      expect((await listLabs(ctx, new Set(['up-20261206T040000Z-000000']))).labs[0]!.running).toMatchObject({ here: false });
       expect(Date.parse(row!.running!.startedAt)).toBeGreaterThan(t0);
       // The running Up's log is not the last job: the Down before it is.
       expect(row!.job).toEqual({

@@ -82,7 +82,10 @@ async function runningOn(dir: string): Promise<{ running: LabRunningJob | null; 
   const startedAt = isoOrNull(holder.startedAt);
   if (kind === null || startedAt === null)
     return { running: null, problem: `${holder.description} holds this lab's lock for something this Cluster Lab does not know.` };
-  return { running: { kind, owner: holder.owner, pid: holder.pid, hostname: holder.hostname, jobId: holder.jobId, startedAt }, problem: null };
+  return {
+    running: { kind, owner: holder.owner, pid: holder.pid, hostname: holder.hostname, jobId: holder.jobId, startedAt, here: false },
+    problem: null,
+  };
 }
 
 /** The newest job of the lab's logs that is not running now. */
@@ -177,10 +180,13 @@ async function rows(ctx: ServiceContext): Promise<{ rows: Row[]; problem: string
   return { rows: made, problem: registry.problem };
 }
 
-/** Every known lab, one row each. */
-export async function listLabs(ctx: ServiceContext): Promise<LabList> {
+/** Every known lab, one row each; `ownJobIds` are the jobs the calling process runs itself (their rows say `here`). */
+export async function listLabs(ctx: ServiceContext, ownJobIds: ReadonlySet<string> = new Set()): Promise<LabList> {
   const { rows: made, problem } = await rows(ctx);
-  return { labs: made.map((row) => row.summary), problem };
+  const labs = made.map(({ summary }) =>
+    summary.running && ownJobIds.has(summary.running.jobId) ? { ...summary, running: { ...summary.running, here: true } } : summary,
+  );
+  return { labs, problem };
 }
 
 /** Every address a known lab's lab.json gives a machine, with the lab. */
