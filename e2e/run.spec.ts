@@ -1,11 +1,16 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { writeLab } from '../electron/services/labFolder';
 import { seedLab } from '../shared/render/testing';
 import { expect, repoRoot, screenshot, test } from './fixtures/app';
+import { startBrowserHost, stopBrowserHost } from './fixtures/host';
 import { seedBridgeEnv } from '../fixtures/env';
+import { serveRelease, standInRelease, standInSources } from '../fixtures/k3sRelease';
 
 /** A lab folder written the way the Review step and `cluster-lab render` write it, opened from the Run step. */
 async function openLabInRunStep(page: Page, home: string): Promise<string> {
@@ -146,6 +151,48 @@ test.describe('with agents that boot when the test says so', () => {
     await Promise.all(['agent1', 'agent2'].map((agent) => writeFile(path.join(gate, agent), '')));
     await expect(page.getByLabel('Job', { exact: true })).toHaveAttribute('data-job-status', 'succeeded', { timeout: 30_000 });
     await expect(agents.locator('li[data-status="succeeded"]')).toHaveCount(2);
+  });
+});
+
+test.describe('while Up fetches the k3s release', () => {
+  test.use({ tools: 'fakes', extraEnv: { FAKE_VAGRANT_DELAY_MS: '5' } });
+
+  test('the step shows the file, a bar, bytes, rate and time left, and the bar goes when the download is done', async ({ labEnv, lazyBrowser }) => {
+    // A release server of this test's own, whose image archive stops half-way until the test lets it go on.
+    let letGo = () => {};
+    const until = new Promise<void>((resolve) => (letGo = resolve));
+    const images = 'k3s-airgap-images-amd64.tar.zst';
+    const server = createServer(serveRelease(standInRelease({ images: Buffer.alloc(8 * 1024 * 1024, 7) }), { hold: { file: images, until } }));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const host = await startBrowserHost({ ...labEnv.env, ...standInSources(`http://127.0.0.1:${(server.address() as AddressInfo).port}`) });
+    const context = await (await lazyBrowser.get()).newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(host.url);
+      const dir = await openLabInRunStep(page, labEnv.home);
+      await page.getByRole('button', { name: 'Up', exact: true }).click();
+      const bar = page.getByRole('progressbar', { name: `Downloading ${images}` });
+      await expect(bar).toBeVisible();
+      await expect.poll(async () => Number(await bar.getAttribute('value'))).toBeGreaterThan(0);
+      expect(Number(await bar.getAttribute('max'))).toBe(8 * 1024 * 1024);
+      await expect(page.locator('[data-transfer]')).toHaveText(
+        new RegExp(`^${images.replace(/\./g, '\\.')}: [\\d.]+ (B|KiB|MiB) of 8\\.0 MiB, [\\d.]+ (B|KiB|MiB)/s(, \\d+ s left)?$`),
+      );
+      await screenshot(page, 'run-up-k3s-download');
+      letGo();
+      await expect(page.getByLabel('Job', { exact: true })).toHaveAttribute('data-job-status', 'succeeded', { timeout: 60_000 });
+      await expect(bar).toHaveCount(0);
+      // The log keeps the line the download ended with (the view shows only the last lines).
+      const [log] = await readdir(path.join(dir, 'logs'));
+      expect(await readFile(path.join(dir, 'logs', log!), 'utf8')).toContain(`${images}: 8.0 MiB of 8.0 MiB`);
+    } finally {
+      letGo();
+      await context.close();
+      await stopBrowserHost(host.child);
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 /** Jobs: long work on a lab (vagrant, kubectl), with state, a log and a way to cancel. */
+import type { TransferProgress } from './bytes';
 import type { LabCheck } from './labCheck';
 
 export const jobKinds = ['up', 'down', 'destroy', 'provision', 'status', 'route-controller'] as const;
@@ -15,6 +16,8 @@ export interface JobStep {
   endedAt?: number;
   /** A step that works on several machines (side by side, or one after another): where each one is. */
   machines?: { machine: string; status: StepStatus }[];
+  /** A step that downloads (Up's k3s release): the file it is fetching now, and how far it is. */
+  transfer?: TransferProgress;
 }
 
 export interface JobInfo {

@@ -4,6 +4,7 @@
  * a reloaded page reattaches to the running job and its log.
  */
 import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import { transferText } from '../../shared/bytes';
 import type { ErrorInfo } from '../../shared/errors';
 import type { JobInfo, JobKind, StepStatus } from '../../shared/jobs';
 import { labMachines } from '../../shared/lab/machines';
@@ -352,6 +353,19 @@ function JobCard({ job, heading }: { job: JobInfo; heading: RefObject<HTMLHeadin
             <span aria-hidden="true">{stepMark[step.status]}</span> {step.label}
             {/* The mark and the colour say it on screen; a screen reader hears the word. */}
             <span className="visually-hidden"> {step.status}</span>
+            {step.status === 'running' && step.transfer && (
+              <div className="run-step-transfer">
+                {/* No total (the server sent no length): a bar that says "busy", not a made-up share. */}
+                <progress
+                  aria-label={`Downloading ${step.transfer.file}`}
+                  max={step.transfer.total ?? undefined}
+                  value={step.transfer.total === null ? undefined : step.transfer.bytes}
+                />
+                <span className="muted small" data-transfer="">
+                  {transferText(step.transfer)}
+                </span>
+              </div>
+            )}
             {step.machines && step.machines.length > 0 && (
               <ul className="run-step-machines" aria-label={`Machines of “${step.label}”`}>
                 {step.machines.map((m) => (

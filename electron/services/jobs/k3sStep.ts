@@ -2,9 +2,9 @@
  * Up's first step (issue 24): the lab's pinned k3s release fetched once into the host's cache (a
  * version already there is not fetched again) and placed in the lab's synced folder before any VM
  * boots, so no guest downloads k3s. Progress goes to the job's log (the Run step's log, the CLI's
- * output, `--json`'s log lines); Cancel aborts the download, leaving `.part` files the next Up resumes.
+ * output, `--json`'s log lines) and to the step itself (the Run step's progress bar); Cancel aborts the download, leaving `.part` files the next Up resumes.
  */
-import { formatBytes } from '../../../shared/bytes';
+import { formatBytes, type TransferProgress } from '../../../shared/bytes';
 import { AppError } from '../../../shared/errors';
 import { pinnedK3sVersion } from '../../../shared/lab/schema';
 import { hostMachineArch } from '../hostArch';
@@ -14,7 +14,13 @@ import { placeRelease } from '../k3s/place';
 import { Cancelled, StepFailure } from './job';
 import type { StepRun } from './steps';
 
-export async function fetchAndPlaceK3s({ ctx, job, label }: StepRun): Promise<void> {
+/**
+ * How often the step list hears of the download: often enough to move, seldom enough not to flood
+ * the page with updates. Sampled rather than throttled, so a download that stalls shows where it stopped.
+ */
+const TRANSFER_EVERY_MS = 250;
+
+export async function fetchAndPlaceK3s({ ctx, job, label, transfer }: StepRun): Promise<void> {
   const fail = (message: string, hint?: string) => new StepFailure({ machine: null, step: label, message, hint, lastLines: [] }, null);
   const version = pinnedK3sVersion(job.config.k3s);
   if (!version)
@@ -25,6 +31,12 @@ export async function fetchAndPlaceK3s({ ctx, job, label }: StepRun): Promise<vo
   // VirtualBox runs guests of the machine's own architecture: Apple silicon gets arm64 boxes, even under Rosetta.
   const arch = guestK3sArch(await hostMachineArch(ctx));
   const cacheDir = k3sCacheDir(ctx.platform, ctx.env, ctx.homeDir);
+  const logLine = progressLines((line) => job.log.app(line));
+  let latest: TransferProgress | null = null;
+  let shown: TransferProgress | null = null;
+  const sampler = setInterval(() => {
+    if (latest !== shown) transfer((shown = latest));
+  }, TRANSFER_EVERY_MS);
   try {
     const fetched = await fetchRelease({
       version,
@@ -33,7 +45,13 @@ export async function fetchAndPlaceK3s({ ctx, job, label }: StepRun): Promise<vo
       cacheDir,
       env: ctx.env,
       signal: job.abort.signal,
-      onProgress: progressLines((line) => job.log.app(line)),
+      onProgress: (p) => {
+        logLine(p);
+        latest = p;
+      },
+    }).finally(() => {
+      clearInterval(sampler);
+      transfer(null);
     });
     job.log.app(
       fetched.downloadedBytes === 0

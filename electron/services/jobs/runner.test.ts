@@ -573,12 +573,17 @@ describe("Up's k3s step: the pinned release fetched once and placed in shared/",
 
   it('cancel aborts the download before any VM starts and leaves the .part for the next fetch to resume', async () => {
     stall = true;
-    const { runner } = setup(standInSources(served.base));
+    const { runner, seen } = setup(standInSources(served.base));
     const progressed = new Promise<void>((resolve) => runner.onLine((_, line) => line.text.startsWith('k3s: ') && resolve()));
     const job = await runner.start(dir, 'up');
     await progressed;
+    // The step list hears of the stalled download too: where it stopped, of how much.
+    const stalledAt = { file: 'k3s', bytes: 32 * 28, total: 64 * 28 };
+    while (!seen['job.update'].some((update) => update.steps[0]!.transfer?.bytes === stalledAt.bytes)) await new Promise((r) => setTimeout(r, 20));
+    expect(seen['job.update'].at(-1)!.steps[0]!.transfer).toMatchObject(stalledAt);
     const cancelled = await runner.cancel(job.id);
     expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.steps[0]!.transfer).toBeUndefined();
     expect(cancelled.steps.map((s) => s.status)).toEqual(['cancelled', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
     expect((await readdir(cacheOf(release.version))).filter((n) => n.startsWith('k3s'))).toEqual(['k3s.part']);
     expect(existsSync(path.join(dir, '.vagrant'))).toBe(false);

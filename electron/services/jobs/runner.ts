@@ -331,6 +331,11 @@ export class LabRunner {
             entry.status = status;
             this.update(job);
           },
+          transfer: (progress) => {
+            if (progress) step.transfer = { ...progress };
+            else delete step.transfer;
+            this.update(job);
+          },
         });
         step.status = 'succeeded';
         step.endedAt = Date.now();

@@ -15,6 +15,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { TransferProgress } from '../../../shared/bytes';
 import type { ToolName } from '../../../shared/host';
 import type { JobKind, JobStep, StepStatus } from '../../../shared/jobs';
 import { labMachines } from '../../../shared/lab/machines';
@@ -40,6 +41,8 @@ export interface StepRun {
   timings: ReadyTimings;
   /** Where one of the step's machines is, for the step list and the node table. */
   progress(machine: string, status: StepStatus): void;
+  /** The download the step makes now, for the step list; null once it has none. */
+  transfer(progress: TransferProgress | null): void;
 }
 
 interface Step {

@@ -14,20 +14,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fetch, type RequestInit, type Response } from 'undici';
-import { formatBytes } from '../../../shared/bytes';
+import { transferText, type TransferProgress } from '../../../shared/bytes';
 import { AppError } from '../../../shared/errors';
 import { makeFolders } from '../files';
 import { dispatcherFor } from './proxy';
 
-export interface DownloadProgress {
-  file: string;
-  /** Bytes in the `.part` so far, resumed ones included. */
-  bytes: number;
-  total: number | null;
-  /** Bytes a second over this attempt. */
-  rate: number;
-  etaSeconds: number | null;
-}
+export type DownloadProgress = TransferProgress;
 
 /** One line per file about once a second, and one when it completes: bytes, rate and time left. */
 export function progressLines(emit: (line: string) => void, now: () => number = Date.now): (p: DownloadProgress) => void {
@@ -36,8 +28,7 @@ export function progressLines(emit: (line: string) => void, now: () => number = 
     const done = p.total !== null && p.bytes === p.total;
     if (!done && p.file === last.file && now() - last.at < 1000) return;
     last = { file: p.file, at: now() };
-    const left = done || p.etaSeconds === null ? '' : `, ${Math.ceil(p.etaSeconds)} s left`;
-    emit(`${p.file}: ${formatBytes(p.bytes)}${p.total === null ? '' : ` of ${formatBytes(p.total)}`}, ${formatBytes(p.rate)}/s${left}`);
+    emit(transferText(p));
   };
 }
 
