@@ -21,6 +21,7 @@ import { createContext, type ServiceContext } from '../context';
 import { createServices } from '../index';
 import { labFolderLock } from '../jobs/lock';
 import { runTool } from '../process';
+import { expectShape } from '../../cli/jsonShapes.testing';
 import { listLabs } from './list';
 import { recordCheck, recordStates } from './recorded';
 import { forgetLab, readRegistry, recordLab, registryFile } from './registry';
@@ -312,7 +313,10 @@ describe('jobs and checks in the rows', () => {
     const down = await pastLog(dir, 'down', t0 + 120_000, 'down finished.', t0 + 180_000);
     const other = await otherProgram(dir);
     try {
-      const [row] = (await handlers['labs.list']({})).labs;
+      const list = await handlers['labs.list']({});
+      // The row `cluster-lab labs --json` prints while a job runs, as its documented shape says.
+      expectShape('labs', { schemaVersion: 1, ...list });
+      const [row] = list.labs;
       // Another program's job: this process cannot cancel it. Listed by the process running it, it can.
       expect(row!.running).toMatchObject({ kind: 'up', owner: 'cli', pid: other.pid, jobId: other.id, here: false });
       expect((await listLabs(ctx, new Set([other.id]))).labs[0]!.running).toMatchObject({ jobId: other.id, here: true });
