@@ -7,7 +7,7 @@ import { createServices, type Services } from '../services';
 import { readNetworkFactsOffThread } from '../offThread';
 import { createContext } from '../services/context';
 import { APP_SCHEME, APP_URL, appProtocolHandler, appSchemePrivileges } from './appProtocol';
-import { appSenderCheck, forwardEvents, registerIpc } from './ipc';
+import { appSenderCheck, endSessionsWithPage, forwardEvents, registerIpc } from './ipc';
 import { followJobs } from './jobFeedback';
 import { installAppMenu } from './menu';
 import { quitGuard } from './quitGuard';
@@ -77,8 +77,9 @@ if (!app.requestSingleInstanceLock()) {
       diagnostics: async () => (await services.handlers['diagnostics.collect']({ dir: jobs.lastDir() ?? undefined })).text,
       openExternal: (url) => void shell.openExternal(url),
     });
-    registerIpc(ipcMain, services.handlers, appSenderCheck(contents, appUrl));
+    const ipc = registerIpc(ipcMain, services.handlers, appSenderCheck(contents, appUrl));
     forwardEvents(services.ctx.events, contents);
+    app.on('browser-window-created', (_event, created) => endSessionsWithPage(created.webContents, ipc));
     createWindow();
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();

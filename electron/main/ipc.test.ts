@@ -7,7 +7,7 @@ import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
 import { callNames, channelFor, type Handlers } from '../../shared/contract';
 import { EventBus } from '../services/events';
-import { appSenderCheck, forwardEvents, refusedSender, registerIpc } from './ipc';
+import { appSenderCheck, endSessionsWithPage, forwardEvents, refusedSender, registerIpc } from './ipc';
 
 const APP_URL = 'file:///opt/Cluster%20Lab/resources/app.asar/out/renderer/index.html';
 
@@ -84,9 +84,43 @@ describe('registering the contract', () => {
     });
   });
 
+  it("lets go of the labs the window's page attached to when that page goes, once", async () => {
+    const { ipcMain, handlers: registered } = fakeIpcMain();
+    const detach = vi.fn(async () => ({}));
+    const attaching = { 'job.attach': vi.fn(async () => ({ job: null, tail: [] })), 'job.detach': detach } as unknown as Handlers;
+    const ipc = registerIpc(ipcMain, attaching, () => true);
+    const call = (name: 'job.attach' | 'job.detach', dir: string) => registered.get(channelFor(name))!(from(null, null), { dir });
+    await call('job.attach', '/labs/a');
+    await call('job.attach', '/labs/a');
+    await call('job.attach', '/labs/b');
+    await call('job.detach', '/labs/b');
+    expect(detach).toHaveBeenCalledTimes(1);
+    ipc.pageGone();
+    await vi.waitFor(() => expect(detach).toHaveBeenCalledTimes(3));
+    expect(detach.mock.calls.slice(1)).toEqual([[{ dir: '/labs/a' }], [{ dir: '/labs/a' }]]);
+    // The next page starts with nothing attached.
+    ipc.pageGone();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(detach).toHaveBeenCalledTimes(3);
+  });
+
+  it('hears the page go on a reload or navigation, a crash and the end of the contents, never on a pushState', () => {
+    const listeners = new Map<string, (...args: unknown[]) => void>();
+    const contents = { on: (name: string, listener: (...args: unknown[]) => void) => listeners.set(name, listener) } as unknown as WebContents;
+    const pageGone = vi.fn();
+    endSessionsWithPage(contents, { pageGone });
+    listeners.get('did-start-navigation')!({ isMainFrame: true, isSameDocument: true });
+    listeners.get('did-start-navigation')!({ isMainFrame: false, isSameDocument: false });
+    expect(pageGone).not.toHaveBeenCalled();
+    listeners.get('did-start-navigation')!({ isMainFrame: true, isSameDocument: false });
+    listeners.get('render-process-gone')!({}, { reason: 'crashed' });
+    listeners.get('destroyed')!();
+    expect(pageGone).toHaveBeenCalledTimes(3);
+  });
+
   it('takes every handler back when disposed', () => {
     const { ipcMain, handlers: registered } = fakeIpcMain();
-    registerIpc(ipcMain, handlers, () => true)();
+    registerIpc(ipcMain, handlers, () => true).dispose();
     expect(registered.size).toBe(0);
   });
 });

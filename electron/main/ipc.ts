@@ -2,7 +2,7 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { callNames, channelFor, type Envelope, type Handlers } from '../../shared/contract';
 import type { EventBus } from '../services/events';
-import { dispatch } from '../services/dispatch';
+import { pageSession } from '../services/pageSession';
 
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
 
@@ -21,11 +21,38 @@ export const refusedSender: Envelope<never> = {
   error: { code: 'invalid_input', message: 'Refused: this request did not come from the Cluster Lab window.' },
 };
 
-export function registerIpc(ipcMain: IpcMain, handlers: Handlers, trusted: SenderCheck): () => void {
+export interface RegisteredIpc {
+  /** The window's document went (a reload, a navigation, a crash, the window closed): what it attached to is let go. */
+  pageGone(): void;
+  /** Takes every handler back. */
+  dispose(): void;
+}
+
+export function registerIpc(ipcMain: IpcMain, handlers: Handlers, trusted: SenderCheck): RegisteredIpc {
+  let session = pageSession(handlers);
   for (const name of callNames) {
-    ipcMain.handle(channelFor(name), (event, args: unknown) => (trusted(event) ? dispatch(handlers, name, args) : refusedSender));
+    ipcMain.handle(channelFor(name), (event, args: unknown) => (trusted(event) ? session.call(name, args) : refusedSender));
   }
-  return () => callNames.forEach((name) => ipcMain.removeHandler(channelFor(name)));
+  return {
+    pageGone() {
+      session.end();
+      session = pageSession(handlers);
+    },
+    dispose: () => callNames.forEach((name) => ipcMain.removeHandler(channelFor(name))),
+  };
+}
+
+/**
+ * Tells `ipc` when the window's document goes: a navigation of the main frame to another document
+ * (a reload too; not a pushState, which keeps the page), the renderer's crash, the contents' end.
+ * (Electron's webContents events: https://www.electronjs.org/docs/latest/api/web-contents, "Navigation Events".)
+ */
+export function endSessionsWithPage(contents: WebContents, ipc: Pick<RegisteredIpc, 'pageGone'>): void {
+  contents.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) ipc.pageGone();
+  });
+  contents.on('render-process-gone', () => ipc.pageGone());
+  contents.on('destroyed', () => ipc.pageGone());
 }
 
 /** Events go to our window only, and only while it is alive. */

@@ -12,7 +12,8 @@ const fake = vi.hoisted(() => {
   const handlers = new Map<string, Handler>();
   const listeners = new Map<string, Handler>();
   const windows: { options: Record<string, unknown>; loaded: string[]; contents: Record<string, unknown> }[] = [];
-  const appHandlers = new Map<string, Handler>();
+  const appHandlers = new Map<string, Handler[]>();
+  const emitApp = (name: string, ...args: unknown[]) => appHandlers.get(name)?.forEach((fn) => fn(...(args as [unknown, ...unknown[]])));
   let readyResolve: () => void = () => {};
   const ready = new Promise<void>((resolve) => (readyResolve = resolve));
   const makeContents = () => {
@@ -37,10 +38,12 @@ const fake = vi.hoisted(() => {
     constructor(public options: Record<string, unknown>) {
       windows.push({ options, loaded: [], contents: this.webContents });
       BrowserWindow.all.push(this);
-      // As Electron does for every new page, the main window's included.
-      appHandlers.get('web-contents-created')?.({}, this.webContents);
+      // As Electron does for every new page, the main window's included, and for every window.
+      emitApp('web-contents-created', {}, this.webContents);
+      emitApp('browser-window-created', {}, this);
     }
     once() {}
+    on() {}
     isDestroyed = () => false;
     loadURL = (url: string) => {
       windows.at(-1)!.loaded.push(url);
@@ -53,7 +56,7 @@ const fake = vi.hoisted(() => {
     app: {
       requestSingleInstanceLock: vi.fn(() => true),
       quit: vi.fn(),
-      on: vi.fn((name: string, fn: Handler) => appHandlers.set(name, fn)),
+      on: vi.fn((name: string, fn: Handler) => appHandlers.set(name, [...(appHandlers.get(name) ?? []), fn])),
       whenReady: () => ready,
       isPackaged: true,
     },
@@ -98,6 +101,11 @@ describe('Electron main process', () => {
   it('takes the single-instance lock and registers a handler for every contract call, and no other', () => {
     expect(fake.electron.app.requestSingleInstanceLock).toHaveBeenCalled();
     expect([...fake.handlers.keys()].sort()).toEqual(callNames.map(channelFor).sort());
+  });
+
+  it("hears the window's page go (a reload, a crash, the window's end), to let go of the labs it attached to", () => {
+    const contents = fake.windows[0]!.contents as { handlers: Map<string, Handler> };
+    for (const event of ['did-start-navigation', 'render-process-gone', 'destroyed']) expect(contents.handlers.has(event), event).toBe(true);
   });
 
   it('creates one window with the security baseline', () => {

@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientFrame, ServerFrame } from '../../shared/wire';
 import { WIRE_PATH, WIRE_PROTOCOL, WIRE_TOKEN_PROTOCOL_PREFIX } from '../../shared/wire';
-import { dispatch } from '../services/dispatch';
+import { pageSession } from '../services/pageSession';
 import { rendererFile } from '../services/rendererFiles';
 import type { Services } from '../services';
 
@@ -142,12 +142,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
     const off = services.ctx.events.onAny((name, payload) => send({ kind: 'event', name, payload }));
-    // The labs this page is attached to (job.attach, less job.detach): a page that goes (closed,
-    // reloaded) never says job.detach, so its socket lets go of them, and main stops looking there.
-    const attached = new Map<string, number>();
+    // A socket is one page: when it closes, the page has gone.
+    const session = pageSession(services.handlers);
     ws.on('close', () => {
       off();
-      for (const [dir, count] of attached) for (let i = 0; i < count; i++) void dispatch(services.handlers, 'job.detach', { dir });
+      session.end();
     });
     // A frame over maxPayload, or a malformed one: ws closes the socket (1009, 1002) by itself and
     // then emits 'error', which with no listener would throw and end browser mode for every page.
@@ -160,15 +159,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         return;
       }
       if (frame?.kind !== 'call' || typeof frame.id !== 'number') return;
-      void dispatch(services.handlers, frame.name, frame.args).then((envelope) => {
-        const dir = (frame.args as { dir?: unknown } | null)?.dir;
-        if (envelope.ok && typeof dir === 'string' && (frame.name === 'job.attach' || frame.name === 'job.detach')) {
-          const count = (attached.get(dir) ?? 0) + (frame.name === 'job.attach' ? 1 : -1);
-          if (count > 0) attached.set(dir, count);
-          else attached.delete(dir);
-        }
-        send({ kind: 'result', id: frame.id, envelope });
-      });
+      void session.call(frame.name, frame.args).then((envelope) => send({ kind: 'result', id: frame.id, envelope }));
     });
   };
 
