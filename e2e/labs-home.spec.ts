@@ -3,6 +3,7 @@
  * wizard's draft, step and opened lab outlive a reload, a second tab and a restart of the host.
  * Machines boot behind a gate (FAKE_VAGRANT_GATE), so a job runs exactly as long as a test needs.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
@@ -137,7 +138,9 @@ test.describe('with the fake vagrant', () => {
     await expect(page.getByRole('button', { name: 'Cancel Up of gamma' })).toHaveCount(0);
     await page.getByRole('button', { name: 'Up gamma' }).click();
     await expect(labCard(page, gamma)).toHaveAttribute('data-busy', 'true');
-    // After a reload the page has heard no event of the job: the list itself says this host runs it.
+    // Once the server waits at the gate the job sends no more events: after a reload the page has
+    // heard none of it, and only the list can say this host runs it.
+    await expect.poll(() => existsSync(path.join(gamma, '.gate', 'server.booting'))).toBe(true);
     await page.reload();
     await expect(labCard(page, gamma)).toHaveAttribute('data-busy', 'true');
     await expect(page.getByRole('button', { name: 'Cancel Up of gamma' })).toBeVisible();

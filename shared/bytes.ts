@@ -17,9 +17,13 @@ export interface TransferProgress {
   etaSeconds: number | null;
 }
 
-/** `k3s: 12.0 MiB of 64.0 MiB, 3.1 MiB/s, 17 s left`: the log's line and the Run step's caption alike. */
+/**
+ * `k3s: 12.0 MiB of 64.0 MiB, 3.1 MiB/s, 17 s left`: the log's line and the Run step's caption alike.
+ * A rate of 0 is a download no bytes reach any more: `stalled`.
+ */
 export function transferText(p: TransferProgress): string {
   const done = p.total !== null && p.bytes === p.total;
   const left = done || p.etaSeconds === null ? '' : `, ${Math.ceil(p.etaSeconds)} s left`;
-  return `${p.file}: ${formatBytes(p.bytes)}${p.total === null ? '' : ` of ${formatBytes(p.total)}`}, ${formatBytes(p.rate)}/s${left}`;
+  const speed = p.rate > 0 || done ? `${formatBytes(p.rate)}/s` : 'stalled';
+  return `${p.file}: ${formatBytes(p.bytes)}${p.total === null ? '' : ` of ${formatBytes(p.total)}`}, ${speed}${left}`;
 }

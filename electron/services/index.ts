@@ -105,7 +105,7 @@ export function createServices(ctx: ServiceContext = createContext(), shell: She
       ctx.events.emit('lab.check', { dir: labDir, check });
       return check;
     },
-    'labs.list': () => listLabs(ctx, new Set(jobs.runningJobs().map((job) => job.id))),
+    'labs.list': () => listLabs(ctx, jobs.runningJobs()),
     'labs.forget': async ({ dir }) => ({ dir: lab(dir), forgotten: await forgetLab(ctx, lab(dir)) }),
     'labs.deleteFolder': ({ dir }) => deleteLabFolder(ctx, lab(dir)),
     'labs.addresses': async () => ({ addresses: await labAddresses(ctx) }),

@@ -302,13 +302,15 @@ function LabCard({
       : listed?.here && listed.kind !== 'write' && live?.id !== listed.jobId
         ? { id: listed.jobId, kind: listed.kind }
         : null;
-  // The Cancel button goes once its job has ended: the focus it leaves on the page goes to the lab's name, not to the top of the page.
+  // A pressed Cancel goes once its job has ended: the focus it had lands on the lab's name, not at
+  // the top of the page. A job that ends by itself moves no one's focus.
   const heading = useRef<HTMLHeadingElement>(null);
-  const hadCancel = useRef(false);
+  const cancelPressed = useRef(false);
   const cancelId = cancellable?.id ?? null;
   useEffect(() => {
-    if (hadCancel.current && !cancelId && (document.activeElement === document.body || document.activeElement === null)) heading.current?.focus();
-    hadCancel.current = cancelId !== null;
+    if (cancelId || !cancelPressed.current) return;
+    cancelPressed.current = false;
+    if (document.activeElement === document.body || document.activeElement === null) heading.current?.focus();
   }, [cancelId]);
   const anyRunning = lab.machines.some((m) => m.state === 'running');
   const allGone = lab.machines.length > 0 && lab.machines.every((m) => m.state === 'not_created');
@@ -399,7 +401,10 @@ function LabCard({
         {cancellable && (
           <button
             type="button"
-            onClick={() => onCancel(cancellable)}
+            onClick={() => {
+              cancelPressed.current = true;
+              onCancel(cancellable);
+            }}
             aria-label={`Cancel ${kindLabel[cancellable.kind]} of ${name}`}
             disabled={busy !== undefined}
           >

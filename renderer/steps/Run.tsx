@@ -358,10 +358,11 @@ function JobCard({ job, heading }: { job: JobInfo; heading: RefObject<HTMLHeadin
                 {/* No total (the server sent no length): a bar that says "busy", not a made-up share. */}
                 <progress
                   aria-label={`Downloading ${step.transfer.file}`}
+                  aria-describedby={`transfer-${step.id}`}
                   max={step.transfer.total ?? undefined}
                   value={step.transfer.total === null ? undefined : step.transfer.bytes}
                 />
-                <span className="muted small" data-transfer="">
+                <span className="muted small" id={`transfer-${step.id}`} data-transfer="">
                   {transferText(step.transfer)}
                 </span>
               </div>

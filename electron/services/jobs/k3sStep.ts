@@ -19,6 +19,8 @@ import type { StepRun } from './steps';
  * the page with updates. Sampled rather than throttled, so a download that stalls shows where it stopped.
  */
 const TRANSFER_EVERY_MS = 250;
+/** No bytes for this long: the step says the download is stalled (no rate, no time left), not the last speed it had. */
+const STALLED_AFTER_MS = 3000;
 
 export async function fetchAndPlaceK3s({ ctx, job, label, transfer }: StepRun): Promise<void> {
   const fail = (message: string, hint?: string) => new StepFailure({ machine: null, step: label, message, hint, lastLines: [] }, null);
@@ -33,9 +35,11 @@ export async function fetchAndPlaceK3s({ ctx, job, label, transfer }: StepRun): 
   const cacheDir = k3sCacheDir(ctx.platform, ctx.env, ctx.homeDir);
   const logLine = progressLines((line) => job.log.app(line));
   let latest: TransferProgress | null = null;
+  let latestAt = 0;
   let shown: TransferProgress | null = null;
   const sampler = setInterval(() => {
-    if (latest !== shown) transfer((shown = latest));
+    if (latest && latest !== shown) transfer((shown = latest));
+    else if (shown && shown.rate > 0 && Date.now() - latestAt >= STALLED_AFTER_MS) transfer((shown = { ...shown, rate: 0, etaSeconds: null }));
   }, TRANSFER_EVERY_MS);
   try {
     const fetched = await fetchRelease({
@@ -48,6 +52,7 @@ export async function fetchAndPlaceK3s({ ctx, job, label, transfer }: StepRun): 
       onProgress: (p) => {
         logLine(p);
         latest = p;
+        latestAt = Date.now();
       },
     }).finally(() => {
       clearInterval(sampler);

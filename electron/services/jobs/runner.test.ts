@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat, symlink, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EventName, EventPayload } from '../../../shared/contract';
 import { LOG_BATCH_MAX_LINES, type LabStatus, type LogBatch, type LogLine } from '../../../shared/jobs';
 import { seedLab } from '../../../shared/render/testing';
@@ -544,6 +544,8 @@ describe("Up's k3s step: the pinned release fetched once and placed in shared/",
     runner.onLine((_, line) => lines.push(line));
     const first = await runner.wait((await runner.start(dir, 'up')).id);
     expect(first.status, JSON.stringify(first.failure)).toBe('succeeded');
+    // The download is over: the step carries no progress any more.
+    expect(first.steps[0]!.transfer).toBeUndefined();
     expect(requests.sort()).toEqual(
       [
         '/install.sh',
@@ -581,6 +583,10 @@ describe("Up's k3s step: the pinned release fetched once and placed in shared/",
     const stalledAt = { file: 'k3s', bytes: 32 * 28, total: 64 * 28 };
     while (!seen['job.update'].some((update) => update.steps[0]!.transfer?.bytes === stalledAt.bytes)) await new Promise((r) => setTimeout(r, 20));
     expect(seen['job.update'].at(-1)!.steps[0]!.transfer).toMatchObject(stalledAt);
+    // No bytes for a few seconds: no speed and no time left are claimed any more.
+    await vi.waitFor(() => expect(seen['job.update'].at(-1)!.steps[0]!.transfer).toMatchObject({ ...stalledAt, rate: 0, etaSeconds: null }), {
+      timeout: 10_000,
+    });
     const cancelled = await runner.cancel(job.id);
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.steps[0]!.transfer).toBeUndefined();

@@ -319,8 +319,12 @@ describe('jobs and checks in the rows', () => {
       const [row] = list.labs;
       // Another program's job: this process cannot cancel it. Listed by the process running it, it can.
       expect(row!.running).toMatchObject({ kind: 'up', owner: 'cli', pid: other.pid, jobId: other.id, here: false });
-      expect((await listLabs(ctx, new Set([other.id]))).labs[0]!.running).toMatchObject({ jobId: other.id, here: true });
-      expect((await listLabs(ctx, new Set(['up-20261206T040000Z-000000']))).labs[0]!.running).toMatchObject({ here: false });
+      expect((await listLabs(ctx, [{ id: other.id, dir }])).labs[0]!.running).toMatchObject({ jobId: other.id, here: true });
+      // Another job, or the same id in another folder (a lock from elsewhere naming a job of ours), is not.
+      expect((await listLabs(ctx, [{ id: 'up-20261206T040000Z-000000', dir }])).labs[0]!.running).toMatchObject({ here: false });
+      expect((await listLabs(ctx, [{ id: other.id, dir: path.join(homeDir, 'ClusterLab', 'other') }])).labs[0]!.running).toMatchObject({
+        here: false,
+      });
       expect(Date.parse(row!.running!.startedAt)).toBeGreaterThan(t0);
       // The running Up's log is not the last job: the Down before it is.
       expect(row!.job).toEqual({

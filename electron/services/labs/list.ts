@@ -180,11 +180,17 @@ async function rows(ctx: ServiceContext): Promise<{ rows: Row[]; problem: string
   return { rows: made, problem: registry.problem };
 }
 
-/** Every known lab, one row each; `ownJobIds` are the jobs the calling process runs itself (their rows say `here`). */
-export async function listLabs(ctx: ServiceContext, ownJobIds: ReadonlySet<string> = new Set()): Promise<LabList> {
+/**
+ * Every known lab, one row each. `ownJobs` are the jobs the calling process runs itself: a row whose
+ * lock names one of them, in that job's own folder, says `here` (a lock is a lab folder's word, and
+ * only the runner knows what it runs).
+ */
+export async function listLabs(ctx: ServiceContext, ownJobs: readonly { id: string; dir: string }[] = []): Promise<LabList> {
   const { rows: made, problem } = await rows(ctx);
   const labs = made.map(({ summary }) =>
-    summary.running && ownJobIds.has(summary.running.jobId) ? { ...summary, running: { ...summary.running, here: true } } : summary,
+    summary.running && ownJobs.some((job) => job.id === summary.running!.jobId && job.dir === summary.dir)
+      ? { ...summary, running: { ...summary.running, here: true } }
+      : summary,
   );
   return { labs, problem };
 }
