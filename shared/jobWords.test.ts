@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobInfo } from './jobs';
-import { jobEndNotice } from './jobWords';
+import { jobEndNotice, taskbarProgress } from './jobWords';
 
 const job = (over: Partial<JobInfo>): JobInfo => ({
   id: 'j1',
@@ -46,5 +46,25 @@ describe('jobEndNotice', () => {
 
   it('tells a cancelled job from a failed one', () => {
     expect(jobEndNotice(job({ kind: 'destroy', status: 'cancelled' }))?.title).toBe('Destroy was cancelled: office-lab');
+  });
+});
+
+describe('taskbarProgress', () => {
+  const fetching = (bytes: number, total: number | null) =>
+    job({
+      steps: [{ id: 'k3s-release', label: 'Fetch k3s', status: 'running', transfer: { file: 'k3s', bytes, total, rate: 1, etaSeconds: null } }],
+    });
+
+  it('shows none with no job, and busy while a job runs that downloads nothing', () => {
+    expect(taskbarProgress([])).toBe(-1);
+    expect(taskbarProgress([job({ steps: [{ id: 'up-server', label: 'vagrant up server', status: 'running' }] })])).toBe(2);
+  });
+
+  it("shows the download's share while the one job running fetches a file of known size", () => {
+    expect(taskbarProgress([fetching(25, 100)])).toBe(0.25);
+    expect(taskbarProgress([fetching(100, 100)])).toBe(1);
+    // No length from the server, or two jobs at once: busy, never a made-up share.
+    expect(taskbarProgress([fetching(25, null)])).toBe(2);
+    expect(taskbarProgress([fetching(25, 100), job({ id: 'j2', dir: '/home/ada/ClusterLab/other' })])).toBe(2);
   });
 });

@@ -38,3 +38,14 @@ export function jobEndNotice(job: JobInfo): { title: string; body: string } | nu
   const outcome = job.status === 'succeeded' ? 'succeeded' : job.status === 'cancelled' ? 'was cancelled' : 'failed';
   return { title: `${kindLabel[job.kind]} ${outcome}: ${folderName(job.dir)}`, body: `${jobResult(job)}\n${job.dir}` };
 }
+
+/**
+ * The taskbar/dock progress for the jobs running now (Electron's BrowserWindow.setProgressBar: a
+ * share from 0 to 1, above 1 "busy" with no share, below 0 none): the one job's download as its
+ * share of the file while it fetches one of known size, "busy" otherwise.
+ */
+export function taskbarProgress(running: readonly JobInfo[]): number {
+  if (running.length === 0) return -1;
+  const transfer = running.length === 1 ? running[0]!.steps.find((step) => step.status === 'running')?.transfer : undefined;
+  return transfer && transfer.total ? Math.min(transfer.bytes / transfer.total, 1) : 2;
+}

@@ -1,23 +1,23 @@
 /**
  * A job's end and progress outside the page: a desktop notification naming the lab and the result
  * (shared/jobWords.ts jobEndNotice) when the window is not in front, and the taskbar/dock progress
- * indeterminate while any job runs. Thin: the words are tested in shared/.
+ * while any job runs (taskbarProgress: a download's share, else busy). Thin: both are tested in shared/.
  */
 import { Notification, type BrowserWindow } from 'electron';
-import { jobEndNotice } from '../../shared/jobWords';
+import type { JobInfo } from '../../shared/jobs';
+import { jobEndNotice, taskbarProgress } from '../../shared/jobWords';
 import type { EventBus } from '../services/events';
 
 export function followJobs(bus: EventBus, window: () => BrowserWindow | null): { lastDir: () => string | null } {
-  const running = new Set<string>();
+  const running = new Map<string, JobInfo>();
   let lastDir: string | null = null;
   bus.on('job.update', (job) => {
     lastDir = job.dir;
     const wasRunning = running.has(job.id);
-    if (job.status === 'running') running.add(job.id);
+    if (job.status === 'running') running.set(job.id, job);
     else running.delete(job.id);
     const win = window();
-    // Electron's BrowserWindow.setProgressBar: above 1 is indeterminate, below 0 removes it.
-    win?.setProgressBar(running.size > 0 ? 2 : -1);
+    win?.setProgressBar(taskbarProgress([...running.values()]));
     const notice = wasRunning ? jobEndNotice(job) : null;
     if (!notice || !Notification.isSupported() || win?.isFocused()) return;
     const notification = new Notification({ title: notice.title, body: notice.body });
