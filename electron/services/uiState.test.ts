@@ -56,6 +56,29 @@ describe('ui.state.save and ui.state.get', () => {
     });
   });
 
+  it('keeps the later edit whatever order the saves arrive in: an older one, sent first and slower, writes nothing', async () => {
+    const { ctx, call } = await setup();
+    const seen: unknown[] = [];
+    ctx.events.on('ui.state', (payload) => seen.push(payload));
+    const older = toSaved({ ...edited(), savedAt: 1_800_000_000_000 });
+    const newer = toSaved({ ...edited(), config: { ...edited().config, name: 'gamma' }, savedAt: 1_800_000_000_400 });
+    // Both in flight at once, the newer first: without an order they would race their renames.
+    const answers = await Promise.all([
+      call('ui.state.save', { state: newer, client: 'tab-1' }),
+      call('ui.state.save', { state: older, client: 'tab-1' }),
+    ]);
+    expect(answers).toEqual([
+      { ok: true, value: { savedAt: newer.savedAt } },
+      { ok: true, value: { savedAt: newer.savedAt } },
+    ]);
+    expect(await call('ui.state.get', {})).toEqual({ ok: true, value: { state: newer } });
+    expect(seen).toEqual([{ state: newer, client: 'tab-1' }]);
+    // A later one still replaces it.
+    const latest = toSaved({ ...edited(), config: { ...edited().config, name: 'delta' }, savedAt: 1_800_000_000_800 });
+    await call('ui.state.save', { state: latest, client: 'tab-2' });
+    expect(await call('ui.state.get', {})).toEqual({ ok: true, value: { state: latest } });
+  });
+
   it('takes a draft opened from any lab folder: every field lab.json may hold fits the draft', async () => {
     const { call } = await setup();
     const lab = seedLab();

@@ -32,9 +32,28 @@ export async function getUiState(ctx: ServiceContext): Promise<{ state: SavedUiS
   return { state: state && toSaved(state) };
 }
 
-export async function saveUiState(ctx: ServiceContext, state: SavedUiState, client: string): Promise<{ savedAt: number }> {
-  // Private like the rest of the app's folder: the draft names this machine's addresses.
-  await atomicWrite(uiStateFile(ctx), `${JSON.stringify(state)}\n`, { mode: 0o600 });
-  ctx.events.emit('ui.state', { state, client });
-  return { savedAt: state.savedAt };
+/** The save running or queued for each file: saves go one after another, never racing their renames. */
+const saving = new Map<string, Promise<unknown>>();
+
+/**
+ * Writes the state unless the file already holds a later one: the later edit wins whatever order the
+ * saves arrive in (a page's two last edits, the slower one on its way last; two tabs). Returns the
+ * `savedAt` the file holds after it.
+ */
+export function saveUiState(ctx: ServiceContext, state: SavedUiState, client: string): Promise<{ savedAt: number }> {
+  const file = uiStateFile(ctx);
+  const save = async () => {
+    const current = (await getUiState(ctx).catch(() => ({ state: null }))).state;
+    if (current && current.savedAt > state.savedAt) return { savedAt: current.savedAt };
+    // Private like the rest of the app's folder: the draft names this machine's addresses.
+    await atomicWrite(file, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+    ctx.events.emit('ui.state', { state, client });
+    return { savedAt: state.savedAt };
+  };
+  const saved = (saving.get(file) ?? Promise.resolve()).then(save, save);
+  const settled = saved.catch(() => {});
+  saving.set(file, settled);
+  // The last save done leaves nothing behind.
+  void settled.then(() => saving.get(file) === settled && saving.delete(file));
+  return saved;
 }
