@@ -66,5 +66,13 @@ describe('taskbarProgress', () => {
     // No length from the server, or two jobs at once: busy, never a made-up share.
     expect(taskbarProgress([fetching(25, null)])).toBe(2);
     expect(taskbarProgress([fetching(25, 100), job({ id: 'j2', dir: '/home/ada/ClusterLab/other' })])).toBe(2);
+    // Nothing that is not a share of a real size: busy, never a bar removed by a negative or a NaN.
+    for (const [bytes, total] of [
+      [25, 0],
+      [25, -100],
+      [Number.NaN, 100],
+      [25, Number.POSITIVE_INFINITY],
+    ])
+      expect(taskbarProgress([fetching(bytes!, total!)]), `${bytes} of ${total}`).toBe(2);
   });
 });

@@ -47,5 +47,7 @@ export function jobEndNotice(job: JobInfo): { title: string; body: string } | nu
 export function taskbarProgress(running: readonly JobInfo[]): number {
   if (running.length === 0) return -1;
   const transfer = running.length === 1 ? running[0]!.steps.find((step) => step.status === 'running')?.transfer : undefined;
-  return transfer && transfer.total ? Math.min(transfer.bytes / transfer.total, 1) : 2;
+  const total = transfer?.total ?? Number.NaN;
+  const share = Number.isFinite(total) && total > 0 ? transfer!.bytes / total : Number.NaN;
+  return Number.isFinite(share) && share >= 0 ? Math.min(share, 1) : 2;
 }

@@ -79,7 +79,7 @@ if (!app.requestSingleInstanceLock()) {
     });
     const ipc = registerIpc(ipcMain, services.handlers, appSenderCheck(contents, appUrl));
     forwardEvents(services.ctx.events, contents);
-    app.on('browser-window-created', (_event, created) => endSessionsWithPage(created.webContents, ipc));
+    app.on('browser-window-created', (_event, created) => endSessionsWithPage(created.webContents, appUrl, ipc));
     createWindow();
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();

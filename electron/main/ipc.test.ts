@@ -104,15 +104,32 @@ describe('registering the contract', () => {
     expect(detach).toHaveBeenCalledTimes(3);
   });
 
+  it('lets go of an attach still on its way when the page went, as soon as it lands', async () => {
+    const { ipcMain, handlers: registered } = fakeIpcMain();
+    let land = () => {};
+    const attach = vi.fn(() => new Promise((resolve) => (land = () => resolve({ job: null, tail: [] }))));
+    const detach = vi.fn(async () => ({}));
+    const ipc = registerIpc(ipcMain, { 'job.attach': attach, 'job.detach': detach } as unknown as Handlers, () => true);
+    const attaching = registered.get(channelFor('job.attach'))!(from(null, null), { dir: '/labs/a' });
+    await vi.waitFor(() => expect(attach).toHaveBeenCalled());
+    ipc.pageGone();
+    expect(detach).not.toHaveBeenCalled();
+    land();
+    await attaching;
+    await vi.waitFor(() => expect(detach).toHaveBeenCalledWith({ dir: '/labs/a' }));
+  });
+
   it('hears the page go on a reload or navigation, a crash and the end of the contents, never on a pushState', () => {
     const listeners = new Map<string, (...args: unknown[]) => void>();
     const contents = { on: (name: string, listener: (...args: unknown[]) => void) => listeners.set(name, listener) } as unknown as WebContents;
     const pageGone = vi.fn();
-    endSessionsWithPage(contents, { pageGone });
-    listeners.get('did-start-navigation')!({ isMainFrame: true, isSameDocument: true });
-    listeners.get('did-start-navigation')!({ isMainFrame: false, isSameDocument: false });
+    endSessionsWithPage(contents, APP_URL, { pageGone });
+    listeners.get('did-start-navigation')!({ isMainFrame: true, isSameDocument: true, url: `${APP_URL}?step=run` });
+    listeners.get('did-start-navigation')!({ isMainFrame: false, isSameDocument: false, url: APP_URL });
+    // A navigation elsewhere is refused by will-navigate: the page stays, and so does what it attached to.
+    listeners.get('did-start-navigation')!({ isMainFrame: true, isSameDocument: false, url: 'https://evil.example/' });
     expect(pageGone).not.toHaveBeenCalled();
-    listeners.get('did-start-navigation')!({ isMainFrame: true, isSameDocument: false });
+    listeners.get('did-start-navigation')!({ isMainFrame: true, isSameDocument: false, url: `${APP_URL}?step=run` });
     listeners.get('render-process-gone')!({}, { reason: 'crashed' });
     listeners.get('destroyed')!();
     expect(pageGone).toHaveBeenCalledTimes(3);

@@ -6,13 +6,16 @@ import { pageSession } from '../services/pageSession';
 
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
 
+/** Our own page, at any of its steps (`?step=`) or anchors. */
+const isAppPage = (url: string, appUrl: string) => url === appUrl || url.startsWith(`${appUrl}#`) || url.startsWith(`${appUrl}?`);
+
 /** A sender is trusted when it is the main frame of our own window showing our own page. */
 export function appSenderCheck(getContents: () => WebContents | null, appUrl: string): SenderCheck {
   return (event) => {
     const contents = getContents();
     const frame = event.senderFrame;
     if (!contents || event.sender !== contents || !frame || frame !== contents.mainFrame) return false;
-    return frame.url === appUrl || frame.url.startsWith(`${appUrl}#`) || frame.url.startsWith(`${appUrl}?`);
+    return isAppPage(frame.url, appUrl);
   };
 }
 
@@ -43,13 +46,15 @@ export function registerIpc(ipcMain: IpcMain, handlers: Handlers, trusted: Sende
 }
 
 /**
- * Tells `ipc` when the window's document goes: a navigation of the main frame to another document
- * (a reload too; not a pushState, which keeps the page), the renderer's crash, the contents' end.
- * (Electron's webContents events: https://www.electronjs.org/docs/latest/api/web-contents, "Navigation Events".)
+ * Tells `ipc` when the window's document goes: the main frame loading our page as a new document (a
+ * reload; not a pushState, which keeps the page), the renderer's crash, the contents' end. It is
+ * told at the navigation's start, before the new document can call anything. A navigation anywhere
+ * else is refused at will-navigate (security.ts), which Electron emits after did-start-navigation,
+ * so it ends nothing: the page stays. (https://www.electronjs.org/docs/latest/api/web-contents, "Navigation Events".)
  */
-export function endSessionsWithPage(contents: WebContents, ipc: Pick<RegisteredIpc, 'pageGone'>): void {
+export function endSessionsWithPage(contents: WebContents, appUrl: string, ipc: Pick<RegisteredIpc, 'pageGone'>): void {
   contents.on('did-start-navigation', (details) => {
-    if (details.isMainFrame && !details.isSameDocument) ipc.pageGone();
+    if (details.isMainFrame && !details.isSameDocument && isAppPage(details.url, appUrl)) ipc.pageGone();
   });
   contents.on('render-process-gone', () => ipc.pageGone());
   contents.on('destroyed', () => ipc.pageGone());

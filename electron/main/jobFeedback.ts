@@ -17,7 +17,8 @@ export function followJobs(bus: EventBus, window: () => BrowserWindow | null): {
     if (job.status === 'running') running.set(job.id, job);
     else running.delete(job.id);
     const win = window();
-    win?.setProgressBar(taskbarProgress([...running.values()]));
+    // This app's own jobs: another program's is followed only while a page shows it, and its end may never come here.
+    win?.setProgressBar(taskbarProgress([...running.values()].filter((own) => !own.owner)));
     const notice = wasRunning ? jobEndNotice(job) : null;
     if (!notice || !Notification.isSupported() || win?.isFocused()) return;
     const notification = new Notification({ title: notice.title, body: notice.body });

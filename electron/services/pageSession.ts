@@ -17,11 +17,14 @@ export interface PageSession {
 
 export function pageSession(handlers: Handlers): PageSession {
   const attached = new Map<string, number>();
+  let ended = false;
   return {
     async call(name, args) {
       const envelope = await dispatch(handlers, name, args);
       const dir = (args as { dir?: unknown } | null)?.dir;
-      if (envelope.ok && typeof dir === 'string' && (name === 'job.attach' || name === 'job.detach')) {
+      // An attach still on its way when the page went: nobody is left to detach it but us.
+      if (ended && envelope.ok && typeof dir === 'string' && name === 'job.attach') void dispatch(handlers, 'job.detach', { dir });
+      else if (envelope.ok && typeof dir === 'string' && (name === 'job.attach' || name === 'job.detach')) {
         const count = (attached.get(dir) ?? 0) + (name === 'job.attach' ? 1 : -1);
         if (count > 0) attached.set(dir, count);
         else attached.delete(dir);
@@ -29,6 +32,7 @@ export function pageSession(handlers: Handlers): PageSession {
       return envelope;
     },
     end() {
+      ended = true;
       const left = [...attached];
       attached.clear();
       for (const [dir, count] of left) for (let i = 0; i < count; i++) void dispatch(handlers, 'job.detach', { dir });

@@ -60,8 +60,9 @@ describe('ui.state.save and ui.state.get', () => {
     const { ctx, call } = await setup();
     const seen: unknown[] = [];
     ctx.events.on('ui.state', (payload) => seen.push(payload));
-    const older = toSaved({ ...edited(), savedAt: 1_800_000_000_000 });
-    const newer = toSaved({ ...edited(), config: { ...edited().config, name: 'gamma' }, savedAt: 1_800_000_000_400 });
+    const at = Date.now() - 10_000;
+    const older = toSaved({ ...edited(), savedAt: at });
+    const newer = toSaved({ ...edited(), config: { ...edited().config, name: 'gamma' }, savedAt: at + 400 });
     // Both in flight at once, the newer first: without an order they would race their renames.
     const answers = await Promise.all([
       call('ui.state.save', { state: newer, client: 'tab-1' }),
@@ -74,9 +75,18 @@ describe('ui.state.save and ui.state.get', () => {
     expect(await call('ui.state.get', {})).toEqual({ ok: true, value: { state: newer } });
     expect(seen).toEqual([{ state: newer, client: 'tab-1' }]);
     // A later one still replaces it.
-    const latest = toSaved({ ...edited(), config: { ...edited().config, name: 'delta' }, savedAt: 1_800_000_000_800 });
+    const latest = toSaved({ ...edited(), config: { ...edited().config, name: 'delta' }, savedAt: at + 800 });
     await call('ui.state.save', { state: latest, client: 'tab-2' });
     expect(await call('ui.state.get', {})).toEqual({ ok: true, value: { state: latest } });
+  });
+
+  it('is not held back by a saved time still to come (a clock set back since, a hand edit)', async () => {
+    const { file, call } = await setup();
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify(toSaved({ ...edited(), savedAt: Date.now() + 3_600_000 })));
+    const now = toSaved({ ...edited(), config: { ...edited().config, name: 'gamma' }, savedAt: Date.now() });
+    expect(await call('ui.state.save', { state: now, client: 'tab-1' })).toEqual({ ok: true, value: { savedAt: now.savedAt } });
+    expect(await call('ui.state.get', {})).toEqual({ ok: true, value: { state: now } });
   });
 
   it('takes a draft opened from any lab folder: every field lab.json may hold fits the draft', async () => {

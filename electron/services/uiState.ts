@@ -32,6 +32,9 @@ export async function getUiState(ctx: ServiceContext): Promise<{ state: SavedUiS
   return { state: state && toSaved(state) };
 }
 
+/** How far ahead of this clock a saved time may be and still count (another tab's clock is this one). */
+const CLOCK_SLACK_MS = 60_000;
+
 /** The save running or queued for each file: saves go one after another, never racing their renames. */
 const saving = new Map<string, Promise<unknown>>();
 
@@ -44,7 +47,9 @@ export function saveUiState(ctx: ServiceContext, state: SavedUiState, client: st
   const file = uiStateFile(ctx);
   const save = async () => {
     const current = (await getUiState(ctx).catch(() => ({ state: null }))).state;
-    if (current && current.savedAt > state.savedAt) return { savedAt: current.savedAt };
+    // A time still to come is no edit anyone made: a clock set back since, or a hand edit. It holds nothing back.
+    const currentAt = current && current.savedAt <= Date.now() + CLOCK_SLACK_MS ? current.savedAt : -1;
+    if (currentAt > state.savedAt) return { savedAt: currentAt };
     // Private like the rest of the app's folder: the draft names this machine's addresses.
     await atomicWrite(file, `${JSON.stringify(state)}\n`, { mode: 0o600 });
     ctx.events.emit('ui.state', { state, client });
