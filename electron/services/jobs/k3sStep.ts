@@ -2,7 +2,8 @@
  * Up's first step (issue 24): the lab's pinned k3s release fetched once into the host's cache (a
  * version already there is not fetched again) and placed in the lab's synced folder before any VM
  * boots, so no guest downloads k3s. Progress goes to the job's log (the Run step's log, the CLI's
- * output, `--json`'s log lines) and to the step itself (the Run step's progress bar); Cancel aborts the download, leaving `.part` files the next Up resumes.
+ * output, `--json`'s log lines) and to the step itself (the Run step's progress bar); Cancel aborts
+ * the download, leaving `.part` files the next Up resumes.
  */
 import { formatBytes, type TransferProgress } from '../../../shared/bytes';
 import { AppError } from '../../../shared/errors';
