@@ -182,6 +182,8 @@ test.describe('while Up fetches the k3s release', () => {
       );
       // The server holds the rest back: after a few seconds without bytes the step says so, with no speed or time left it cannot know.
       await expect(caption).toHaveText(new RegExp(`^${images.replace(/\./g, '\\.')}: 4\\.0 MiB of 8\\.0 MiB, stalled$`));
+      // A background tab's title says how far the download is.
+      await expect(page).toHaveTitle('Up: 50% · Run · Cluster Lab');
       await screenshot(page, 'run-up-k3s-download');
       letGo();
       await expect(page.getByLabel('Job', { exact: true })).toHaveAttribute('data-job-status', 'succeeded', { timeout: 60_000 });

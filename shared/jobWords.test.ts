@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobInfo } from './jobs';
-import { jobEndNotice, taskbarProgress } from './jobWords';
+import { jobEndNotice, jobTitle, taskbarProgress } from './jobWords';
 
 const job = (over: Partial<JobInfo>): JobInfo => ({
   id: 'j1',
@@ -74,5 +74,18 @@ describe('taskbarProgress', () => {
       [25, Number.POSITIVE_INFINITY],
     ])
       expect(taskbarProgress([fetching(bytes!, total!)]), `${bytes} of ${total}`).toBe(2);
+  });
+});
+
+describe('jobTitle', () => {
+  it('says the job and its status, and while it downloads a file of known size, how far it is', () => {
+    expect(jobTitle(job({}))).toBe('Up: running');
+    expect(jobTitle(job({ status: 'failed' }))).toBe('Up: failed');
+    const downloading = (total: number | null) =>
+      job({
+        steps: [{ id: 'k3s-release', label: 'Fetch k3s', status: 'running', transfer: { file: 'k3s', bytes: 4, total, rate: 1, etaSeconds: 1 } }],
+      });
+    expect(jobTitle(downloading(8))).toBe('Up: 50%');
+    expect(jobTitle(downloading(null))).toBe('Up: running');
   });
 });

@@ -10,8 +10,11 @@ export const kindLabel: Record<JobKind, string> = {
   'route-controller': 'Route controller',
 };
 
-/** "Up: running", for the window title (the taskbar shows it while the window is elsewhere). */
-export const jobTitle = (job: JobInfo): string => `${kindLabel[job.kind]}: ${job.status}`;
+/** "Up: running", or "Up: 50%" while it downloads a file of known size: the window title (the taskbar and a background tab show it). */
+export function jobTitle(job: JobInfo): string {
+  const share = job.status === 'running' ? taskbarProgress([job]) : 2;
+  return `${kindLabel[job.kind]}: ${share >= 0 && share <= 1 ? `${Math.floor(share * 100)}%` : job.status}`;
+}
 
 /** What a screen reader hears when a job ends. */
 export function jobResult(job: JobInfo): string {
