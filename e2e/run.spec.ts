@@ -1,7 +1,4 @@
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
@@ -10,7 +7,7 @@ import { seedLab } from '../shared/render/testing';
 import { expect, repoRoot, screenshot, test } from './fixtures/app';
 import { startBrowserHost, stopBrowserHost } from './fixtures/host';
 import { seedBridgeEnv } from '../fixtures/env';
-import { serveRelease, standInRelease, standInSources } from '../fixtures/k3sRelease';
+import { listenRelease, standInRelease } from '../fixtures/k3sRelease';
 
 /** A lab folder written the way the Review step and `cluster-lab render` write it, opened from the Run step. */
 async function openLabInRunStep(page: Page, home: string): Promise<string> {
@@ -162,10 +159,8 @@ test.describe('while Up fetches the k3s release', () => {
     let letGo = () => {};
     const until = new Promise<void>((resolve) => (letGo = resolve));
     const images = 'k3s-airgap-images-amd64.tar.zst';
-    const server = createServer(serveRelease(standInRelease({ images: Buffer.alloc(8 * 1024 * 1024, 7) }), { hold: { file: images, until } }));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const host = await startBrowserHost({ ...labEnv.env, ...standInSources(`http://127.0.0.1:${(server.address() as AddressInfo).port}`) });
+    const served = await listenRelease(standInRelease({ images: Buffer.alloc(8 * 1024 * 1024, 7) }), { hold: { file: images, until } });
+    const host = await startBrowserHost({ ...labEnv.env, ...served.env });
     const context = await (await lazyBrowser.get()).newContext();
     try {
       const page = await context.newPage();
@@ -195,8 +190,7 @@ test.describe('while Up fetches the k3s release', () => {
       letGo();
       await context.close();
       await stopBrowserHost(host.child);
-      server.closeAllConnections();
-      server.close();
+      served.close();
     }
   });
 });

@@ -6,14 +6,13 @@
  * the binary and the images, once per machine); and the fetch's throughput (download, sha256 of each
  * file, into the cache) against a bare HTTP read of the same files.
  */
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, get } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { get } from 'node:http';
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fetchRelease } from '../../electron/services/k3s/cache';
-import { serveRelease, standInRelease, standInSources, type StandInRelease } from '../../fixtures/k3sRelease';
+import { listenRelease, standInRelease, type standInSources, type StandInRelease } from '../../fixtures/k3sRelease';
 import { onCleanUp } from './cleanup';
 import { median, round } from './figures';
 import type { K3sSource, LabUpFigures } from './labUp';
@@ -47,17 +46,12 @@ export interface ReleaseServer extends K3sSource {
 export async function startReleaseServer(): Promise<ReleaseServer> {
   const release = standInRelease({ binary: bytes(48 * MiB, 7), images: bytes(32 * MiB, 13) });
   const sockets: Socket[] = [];
-  const server = createServer(serveRelease(release));
-  server.on('connection', (socket: Socket) => sockets.push(socket));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  onCleanUp(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  const served = await listenRelease(release);
+  served.server.on('connection', (socket: Socket) => sockets.push(socket));
+  onCleanUp(() => served.close());
   return {
     release,
-    env: standInSources(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    env: served.env,
     sent: () => sockets.reduce((sum, socket) => sum + socket.bytesWritten, 0),
   };
 }

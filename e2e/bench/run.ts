@@ -4,9 +4,6 @@
  * bench-results.json; it asserts nothing about time.
  */
 import { chromium } from '@playwright/test';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +12,7 @@ import { writeLab } from '../../electron/services/labFolder';
 import type { LabConfig } from '../../shared/lab/schema';
 import { seedLab } from '../../shared/render/testing';
 import { seedBridgeEnv } from '../../fixtures/env';
-import { serveRelease, standInRelease, standInSources } from '../../fixtures/k3sRelease';
+import { listenRelease, standInRelease } from '../../fixtures/k3sRelease';
 import { chromiumLaunchOptions } from '../fixtures/chromium';
 import { fakeBinDir, repoRoot, startBrowserHost, stopBrowserHost } from '../fixtures/host';
 import { cleanUp, cleanUpOnSignals, onCleanUp } from './cleanup';
@@ -38,13 +35,8 @@ const home = await mkdtemp(path.join(os.tmpdir(), 'cluster-lab-bench-'));
 onCleanUp(() => rm(home, { recursive: true, force: true }));
 // The log stream's Provision begins with Up's k3s step: a release of a few bytes, from loopback, so
 // that step costs the measurement next to nothing and never reaches GitHub.
-const smallRelease = createServer(serveRelease(standInRelease()));
-smallRelease.listen(0, '127.0.0.1');
-await once(smallRelease, 'listening');
-onCleanUp(() => {
-  smallRelease.closeAllConnections();
-  smallRelease.close();
-});
+const smallRelease = await listenRelease(standInRelease());
+onCleanUp(() => smallRelease.close());
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   HOME: home,
@@ -57,7 +49,7 @@ const env: NodeJS.ProcessEnv = {
   // The lab bridges the seed's wlp5s0: the fake VBoxManage lists it, up, whatever this machine's
   // own interfaces are called, so the bridge preflight lets Provision run here too.
   ...seedBridgeEnv(),
-  ...standInSources(`http://127.0.0.1:${(smallRelease.address() as AddressInfo).port}`),
+  ...smallRelease.env,
 };
 
 try {
